@@ -1,0 +1,48 @@
+"""Shared fixtures. With CI=true the suite insists on PostgreSQL and Redis."""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _reachable(url, default_port):
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or default_port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_configure(config):
+    if not CI:
+        return
+    db, redis = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    problems = []
+    if not db.startswith("postgres"):
+        problems.append("CI=true needs DATABASE_URL pointing at PostgreSQL")
+    elif not _reachable(db, 5432):
+        problems.append(f"PostgreSQL not reachable at {db}")
+    if not redis.startswith("redis"):
+        problems.append("CI=true needs REDIS_URL pointing at Redis")
+    elif not _reachable(redis, 6379):
+        problems.append(f"Redis not reachable at {redis}")
+    if problems:
+        raise pytest.UsageError("; ".join(problems))
+
+
+@pytest.fixture
+def make_user(db):
+    from crm.models import User
+
+    def make(username, role="rep", **extra):
+        user = User.objects.create_user(
+            username=username, password="pw-" + username, role=role, **extra
+        )
+        return user
+
+    return make
