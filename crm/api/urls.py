@@ -1,0 +1,3 @@
+"""REST API under /api/v1/ (see crm/api/)."""
+
+urlpatterns = []
