@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("crm.api.urls")),
+    path("runs/", include("twins.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("crm.web_urls")),
 ]
