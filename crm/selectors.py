@@ -1,22 +1,410 @@
 """Read-side queries, with the visibility rules every page and endpoint shares."""
 
-from django.db.models import Q
+import importlib
+from dataclasses import dataclass
+from datetime import timedelta
 
-from .models import Alert, Client, User
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Alert, Client, Feedback, Order, OrderLine, ProductFamily, User, VisitNote
+
+#: Value of the status filter that shows what still needs an answer (the default).
+TODO = "todo"
+#: Value of the status filter that shows every status.
+ANY = "all"
+#: Days after which a live alert nobody answered counts against coverage.
+COVERAGE_DAYS = 7
+
+
+def _optional(module, name):
+    """``module.name`` when that app already provides it, else ``None``."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def _client_q(user, prefix=""):
+    """The visibility rule as a ``Q`` on clients (``prefix`` reaches them from another model)."""
+    if user.is_superuser or user.role == User.Role.ADMIN:
+        return Q()
+    if user.role == User.Role.MANAGER:
+        return Q(**{f"{prefix}rep__manager": user}) | Q(**{f"{prefix}rep": user})
+    return Q(**{f"{prefix}rep": user})
 
 
 def clients_visible_to(user):
     """A rep sees their clients; a manager their team's; an admin everyone's."""
-    qs = Client.objects.all()
     if not user.is_authenticated:
-        return qs.none()
-    if user.is_superuser or user.role == User.Role.ADMIN:
-        return qs
-    if user.role == User.Role.MANAGER:
-        return qs.filter(Q(rep__manager=user) | Q(rep=user))
-    return qs.filter(rep=user)
+        return Client.objects.none()
+    return Client.objects.filter(_client_q(user))
 
 
 def alerts_visible_to(user):
     """Alerts on clients visible to ``user`` (any status)."""
-    return Alert.objects.filter(client__in=clients_visible_to(user).values("pk"))
+    if not user.is_authenticated:
+        return Alert.objects.none()
+    return Alert.objects.filter(_client_q(user, "client__"))
+
+
+def visible_alert(user, pk):
+    """The alert ``pk`` if ``user`` may see it; ``Http404`` otherwise, whether or not it exists."""
+    alert = (
+        alerts_visible_to(user)
+        .select_related("client", "client__rep", "family")
+        .filter(pk=pk)
+        .first()
+    )
+    if alert is None:
+        raise Http404("No such alert.")
+    return alert
+
+
+def visible_client(user, pk):
+    """The client ``pk`` if ``user`` may see it; ``Http404`` otherwise."""
+    client = clients_visible_to(user).select_related("rep", "territory").filter(pk=pk).first()
+    if client is None:
+        raise Http404("No such client.")
+    return client
+
+
+def team_members(user):
+    """The reps whose queues ``user`` may look at (themselves for a rep)."""
+    if user.is_superuser or user.role == User.Role.ADMIN:
+        return User.objects.filter(role=User.Role.REP).order_by("username")
+    if user.role == User.Role.MANAGER:
+        return User.objects.filter(Q(manager=user) | Q(pk=user.pk)).order_by("username")
+    return User.objects.filter(pk=user.pk)
+
+
+# --- The queue ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the rep asked the queue for; empty strings mean "no filter"."""
+
+    kind: str = ""
+    family: int | None = None
+    province: str = ""
+    status: str = TODO
+    q: str = ""
+    rep: int | None = None
+
+
+def _status_q(status, today):
+    if status == TODO:
+        due = Q(status=Alert.Status.SNOOZED, snoozed_until__lte=today)
+        return Q(status=Alert.Status.OPEN) | due
+    if status == ANY:
+        return Q()
+    return Q(status=status)
+
+
+def queue_alerts(user, filters, *, today=None, with_kind=True):
+    """Alerts of the queue of ``user`` matching ``filters``, the largest euros at stake first.
+
+    ``with_kind=False`` leaves the kind filter out (the per-kind counts need it that way).
+    """
+    today = today or timezone.localdate()
+    qs = alerts_visible_to(user).filter(_status_q(filters.status, today))
+    if with_kind and filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.family:
+        qs = qs.filter(family_id=filters.family)
+    if filters.province:
+        qs = qs.filter(client__province=filters.province)
+    if filters.rep:
+        qs = qs.filter(client__rep_id=filters.rep)
+    if filters.q:
+        qs = qs.filter(Q(client__name__icontains=filters.q) | Q(client__code__icontains=filters.q))
+    return qs.order_by("-priority", "-created_at", "pk")
+
+
+def queue_counts(user, filters, *, today=None):
+    """``{kind: (count, euros)}`` over the queue with every filter but the kind applied."""
+    rows = (
+        queue_alerts(user, filters, today=today, with_kind=False)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"), euros=Sum("priority"))
+    )
+    return {row["kind"]: (row["n"], row["euros"] or 0) for row in rows}
+
+
+def queue_page_alerts(queryset):
+    """The columns a queue row shows, with client and family in the same query."""
+    return queryset.select_related("client", "family").only(
+        "pk",
+        "kind",
+        "status",
+        "priority",
+        "score",
+        "created_at",
+        "snoozed_until",
+        "evidence",
+        "client__id",
+        "client__code",
+        "client__name",
+        "client__province",
+        "family__id",
+        "family__name",
+        "family__kind",
+    )
+
+
+def provinces_visible_to(user):
+    """Sorted provinces of the clients ``user`` sees (cached for five minutes)."""
+    key = f"crm:provinces:{user.pk}:{user.role}"
+    provinces = cache.get(key)
+    if provinces is None:
+        provinces = sorted(
+            p
+            for p in clients_visible_to(user)
+            .exclude(province="")
+            .order_by()
+            .values_list("province", flat=True)
+            .distinct()
+        )
+        cache.set(key, provinces, 300)
+    return provinces
+
+
+def families():
+    return list(ProductFamily.objects.only("id", "name", "kind").order_by("name"))
+
+
+# --- Recommendations ---------------------------------------------------------------------
+
+
+def recommendation_for(alert):
+    """The recommender's current recommendation for ``alert``, or ``None`` until it has one."""
+    current = _optional("recommender.services", "current_recommendation")
+    if current is None:
+        return None
+    try:
+        return current(alert)
+    except Exception:  # noqa: BLE001 - a failing recommender must not take the page down
+        return None
+
+
+def recommendations_for(alerts):
+    """``{alert_pk: recommendation}`` for a page of alerts.
+
+    Reads the latest stored recommendation of every alert in one query; alerts without one
+    (or every alert, before the recommender stores any) ask ``current_recommendation``.
+    """
+    alerts = list(alerts)
+    found = {}
+    model = _optional("recommender.models", "Recommendation")
+    if model is not None:
+        stored = (
+            model.objects.filter(alert__in=[a.pk for a in alerts])
+            .select_related("action")
+            .order_by("alert_id", "-created_at", "-id")
+        )
+        for rec in stored:
+            found.setdefault(rec.alert_id, rec)
+    for alert in alerts:
+        if alert.pk not in found:
+            rec = recommendation_for(alert)
+            if rec is not None:
+                found[alert.pk] = rec
+    return found
+
+
+# --- Alert detail and client page --------------------------------------------------------
+
+
+def alert_history(alert):
+    return list(alert.feedback.select_related("user", "action").order_by("-created_at"))
+
+
+def client_alerts(client):
+    """``(live, past)`` alerts of ``client``, each with its family."""
+    alerts = list(client.alerts.select_related("family").order_by("-priority", "-created_at"))
+    live = [a for a in alerts if a.is_live]
+    past = sorted((a for a in alerts if not a.is_live), key=lambda a: a.created_at, reverse=True)
+    return live, past[:20]
+
+
+def client_families(client, *, today=None):
+    """One row per family the client buys, has a twin for, or has a potential for.
+
+    Each row: ``family``, ``twin`` (or ``None``), ``potential`` (annual euros, summed over
+    sources), ``last_12m`` (net euros bought in the last 365 days) and ``last_purchase``.
+    """
+    today = today or timezone.localdate()
+    rows = {}
+
+    def row(family):
+        return rows.setdefault(
+            family.pk,
+            {
+                "family": family,
+                "twin": None,
+                "potential": None,
+                "last_12m": 0,
+                "last_purchase": None,
+            },
+        )
+
+    twin_model = _optional("twins.models", "TwinState")
+    if twin_model is not None:
+        for twin in twin_model.objects.filter(client=client).select_related("family"):
+            row(twin.family)["twin"] = twin
+    for potential in client.potentials.select_related("family"):
+        r = row(potential.family)
+        r["potential"] = (r["potential"] or 0) + potential.annual_potential
+    bought = (
+        OrderLine.objects.filter(client=client)
+        .order_by()
+        .values("family")
+        .annotate(
+            last=Max("date"),
+            year=Sum("net_value", filter=Q(date__gt=today - timedelta(days=365))),
+        )
+    )
+    bought = {b["family"]: b for b in bought}
+    missing = set(bought) - set(rows)
+    for family in ProductFamily.objects.filter(pk__in=missing):
+        row(family)
+    for pk, b in bought.items():
+        rows[pk]["last_purchase"] = b["last"]
+        rows[pk]["last_12m"] = b["year"] or 0
+    return sorted(rows.values(), key=lambda r: r["family"].name)
+
+
+def recent_orders(client, limit=10):
+    """The client's latest orders, each with ``total`` (net euros) and ``n_lines``."""
+    return list(
+        Order.objects.filter(client=client)
+        .annotate(total=Sum("lines__net_value"), n_lines=Count("lines"))
+        .order_by("-date", "-invoice_number")[:limit]
+    )
+
+
+def visit_notes(client, limit=50):
+    return list(VisitNote.objects.filter(client=client).select_related("author")[:limit])
+
+
+# --- Manager view ------------------------------------------------------------------------
+
+
+def team_queues(user, *, today=None):
+    """One row per team member: live alerts, euros at stake, answers in the last 7 days."""
+    today = today or timezone.localdate()
+    week_ago = timezone.now() - timedelta(days=COVERAGE_DAYS)
+    members = list(team_members(user))
+    live = (
+        Alert.objects.filter(client__rep__in=members, status__in=Alert.LIVE_STATUSES)
+        .order_by()
+        .values("client__rep")
+        .annotate(
+            todo=Count("pk", filter=_status_q(TODO, today)),
+            euros=Sum("priority", filter=_status_q(TODO, today)),
+            oldest=Min("created_at", filter=_status_q(TODO, today)),
+        )
+    )
+    live = {row["client__rep"]: row for row in live}
+    answered = (
+        Feedback.objects.filter(user__in=members, created_at__gte=week_ago)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+    )
+    answered = {row["user"]: row["n"] for row in answered}
+    rows = []
+    for member in members:
+        stats = live.get(member.pk, {})
+        rows.append(
+            {
+                "rep": member,
+                "todo": stats.get("todo", 0),
+                "euros": stats.get("euros") or 0,
+                "oldest": stats.get("oldest"),
+                "answered_7d": answered.get(member.pk, 0),
+            }
+        )
+    rows = [r for r in rows if r["rep"].is_rep or r["todo"] or r["answered_7d"]]
+    return sorted(rows, key=lambda r: r["euros"], reverse=True)
+
+
+def unanswered_alerts(user, *, days=COVERAGE_DAYS, now=None):
+    """Live alerts older than ``days`` that nobody has answered, the largest first."""
+    now = now or timezone.now()
+    answered = Feedback.objects.filter(alert=OuterRef("pk"))
+    return (
+        alerts_visible_to(user)
+        .filter(status__in=Alert.LIVE_STATUSES, created_at__lt=now - timedelta(days=days))
+        .exclude(Exists(answered))
+        .select_related("client", "client__rep", "family")
+        .order_by("-priority", "created_at")
+    )
+
+
+def track_record(user):
+    """Per alert kind, how often alerts were confirmed, and where that judgement comes from.
+
+    Returns ``(rows, source)``. With the recommender's outcomes, an alert counts as confirmed
+    when its outcome says the client's later orders bore it out; otherwise the rows fall back
+    to closed alerts: resolved (confirmed) against dismissed as false alarms.
+    """
+    visible = alerts_visible_to(user)
+    outcome_model = _optional("recommender.models", "Outcome")
+    field = _outcome_flag(outcome_model)
+    rows = {}
+    if field is not None:
+        outcomes = (
+            outcome_model.objects.filter(alert__in=visible.values("pk"))
+            .order_by()
+            .values("alert__kind")
+            .annotate(n=Count("alert", distinct=True), confirmed=_confirmed(field))
+        )
+        for o in outcomes:
+            rows[o["alert__kind"]] = {"judged": o["n"], "confirmed": o["confirmed"]}
+    source = "outcomes" if rows else "statuses"
+    if not rows:
+        closed = (
+            visible.filter(status__in=[Alert.Status.RESOLVED, Alert.Status.DISMISSED])
+            .order_by()
+            .values("kind")
+            .annotate(
+                n=Count("pk"),
+                confirmed=Count("pk", filter=Q(status=Alert.Status.RESOLVED)),
+            )
+        )
+        for c in closed:
+            rows[c["kind"]] = {"judged": c["n"], "confirmed": c["confirmed"]}
+    totals = visible.order_by().values("kind").annotate(n=Count("pk"))
+    result = []
+    labels = dict(Alert.Kind.choices)
+    for t in totals:
+        r = rows.get(t["kind"], {"judged": 0, "confirmed": 0})
+        share = r["confirmed"] / r["judged"] if r["judged"] else None
+        result.append(
+            {"kind": t["kind"], "label": labels.get(t["kind"], t["kind"]), "total": t["n"], **r}
+            | {"share": share}
+        )
+    result.sort(key=lambda r: r["total"], reverse=True)
+    return result, source
+
+
+def _confirmed(field):
+    return Count("alert", filter=Q(**{field: True}), distinct=True)
+
+
+def _outcome_flag(outcome_model):
+    """The boolean field of the recommender's Outcome that says "confirmed", if any."""
+    if outcome_model is None:
+        return None
+    names = {f.name for f in outcome_model._meta.get_fields()}
+    if "alert" not in names:
+        return None
+    for candidate in ("confirmed", "recovered", "success"):
+        if candidate in names:
+            return candidate
+    return None

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Alert, Feedback
+from .models import Alert, Feedback, VisitNote
 
 _STATUS_AFTER = {
     Feedback.Verdict.ACT: Alert.Status.ACTING,
@@ -81,3 +81,11 @@ def _notify_recommender(feedback):
     record = getattr(recommender_services, "record_feedback", None)
     if record is not None:
         record(feedback)
+
+
+def add_visit_note(client, author, text):
+    """Store a visit note written by ``author`` about ``client``."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Write the note before saving it."})
+    return VisitNote.objects.create(client=client, author=author, text=text)

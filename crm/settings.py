@@ -151,6 +151,23 @@ CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", 1800))
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", 1700))
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task whose worker died unacknowledged is handed to another worker after this many seconds;
+# keep it above the longest scoring task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600))
+}
+CELERY_RESULT_EXPIRES = 7 * 24 * 3600
+
+# Scoring runs (twins.scoring): client shards per run, forecast horizon and history in weeks,
+# false-discovery level per rep's queue, cooldown of a dismissed alert, and the seconds without
+# a sign of life after which an active run is failed so that a new one can start.
+SCORING_SHARDS = int(os.environ.get("SCORING_SHARDS", 8))
+SCORING_HORIZON = int(os.environ.get("SCORING_HORIZON", 8))
+SCORING_HISTORY_WEEKS = int(os.environ.get("SCORING_HISTORY_WEEKS", 156))
+SCORING_FDR_Q = float(os.environ.get("SCORING_FDR_Q", 0.1))
+SCORING_DISMISS_COOLDOWN_DAYS = int(os.environ.get("SCORING_DISMISS_COOLDOWN_DAYS", 84))
+SCORING_STALE_AFTER = int(os.environ.get("SCORING_STALE_AFTER", 1800))
 
 if REDIS_URL:
     CACHES = {

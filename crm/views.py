@@ -1,14 +1,339 @@
-"""Rep- and manager-facing pages."""
+"""Rep- and manager-facing pages.
 
+Each view checks visibility through ``crm.selectors`` (anything not visible is a 404), calls a
+selector or a service and renders. ``request.htmx`` picks the partial under
+``templates/crm/partials/``; every page also works as plain HTML forms and links.
+"""
+
+import uuid
+from urllib.parse import urlsplit
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from .models import Alert
+from . import charts, selectors, services
+from .forms import FALSE_ALARM_REASONS, AnswerForm, QueueFilterForm, VisitNoteForm
+from .models import Alert, Feedback
+
+PAGE_SIZE = 25
+
+
+# --- Helpers -----------------------------------------------------------------------------
+
+
+def _actions():
+    from recommender.models import Action
+
+    return list(Action.objects.filter(active=True))
+
+
+def _answer_context(alert, actions, recommendation=None, form=None):
+    """What the answer controls of one alert need: actions that apply, the default, a key."""
+    applicable = [a for a in actions if a.applies_to(alert.kind)]
+    recommended = getattr(recommendation, "action", None)
+    default = recommended.pk if recommended is not None else None
+    if form is not None and form.data.get("action"):
+        default = form.data.get("action")
+    return {
+        "alert": alert,
+        "actions": applicable,
+        "default_action": str(default) if default is not None else "",
+        "recommendation": recommendation,
+        "key": (form.data.get("key") if form is not None else None) or uuid.uuid4().hex,
+        "form": form,
+        "reasons": FALSE_ALARM_REASONS,
+        "min_snooze": AnswerForm.min_snooze_date().isoformat(),
+        "default_snooze": AnswerForm.default_snooze_date().isoformat(),
+    }
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its total, so the queue makes no separate ``COUNT(*)``."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page)
+        self._known = count
+
+    @property
+    def count(self):
+        return self._known
+
+
+def _queue_state(request, query):
+    """Filters, per-kind counts and the total of the queue described by ``query``."""
+    form = QueueFilterForm(query, user=request.user)
+    filters = form.filters()
+    counts = selectors.queue_counts(request.user, filters)
+    if filters.kind:
+        total, euros = counts.get(filters.kind, (0, 0))
+    else:
+        total = sum(n for n, _e in counts.values())
+        euros = sum(e for _n, e in counts.values())
+    chips = [
+        {"kind": kind, "label": label, "n": counts.get(kind, (0, 0))[0]}
+        for kind, label in Alert.Kind.choices
+        if kind in counts or kind == filters.kind
+    ]
+    all_n = sum(n for n, _e in counts.values())
+    return {
+        "filter_form": form,
+        "filters": filters,
+        "chips": chips,
+        "all_n": all_n,
+        "total": total,
+        "euros": euros,
+        "query": query,
+    }
+
+
+def _safe_next(request, fallback):
+    url = request.POST.get("next") or ""
+    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+        return url
+    return fallback
+
+
+def _safe_back(request):
+    url = request.GET.get("back") or request.POST.get("back") or ""
+    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
+        return url
+    return reverse("crm:queue")
+
+
+def _narrative(alert):
+    """The narrative in the reader's language, from twins.narratives when available."""
+    render_narrative = selectors._optional("twins.narratives", "render_narrative")
+    if render_narrative is not None:
+        try:
+            text = render_narrative(alert.kind, alert.evidence or {}, get_language() or "es")
+            if text:
+                return text
+        except Exception:  # noqa: BLE001 - fall back to the generic sentence below
+            pass
+    return _(
+        "%(kind)s on %(family)s for %(client)s: about %(euros)s € at stake. "
+        "The detailed explanation will appear once the scoring has written it."
+    ) % {
+        "kind": alert.get_kind_display(),
+        "family": alert.family or _("several families"),
+        "client": alert.client.name or alert.client.code,
+        "euros": f"{alert.priority:,.0f}",
+    }
+
+
+def _evidence_rows(alert):
+    """``(label, value, format)`` for the evidence numbers a reader cares about."""
+    ev = alert.evidence or {}
+    spec = [
+        ("euros_at_stake", _("Euros at stake"), "euros"),
+        ("expected_units_per_week", _("Expected units per week"), "number"),
+        ("magnitude", _("Size of the change"), "percent_signed"),
+        ("probability", _("Probability"), "percent"),
+        ("p_value", _("Tail p-value"), "p"),
+        ("maturity_weeks", _("Weeks of history"), "int"),
+        ("current_silence_days", _("Days since last purchase"), "int"),
+        ("p75_gap_days", _("Usual gap, P75 (days)"), "number"),
+        ("p90_gap_days", _("Long gap, P90 (days)"), "number"),
+        ("last_purchase", _("Last purchase"), "text"),
+    ]
+    rows = []
+    for key, label, fmt in spec:
+        value = ev.get(key)
+        if value is None or value == "":
+            continue
+        if fmt == "percent_signed":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                fmt = "text"
+        rows.append({"label": label, "value": value, "format": fmt})
+    return rows
+
+
+def _twin_status_url():
+    try:
+        return reverse("twins:run_status")
+    except NoReverseMatch:
+        return ""
+
+
+# --- Queue -------------------------------------------------------------------------------
 
 
 @login_required
+@require_GET
 def queue(request):
-    alerts = Alert.objects.filter(status__in=Alert.LIVE_STATUSES, client__rep=request.user)
-    return render(
-        request, "crm/queue.html", {"alerts": alerts.select_related("client", "family")[:50]}
+    """The alert queue of the user (a manager's covers the team), largest euros first."""
+    state = _queue_state(request, request.GET)
+    paginator = _CountedPaginator(
+        selectors.queue_page_alerts(selectors.queue_alerts(request.user, state["filters"])),
+        PAGE_SIZE,
+        state["total"],
     )
+    page = paginator.get_page(request.GET.get("page"))
+    alerts = list(page.object_list)
+    recs = selectors.recommendations_for(alerts)
+    actions = _actions()
+    rows = [_answer_context(a, actions, recs.get(a.pk)) for a in alerts]
+    context = {**state, "page": page, "rows": rows, "next": request.get_full_path()}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "crm/partials/queue_body.html", context)
+    return render(request, "crm/queue.html", context)
+
+
+@login_required
+@require_POST
+def answer(request, pk):
+    """Record an answer to an alert: the row (htmx from the queue), the panel, or a redirect."""
+    alert = selectors.visible_alert(request.user, pk)
+    actions = _actions()
+    form = AnswerForm(request.POST, alert=alert, actions=actions)
+    where = request.POST.get("where", "detail")
+    feedback = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            feedback = services.answer_alert(
+                alert,
+                request.user,
+                data["verdict"],
+                action=data["action"],
+                reason=data["reason"],
+                comment=data["comment"],
+                snooze_until=data["snooze_until"],
+                idempotency_key=data["key"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+    next_url = _safe_next(request, reverse("crm:alert", args=[alert.pk]))
+    if not request.htmx:
+        if feedback is not None:
+            messages.success(request, _("Answer recorded: %(alert)s.") % {"alert": alert})
+            return HttpResponseRedirect(next_url)
+        return _render_detail(request, alert, form=form, status=400)
+    if where == "row":
+        query = QueryDict(urlsplit(next_url).query)
+        context = {
+            **_queue_state(request, query),
+            "row": _answer_context(alert, actions, form=form if feedback is None else None),
+            "alert": alert,
+            "feedback": feedback,
+            "next": next_url,
+        }
+        return render(request, "crm/partials/answer_row_response.html", context)
+    return _render_detail(request, alert, form=form if feedback is None else None, partial=True)
+
+
+# --- Alert detail ------------------------------------------------------------------------
+
+
+def _render_detail(request, alert, *, form=None, partial=False, status=200):
+    recommendation = selectors.recommendation_for(alert)
+    context = {
+        "alert": alert,
+        "narrative": _narrative(alert),
+        "chart": charts.alert_chart(alert),
+        "weeks": charts.weekly_rows(alert.evidence or {}),
+        "evidence": _evidence_rows(alert),
+        "history": selectors.alert_history(alert),
+        "answer": _answer_context(alert, _actions(), recommendation, form=form),
+        "recommendation": recommendation,
+        "back": _safe_back(request),
+        "next": reverse("crm:alert", args=[alert.pk]),
+    }
+    template = "crm/partials/alert_body.html" if partial else "crm/alert_detail.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def alert_detail(request, pk):
+    """An alert with its narrative, chart, evidence, recommendation and history."""
+    alert = selectors.visible_alert(request.user, pk)
+    return _render_detail(request, alert, partial=bool(request.htmx and not request.htmx.boosted))
+
+
+# --- Client ------------------------------------------------------------------------------
+
+
+def _client_context(request, client, note_form=None):
+    live, past = selectors.client_alerts(client)
+    return {
+        "client": client,
+        "families": selectors.client_families(client),
+        "orders": selectors.recent_orders(client),
+        "live_alerts": live,
+        "past_alerts": past,
+        "notes": selectors.visit_notes(client),
+        "note_form": note_form or VisitNoteForm(),
+    }
+
+
+@login_required
+@require_GET
+def client_detail(request, pk):
+    """A client: families with their twins, potentials, orders, alerts and visit notes."""
+    client = selectors.visible_client(request.user, pk)
+    context = _client_context(request, client)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "crm/partials/client_body.html", context)
+    return render(request, "crm/client_detail.html", context)
+
+
+@login_required
+@require_POST
+def add_note(request, pk):
+    """Add a visit note to a client the user can see."""
+    client = selectors.visible_client(request.user, pk)
+    form = VisitNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_visit_note(client, request.user, form.cleaned_data["text"])
+            form = VisitNoteForm()
+        except ValidationError as exc:
+            form.add_error("text", exc.message_dict.get("text"))
+        else:
+            if not request.htmx:
+                messages.success(request, _("Note saved."))
+                return redirect(reverse("crm:client", args=[client.pk]) + "#notes")
+    if request.htmx:
+        context = {"client": client, "notes": selectors.visit_notes(client), "note_form": form}
+        return render(request, "crm/partials/visit_notes.html", context)
+    context = _client_context(request, client, note_form=form)
+    return render(request, "crm/client_detail.html", context, status=400)
+
+
+# --- Manager -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def manager(request):
+    """Team queues, coverage (alerts nobody answered in 7 days) and track record per kind."""
+    if request.user.is_rep:
+        raise Http404("Only managers have a team view.")
+    unanswered = selectors.unanswered_alerts(request.user)
+    coverage_page = Paginator(unanswered, 15).get_page(request.GET.get("page"))
+    records, source = selectors.track_record(request.user)
+    context = {
+        "team": selectors.team_queues(request.user),
+        "coverage": coverage_page,
+        "coverage_days": selectors.COVERAGE_DAYS,
+        "records": records,
+        "record_source": source,
+        "run_status_url": _twin_status_url(),
+        "verdicts": Feedback.Verdict,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "crm/partials/manager_body.html", context)
+    return render(request, "crm/manager.html", context)

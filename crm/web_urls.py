@@ -8,4 +8,9 @@ app_name = "crm"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert"),
+    path("alerts/<int:pk>/answer/", views.answer, name="answer"),
+    path("clients/<int:pk>/", views.client_detail, name="client"),
+    path("clients/<int:pk>/notes/", views.add_note, name="add_note"),
+    path("team/", views.manager, name="manager"),
 ]

@@ -1,7 +1,44 @@
 """Actions a rep can take, bandit priors and posteriors, recommendations and outcomes."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
+
+#: Context name of an action's pooled prior/posterior (all contexts together).
+POOLED = "*"
+#: (upper bound in weeks, bucket) for a client's maturity; older relationships are "loyal".
+MATURITY_BUCKETS = ((52, "new"), (156, "established"), (float("inf"), "loyal"))
+#: (upper bound, bucket) for the relative size of the deviation (0..1).
+MAGNITUDE_BUCKETS = ((1 / 3, "low"), (2 / 3, "mid"), (float("inf"), "high"))
+#: The bucket of an alert whose evidence does not carry the value.
+UNKNOWN = "na"
+
+
+def validate_context(value):
+    """A context is ``*`` or ``alert kind|family kind|maturity|magnitude``."""
+    from crm.models import Alert, ProductFamily
+
+    if value == POOLED:
+        return
+    allowed = (
+        ("alert kind", set(Alert.Kind.values)),
+        ("family kind", {*ProductFamily.Kind.values, UNKNOWN}),
+        ("maturity", {name for _, name in MATURITY_BUCKETS} | {UNKNOWN}),
+        ("magnitude", {name for _, name in MAGNITUDE_BUCKETS} | {UNKNOWN}),
+    )
+    parts = value.split("|")
+    if len(parts) != len(allowed):
+        raise ValidationError(
+            f"{value!r} is not '*' nor 'alert kind|family kind|maturity|magnitude'."
+        )
+    for part, (label, names) in zip(parts, allowed, strict=True):
+        if part not in names:
+            raise ValidationError(
+                f"Unknown {label} {part!r}; expected one of {', '.join(sorted(names))}."
+            )
 
 
 class Action(models.Model):
@@ -26,3 +63,202 @@ class Action(models.Model):
 
     def applies_to(self, alert_kind):
         return not self.alert_kinds or alert_kind in self.alert_kinds
+
+
+class BanditConfig(models.Model):
+    """The bandit's settings: one row, edited in the admin (see :meth:`get`)."""
+
+    default_alpha = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(1e-3)],
+        help_text="Pooled default prior: successes pseudo-count of every action.",
+    )
+    default_beta = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(1e-3)],
+        help_text="Pooled default prior: failures pseudo-count of every action.",
+    )
+    backoff_strength = models.FloatField(
+        default=10.0,
+        validators=[MinValueValidator(0.0)],
+        help_text="At most this many pseudo-observations a context borrows from the action's "
+        "pooled posterior when it has no prior of its own.",
+    )
+    discount = models.FloatField(
+        default=0.98,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Weekly discount of old evidence (1 = never forget).",
+    )
+    engagement_weight = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0)],
+        help_text="Weight of a rep's answer (I will act / False alarm) against a harvested "
+        "outcome, which weighs 1.",
+    )
+    outcome_weeks = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(1)],
+        help_text="Weeks after an 'I will act' answer at which the outcome is judged.",
+    )
+    propensity_samples = models.PositiveIntegerField(
+        default=1000,
+        validators=[MinValueValidator(10)],
+        help_text="Thompson draws per alert used to estimate propensities.",
+    )
+    last_folded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "bandit settings"
+        verbose_name_plural = "bandit settings"
+
+    def __str__(self):
+        return "Bandit settings"
+
+    @classmethod
+    def get(cls):
+        config, _ = cls.objects.get_or_create(pk=1)
+        return config
+
+
+class ArmPrior(models.Model):
+    """An explicit Beta prior for one action in one context (``*`` = the action's pooled prior).
+
+    Without one, a context borrows its prior from the action's pooled posterior and the pooled
+    posterior starts from the default prior in :class:`BanditConfig`.
+    """
+
+    context = models.CharField(
+        max_length=120,
+        validators=[validate_context],
+        help_text="'*' (the action's pooled prior) or 'alert kind|family kind|maturity|magnitude', "
+        "e.g. partial_churn|commodity|established|high.",
+    )
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="priors")
+    alpha = models.FloatField(validators=[MinValueValidator(1e-3)])
+    beta = models.FloatField(validators=[MinValueValidator(1e-3)])
+
+    class Meta:
+        ordering = ["context", "action"]
+        constraints = [
+            models.UniqueConstraint(fields=["context", "action"], name="armprior_unique_arm")
+        ]
+
+    def __str__(self):
+        return f"Prior {self.context} · {self.action.code}: Beta({self.alpha:g}, {self.beta:g})"
+
+    @property
+    def mean(self):
+        return self.alpha / (self.alpha + self.beta)
+
+
+class Posterior(models.Model):
+    """The evidence folded so far for one (context, action): discounted successes and failures.
+
+    The Beta posterior is the arm's prior plus these counts; rows change only in
+    :func:`recommender.services.fold_rewards`.
+    """
+
+    context = models.CharField(max_length=120)
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="posteriors")
+    successes = models.FloatField(default=0.0)
+    failures = models.FloatField(default=0.0)
+    n_events = models.PositiveIntegerField(default=0, help_text="Reward events folded in.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["context", "action"]
+        constraints = [
+            models.UniqueConstraint(fields=["context", "action"], name="posterior_unique_arm")
+        ]
+
+    def __str__(self):
+        return f"Posterior {self.context} · {self.action_id}"
+
+
+class Recommendation(models.Model):
+    """The action the policy chose for an alert, with the probability it had of choosing it."""
+
+    alert = models.ForeignKey(
+        "crm.Alert", on_delete=models.CASCADE, related_name="recommendations"
+    )
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="recommendations")
+    context = models.CharField(max_length=120)
+    propensity = models.FloatField(help_text="Probability the policy chose this action.")
+    confidence = models.FloatField(help_text="Posterior mean success rate of the action.")
+    propensities = models.JSONField(
+        default=dict, help_text="Probability of every eligible action, by action code."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["alert", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.alert_id}: {self.action.code} (p={self.propensity:.2f})"
+
+
+class RewardEvent(models.Model):
+    """One piece of evidence for an arm, written as a row and folded into its posterior later."""
+
+    class Kind(models.TextChoices):
+        ENGAGED = "engaged", "Rep will act"
+        FALSE_ALARM = "false_alarm", "False alarm"
+        RECOVERED = "recovered", "Buying recovered"
+        LOST = "lost", "Buying did not recover"
+
+    context = models.CharField(max_length=120)
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="reward_events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    successes = models.FloatField(default=0.0)
+    failures = models.FloatField(default=0.0)
+    feedback = models.ForeignKey(
+        "crm.Feedback", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recommendation = models.ForeignKey(
+        Recommendation, null=True, blank=True, on_delete=models.SET_NULL, related_name="rewards"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    folded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feedback", "kind"],
+                condition=Q(feedback__isnull=False),
+                name="rewardevent_once_per_feedback",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(folded_at__isnull=True), name="rewardevent_unfolded"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.context} · {self.action_id}"
+
+
+class Outcome(models.Model):
+    """Whether a client's buying recovered in the weeks after a rep acted on an alert."""
+
+    feedback = models.OneToOneField(
+        "crm.Feedback", on_delete=models.CASCADE, related_name="outcome"
+    )
+    alert = models.ForeignKey("crm.Alert", on_delete=models.CASCADE, related_name="outcomes")
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="outcomes")
+    context = models.CharField(max_length=120)
+    window_start = models.DateField()
+    window_weeks = models.PositiveSmallIntegerField()
+    units_per_week = models.FloatField(help_text="Mean weekly units bought in the window.")
+    threshold_units_per_week = models.FloatField()
+    recovered = models.BooleanField()
+    harvested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-harvested_at"]
+
+    def __str__(self):
+        state = "recovered" if self.recovered else "not recovered"
+        return f"{self.alert_id} after {self.action.code}: {state}"

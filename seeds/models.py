@@ -1,4 +1,9 @@
-"""Planted ground truth of the synthetic demo, for tests and benchmarks."""
+"""Planted ground truth of the synthetic demo, for tests and benchmarks.
+
+One row per (client, family) pair the generator made: every pair the client buys, plus the
+``cross_sell`` pairs (a potential but no purchases). ``onset`` is the Monday of the first week
+of the planted change; ``params`` holds the generating parameters (see README, demo-data).
+"""
 
 from django.db import models
 
@@ -12,6 +17,7 @@ class GroundTruth(models.Model):
         TECHNICAL_SILENCE = "technical_silence"
         UNCAPTURED_POTENTIAL = "uncaptured_potential"
         UNRELIABLE_POTENTIAL = "unreliable_potential"
+        CROSS_SELL = "cross_sell"  # never bought the family, yet has a stated potential
 
     client = models.ForeignKey("crm.Client", on_delete=models.CASCADE, related_name="+")
     family = models.ForeignKey("crm.ProductFamily", on_delete=models.CASCADE, related_name="+")
@@ -23,6 +29,7 @@ class GroundTruth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["client", "family"], name="groundtruth_unique_pair")
         ]
+        indexes = [models.Index(fields=["scenario", "family"])]
 
     def __str__(self):
         return f"{self.client_id}/{self.family_id}: {self.scenario}"

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
 from .models import ScoringRun, TwinState
 
@@ -9,18 +10,39 @@ class ScoringRunAdmin(admin.ModelAdmin):
         "id",
         "as_of",
         "status",
-        "shards_done",
-        "shards_total",
+        "progress_display",
         "pairs",
         "alerts_created",
         "alerts_updated",
         "alerts_expired",
+        "seconds",
         "created_at",
         "finished_at",
     )
     list_filter = ("status",)
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in ScoringRun._meta.fields]
+    readonly_fields = [f.name for f in ScoringRun._meta.fields] + ["progress_display"]
+    exclude = ("shard_bounds",)
+
+    @admin.display(description="progress")
+    def progress_display(self, run):
+        return format_html(
+            '<progress max="{}" value="{}"></progress> {}/{}',
+            run.shards_total or 1,
+            run.shards_done,
+            run.shards_done,
+            run.shards_total,
+        )
+
+    @admin.display(description="read / fit / write / total s")
+    def seconds(self, run):
+        t = run.timings or {}
+        return " / ".join(
+            f"{t[k]:.1f}" if k in t else "-" for k in ("read", "fit", "write", "total")
+        )
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(TwinState)

@@ -26,6 +26,13 @@ class ScoringRun(models.Model):
     alerts_expired = models.PositiveIntegerField(default=0)
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per phase.")
     error = models.TextField(blank=True)
+    horizon = models.PositiveSmallIntegerField(default=8, help_text="Forecast horizon in weeks.")
+    shard_bounds = models.JSONField(
+        default=list, blank=True, help_text="Lowest client id of each shard, ascending."
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life: start, a shard staged, publishing."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -34,9 +41,40 @@ class ScoringRun(models.Model):
     def __str__(self):
         return f"Run {self.pk} as of {self.as_of} ({self.status})"
 
+    ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING, Status.PUBLISHING)
+
     @property
     def progress(self):
         return self.shards_done / self.shards_total if self.shards_total else 0.0
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+
+class ShardResult(models.Model):
+    """One shard's scores, staged until the run publishes them all at once.
+
+    ``arrays`` holds the per-pair columns as an ``.npz`` archive; ``alerts`` the alert
+    candidates with database ids. A re-delivered shard overwrites its own row.
+    """
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="shard_results")
+    shard = models.PositiveIntegerField()
+    pairs = models.PositiveIntegerField(default=0)
+    arrays = models.BinaryField()
+    alerts = models.JSONField(default=list, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["run", "shard"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "shard"], name="shardresult_unique_shard")
+        ]
+
+    def __str__(self):
+        return f"Run {self.run_id} shard {self.shard}"
 
 
 class TwinState(models.Model):

@@ -61,10 +61,23 @@ class PairScores:
 
 
 def score_pairs(batch: PairBatch, horizon: int = 8) -> PairScores:
-    """Fit every pair's twin on ``batch`` and derive its signals. Vectorised, no loop per pair."""
-    raise NotImplementedError("implemented in twins.stats (see the twins-stats work)")
+    """Fit every pair's twin on ``batch`` and derive its signals. Vectorised, no loop per pair.
+
+    ``alert_kind`` holds *candidate* alerts. ``p_value`` is the tail p-value of each mature
+    pair's loss test (whether or not it raised an alert) and NaN for pairs/signals that are not
+    tail tests; pass it with each pair's rep to :func:`fdr_select` and keep a candidate only
+    where the mask is True. See ``twins.stats.signals`` for the evidence keys.
+    """
+    from .pipeline import score_pairs as _score
+
+    return _score(batch, horizon)
 
 
 def fdr_select(p_values: np.ndarray, groups: np.ndarray, q: float = 0.1) -> np.ndarray:
-    """Benjamini-Hochberg within each group (a rep's queue). NaN p-values pass unchanged."""
-    raise NotImplementedError("implemented in twins.stats (see the twins-stats work)")
+    """Benjamini-Hochberg within each group (a rep's queue). NaN p-values pass unchanged.
+
+    Returns a boolean mask, True where the alert is kept.
+    """
+    from .fdr import fdr_select as _select
+
+    return _select(p_values, groups, q)

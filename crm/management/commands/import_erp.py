@@ -1,0 +1,77 @@
+"""``manage.py import_erp DIR``: import an ERP extract or plain CSV sheets from a directory."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from crm.importer import CHUNK_SIZE, ErrorFile, import_directory
+
+
+def print_summary(reports, write):
+    """Write one block per sheet: rows read, imported, updated, skipped, rejected by reason."""
+    for report in reports:
+        name = report.path.name
+        if report.result is None:
+            write(f"{name}: REJECTED — {report.error}")
+            continue
+        r = report.result
+        write(
+            f"{name} ({report.format} {report.kind}): read {r.read}, imported {r.imported}, "
+            f"updated {r.updated}, skipped as already present {r.skipped}, rejected {r.rejected}"
+        )
+        if report.error:
+            write(f"  stopped: {report.error}")
+        for reason, count in r.reasons.most_common():
+            write(f"  rejected {count}: {reason}")
+        for error in sorted(r.errors, key=lambda e: e["row"]):
+            write(f"  {name} line {error['row']}, {error['field']}: {error['message']}")
+        if r.max_errors is not None and len(r.errors) >= r.max_errors:
+            write(f"  (first {r.max_errors} errors shown; --errors FILE writes them all)")
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the CSV sheets of DIR (ERP export or plain format, recognised by their header): "
+        "campaigns, clients, products, potentials, then sales lines. Re-importing changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("directory")
+        parser.add_argument(
+            "--technical",
+            default="",
+            help="Comma-separated family codes to mark technical (others default to commodity).",
+        )
+        parser.add_argument("--errors", metavar="FILE", help="Write every rejected row to FILE.")
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
+
+    def handle(self, directory, technical, errors, no_progress, chunk_size, **options):
+        show = not no_progress and sys.stderr.isatty()
+
+        def progress(total, desc):
+            return tqdm(total=total, desc=desc, unit=" lines", unit_scale=True, file=sys.stderr)
+
+        error_file = ErrorFile(errors) if errors else None
+        try:
+            reports = import_directory(
+                directory,
+                technical={c.strip() for c in technical.split(",") if c.strip()},
+                errors_to=error_file,
+                chunk_size=chunk_size,
+                progress=progress if show else None,
+            )
+        except FileNotFoundError as error:
+            raise CommandError(str(error)) from error
+        finally:
+            if error_file is not None:
+                error_file.close()
+        if not reports:
+            raise CommandError(f"No *.csv sheets in {directory}.")
+        print_summary(reports, self.stdout.write)
+        if errors:
+            self.stdout.write(f"Rejected rows written to {errors}")
+        failed = [r.path.name for r in reports if r.error]
+        if failed:
+            raise CommandError(f"Sheets not imported: {', '.join(failed)}")

@@ -1,0 +1,83 @@
+"""Formatting helpers of the CRM pages: euros, ages, percentages, kind badges."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from crm.models import Alert
+
+register = template.Library()
+
+
+@register.filter
+def euros(value, digits=0):
+    """``12345.6`` -> ``12 346 €`` in Spanish, ``€12,346`` in English; empty for ``None``."""
+    if value is None or value == "":
+        return ""
+    amount = round(Decimal(str(value)), int(digits))
+    text = number_format(amount, decimal_pos=int(digits), use_l10n=True, force_grouping=True)
+    if (get_language() or "es").startswith("en"):
+        return text.replace("-", "−€", 1) if amount < 0 else f"€{text}"
+    return f"{text}\xa0€"
+
+
+@register.filter
+def number(value, digits=1):
+    """A localised number with ``digits`` decimals; empty for ``None``."""
+    if value is None or value == "":
+        return ""
+    try:
+        value = round(float(value), int(digits))
+    except (TypeError, ValueError):
+        return value
+    return number_format(value, decimal_pos=int(digits), use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def percent(value, digits=0):
+    """``0.734`` -> ``73 %`` (localised); empty for ``None``."""
+    if value is None or value == "":
+        return ""
+    text = number_format(float(value) * 100, decimal_pos=int(digits), use_l10n=True)
+    return f"{text}\xa0%"
+
+
+@register.filter
+def age(value):
+    """Whole days since ``value`` as a compact label: ``today``, ``1 d``, ``12 d``."""
+    if not value:
+        return ""
+    days = (timezone.now() - value).days
+    if days < 1:
+        return _("today")
+    return _("%(n)d d") % {"n": days}
+
+
+@register.filter
+def days_since(value):
+    if not value:
+        return None
+    return (timezone.now() - value).days
+
+
+@register.simple_tag
+def kind_badge(kind):
+    """A badge in the colour of the alert kind (the colour is repeated by its label)."""
+    label = dict(Alert.Kind.choices).get(kind, kind)
+    return format_html(
+        '<span class="badge kind kind-{}"><i class="dot" aria-hidden="true"></i>{}</span>',
+        kind,
+        label,
+    )
+
+
+@register.simple_tag
+def status_badge(alert):
+    return format_html(
+        '<span class="badge status status-{}">{}</span>', alert.status, alert.get_status_display()
+    )

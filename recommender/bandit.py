@@ -1,0 +1,134 @@
+"""Thompson sampling with hierarchical backoff, and off-policy estimators. Pure numpy.
+
+Index conventions: N decisions (alerts), C contexts, A actions. ``eligible`` masks are bool
+arrays shaped like the parameters; an ineligible action is never chosen and gets probability 0.
+"""
+
+import numpy as np
+
+#: Largest number of Beta draws held in memory at once by :func:`thompson_sample`.
+_DRAW_BUDGET = 4_000_000
+
+
+def pooled_params(successes, failures, prior_alpha, prior_beta):
+    """Beta parameters of each action's pooled posterior: its prior plus all contexts' evidence.
+
+    ``successes``/``failures`` are (C, A); the priors broadcast against (A,).
+    """
+    return prior_alpha + successes.sum(axis=0), prior_beta + failures.sum(axis=0)
+
+
+def backoff_params(
+    successes, failures, pooled_alpha, pooled_beta, strength, prior_alpha=None, prior_beta=None
+):
+    """Beta posterior parameters per (context, action) with hierarchical backoff.
+
+    The prior of a context is its explicit prior where one is given (non-NaN ``prior_alpha``),
+    otherwise the action's pooled posterior *without this context's own evidence*, shrunk to
+    at most ``strength`` pseudo-observations with its mean kept. The context's evidence is then
+    added. ``successes``/``failures`` (C, A); ``pooled_*`` (A,); ``prior_*`` (C, A) or None.
+    """
+    successes = np.asarray(successes, dtype=float)
+    failures = np.asarray(failures, dtype=float)
+    loo_alpha = np.maximum(pooled_alpha - successes, 1e-9)
+    loo_beta = np.maximum(pooled_beta - failures, 1e-9)
+    total = loo_alpha + loo_beta
+    scale = np.minimum(total, strength) / total
+    base_alpha, base_beta = loo_alpha * scale, loo_beta * scale
+    if prior_alpha is not None:
+        explicit = ~np.isnan(prior_alpha)
+        base_alpha = np.where(explicit, prior_alpha, base_alpha)
+        base_beta = np.where(explicit, prior_beta, base_beta)
+    # A context with zero strength and no evidence still needs a proper Beta.
+    return np.maximum(base_alpha + successes, 1e-6), np.maximum(base_beta + failures, 1e-6)
+
+
+def thompson_sample(alpha, beta, eligible, rng, n_samples=1000):
+    """Choose one action per row by Thompson sampling and estimate every action's propensity.
+
+    ``alpha``, ``beta``, ``eligible`` are (N, A). Draws ``n_samples`` posterior samples per
+    row; the first draw's winner is the chosen action, and the share of draws each action wins
+    is its propensity, so the chosen action's propensity is at least ``1 / n_samples`` and a
+    row's propensities sum to 1. Rows with no eligible action get ``-1`` and zeros.
+    Returns ``(chosen (N,) int, propensities (N, A) float)``.
+    """
+    alpha = np.asarray(alpha, dtype=float)
+    beta = np.asarray(beta, dtype=float)
+    eligible = np.asarray(eligible, dtype=bool)
+    n, a = alpha.shape
+    chosen = np.full(n, -1, dtype=int)
+    propensities = np.zeros((n, a))
+    rows = max(1, _DRAW_BUDGET // max(1, n_samples * a))
+    for start in range(0, n, rows):
+        sl = slice(start, start + rows)
+        draws = rng.beta(alpha[sl], beta[sl], size=(n_samples, *alpha[sl].shape))
+        draws[:, ~eligible[sl]] = -np.inf
+        winners = draws.argmax(axis=2)  # (K, rows)
+        counts = (winners[:, :, None] == np.arange(a)).sum(axis=0)
+        propensities[sl] = counts / n_samples
+        chosen[sl] = winners[0]
+    none = ~eligible.any(axis=1)
+    chosen[none] = -1
+    propensities[none] = 0.0
+    return chosen, propensities
+
+
+def policy_probabilities(alpha, beta, eligible, rng, n_samples=1000):
+    """The Thompson policy's action probabilities per row, estimated by sampling."""
+    return thompson_sample(alpha, beta, eligible, rng, n_samples)[1]
+
+
+def most_common_policy(logged_action, eligible):
+    """Deterministic policy: the most often logged action that is eligible in each row.
+
+    ``logged_action`` (N,) int; ``eligible`` (M, A). Returns (M, A) one-hot probabilities.
+    """
+    eligible = np.asarray(eligible, dtype=bool)
+    counts = np.bincount(logged_action, minlength=eligible.shape[1]).astype(float)
+    # Ties go to the lower index; an ineligible action can never win.
+    scores = np.where(eligible, counts - np.arange(eligible.shape[1]) * 1e-9, -np.inf)
+    probs = np.zeros(eligible.shape)
+    rows = eligible.any(axis=1)
+    probs[rows, scores[rows].argmax(axis=1)] = 1.0
+    return probs
+
+
+def uniform_policy(eligible):
+    """Uniformly random over each row's eligible actions."""
+    eligible = np.asarray(eligible, dtype=float)
+    return eligible / np.maximum(eligible.sum(axis=1, keepdims=True), 1.0)
+
+
+def off_policy_estimates(rewards, logged_action, propensity, target_probs, q_hat, z=1.96):
+    """IPS, self-normalised IPS and doubly robust estimates of a target policy's value.
+
+    ``rewards`` (N,) in 0..1, ``logged_action`` (N,) int, ``propensity`` (N,) the logging
+    policy's probability of the logged action, ``target_probs`` (N, A) the target policy's
+    probabilities, ``q_hat`` (N, A) a reward model. Returns ``{name: (estimate, low, high)}``
+    with normal confidence intervals (delta method for SNIPS).
+    """
+    rewards = np.asarray(rewards, dtype=float)
+    n = rewards.size
+    if n == 0:
+        raise ValueError("No logged decisions to evaluate.")
+    rows = np.arange(n)
+    weights = target_probs[rows, logged_action] / propensity
+    ips_terms = weights * rewards
+    dr_terms = (target_probs * q_hat).sum(axis=1) + weights * (rewards - q_hat[rows, logged_action])
+
+    def mean_ci(terms):
+        est = terms.mean()
+        se = terms.std(ddof=1) / np.sqrt(n) if n > 1 else np.inf
+        return est, est - z * se, est + z * se
+
+    total_weight = weights.sum()
+    if total_weight > 0:
+        snips = ips_terms.sum() / total_weight
+        se = np.sqrt(np.sum(weights**2 * (rewards - snips) ** 2)) / total_weight
+    else:
+        snips, se = np.nan, np.inf
+    return {
+        "IPS": mean_ci(ips_terms),
+        "SNIPS": (snips, snips - z * se, snips + z * se),
+        "DR": mean_ci(dr_terms),
+    }

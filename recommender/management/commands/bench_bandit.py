@@ -1,0 +1,102 @@
+"""Compare the recommender's policy with baselines on a simulated world with known answers."""
+
+import time
+
+import numpy as np
+from django.core.management.base import BaseCommand, CommandError
+
+from crm.models import Alert, ProductFamily
+from recommender import bandit, simulation
+from recommender.models import MAGNITUDE_BUCKETS, MATURITY_BUCKETS, Action, BanditConfig
+
+CHECKPOINTS = (1_000, 10_000, 100_000)
+
+
+class Command(BaseCommand):
+    help = (
+        "Simulate reps and clients with known per-context action success rates; print the "
+        "cumulative regret of this policy, context-free Thompson, epsilon-greedy and uniform "
+        "random, and off-policy estimates against true values."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--decisions", type=int, default=100_000)
+        parser.add_argument("--batch", type=int, default=100, help="Decisions per posterior update.")
+        parser.add_argument("--samples", type=int, default=200, help="Draws per propensity.")
+        parser.add_argument("--seed", type=int, default=7)
+
+    def handle(self, decisions, batch, samples, seed, **options):
+        if decisions < 2 * batch or decisions % (2 * batch):
+            raise CommandError("--decisions must be a positive multiple of 2 x --batch.")
+        actions = list(Action.objects.filter(active=True))
+        if not actions:
+            raise CommandError("No active actions: run migrate (it creates the default ones).")
+        strength = BanditConfig.get().backoff_strength
+        contexts = [
+            (kind, fk, mat, mag)
+            for kind in Alert.Kind.values
+            for fk in ProductFamily.Kind.values
+            for _, mat in MATURITY_BUCKETS
+            for _, mag in MAGNITUDE_BUCKETS
+        ]
+        eligible = np.array([[a.applies_to(c[0]) for a in actions] for c in contexts])
+        rng = np.random.default_rng(seed)
+        world = simulation.make_world(eligible, rng)
+        self.stdout.write(
+            f"World: {len(contexts)} contexts x {len(actions)} actions, mean best success "
+            f"rate {world.weights @ world.best:.3f}; {decisions:,} decisions in batches of "
+            f"{batch}; backoff strength {strength:g}; seed {seed}\n"
+        )
+        marks = [c for c in CHECKPOINTS if c <= decisions]
+        self.stdout.write(
+            f"{'policy':34}" + "".join(f"{f'regret@{m:,}':>16}" for m in marks) + f"{'secs':>8}"
+        )
+        policies = [
+            simulation.BackoffThompson(eligible, strength=strength, n_samples=samples),
+            simulation.ContextFreeThompson(eligible),
+            simulation.EpsilonGreedy(eligible),
+            simulation.UniformRandom(eligible),
+        ]
+        half = decisions // 2
+        ours = None
+        for policy in policies:
+            started = time.perf_counter()
+            run = simulation.simulate(
+                world, policy, decisions, np.random.default_rng(seed + 1), batch, half
+            )
+            ours = ours or run
+            self.stdout.write(
+                f"{policy.name:34}"
+                + "".join(f"{run.regret[m - 1]:16,.1f}" for m in marks)
+                + f"{time.perf_counter() - started:8.1f}"
+            )
+        self._off_policy(world, ours, eligible, half, rng)
+
+    def _off_policy(self, world, run, eligible, half, rng):
+        alpha, beta = run.snapshot
+        ctx = run.contexts[half:]
+        actions = run.actions[half:]
+        targets = {
+            "this policy": bandit.policy_probabilities(alpha, beta, eligible, rng, 20_000),
+            "always most common": bandit.most_common_policy(actions, eligible),
+            "uniform random": bandit.uniform_policy(eligible),
+        }
+        q_hat = (alpha / (alpha + beta))[ctx]
+        self.stdout.write(
+            f"\nOff-policy value of the policy frozen after {half:,} decisions, estimated from "
+            f"the {len(ctx):,} decisions logged after it (95% CI):"
+        )
+        self.stdout.write(f"{'target':20}{'true':>8}" + "".join(
+            f"{name:>28}" for name in ("IPS", "SNIPS", "DR")
+        ))
+        for name, probs in targets.items():
+            truth = world.value(probs)
+            est = bandit.off_policy_estimates(
+                run.rewards[half:], actions, run.propensities[half:], probs[ctx], q_hat
+            )
+            cells = "".join(
+                f"{f'{v:.4f} [{lo:.4f},{hi:.4f}]' + ('*' if lo <= truth <= hi else ' '):>28}"
+                for v, lo, hi in est.values()
+            )
+            self.stdout.write(f"{name:20}{truth:8.4f}{cells}")
+        self.stdout.write("* = the true value lies inside the estimate's confidence interval")

@@ -1,0 +1,158 @@
+"""Read-side queries of the recommender: current recommendations, posteriors, logged decisions."""
+
+import numpy as np
+from django.db.models import Sum
+
+from crm.models import Feedback
+
+from . import bandit
+from .models import POOLED, ArmPrior, BanditConfig, Outcome, Posterior, Recommendation
+
+#: SQLite's historical limit on query parameters; ``__in`` lists are chunked below it.
+CHUNK = 900
+
+
+def chunks(items, size=CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def current_recommendation(alert):
+    """The latest recommendation for ``alert``, or ``None``."""
+    return Recommendation.objects.filter(alert=alert).select_related("action").first()
+
+
+def current_recommendations(alerts):
+    """``{alert_pk: latest recommendation}`` for the given alerts (or alert ids)."""
+    ids = [getattr(a, "pk", a) for a in alerts]
+    found = {}
+    for part in chunks(ids):
+        recs = (
+            Recommendation.objects.filter(alert_id__in=part)
+            .select_related("action")
+            .order_by("alert_id", "-created_at", "-id")
+        )
+        for rec in recs:
+            found.setdefault(rec.alert_id, rec)
+    return found
+
+
+def arm_params(contexts, actions, config=None):
+    """Beta posterior parameters ``(alpha, beta)``, each (len(contexts), len(actions)).
+
+    Each context's evidence sits on its explicit prior, or else on the action's pooled
+    posterior (the pooled prior, an ``*`` ArmPrior or the default one, plus every context's
+    evidence) shrunk to ``config.backoff_strength`` pseudo-observations.
+    """
+    config = config or BanditConfig.get()
+    contexts = list(contexts)
+    c_index = {c: i for i, c in enumerate(contexts)}
+    a_index = {a.pk: j for j, a in enumerate(actions)}
+    shape = (len(contexts), len(actions))
+    succ, fail = np.zeros(shape), np.zeros(shape)
+    prior_a, prior_b = np.full(shape, np.nan), np.full(shape, np.nan)
+    pooled_prior_a = np.full(len(actions), config.default_alpha)
+    pooled_prior_b = np.full(len(actions), config.default_beta)
+    pooled_s, pooled_f = np.zeros(len(actions)), np.zeros(len(actions))
+
+    totals = (
+        Posterior.objects.filter(action_id__in=a_index)
+        .order_by()
+        .values("action_id")
+        .annotate(s=Sum("successes"), f=Sum("failures"))
+    )
+    for row in totals:
+        j = a_index[row["action_id"]]
+        pooled_s[j], pooled_f[j] = row["s"], row["f"]
+    for part in chunks(contexts):
+        rows = Posterior.objects.filter(context__in=part, action_id__in=a_index)
+        for p in rows.values_list("context", "action_id", "successes", "failures"):
+            i, j = c_index[p[0]], a_index[p[1]]
+            succ[i, j], fail[i, j] = p[2], p[3]
+        priors = ArmPrior.objects.filter(context__in=[*part, POOLED], action_id__in=a_index)
+        for context, action_id, alpha, beta in priors.values_list(
+            "context", "action_id", "alpha", "beta"
+        ):
+            j = a_index[action_id]
+            if context == POOLED:
+                pooled_prior_a[j], pooled_prior_b[j] = alpha, beta
+            else:
+                prior_a[c_index[context], j], prior_b[c_index[context], j] = alpha, beta
+    pooled_a, pooled_b = bandit.pooled_params(
+        pooled_s[None, :], pooled_f[None, :], pooled_prior_a, pooled_prior_b
+    )
+    return bandit.backoff_params(
+        succ, fail, pooled_a, pooled_b, config.backoff_strength, prior_a, prior_b
+    )
+
+
+def attach_params(posteriors):
+    """Set ``alpha``, ``beta`` and ``mean`` on each Posterior row (for the admin)."""
+    posteriors = list(posteriors)
+    if not posteriors:
+        return posteriors
+    contexts = sorted({p.context for p in posteriors})
+    actions = sorted({p.action for p in posteriors}, key=lambda a: a.pk)
+    alpha, beta = arm_params(contexts, actions)
+    c_index = {c: i for i, c in enumerate(contexts)}
+    a_index = {a.pk: j for j, a in enumerate(actions)}
+    for p in posteriors:
+        i, j = c_index[p.context], a_index[p.action_id]
+        p.alpha, p.beta = float(alpha[i, j]), float(beta[i, j])
+        p.mean = p.alpha / (p.alpha + p.beta)
+    return posteriors
+
+
+def logged_decisions(reward="engagement"):
+    """The recommendations reps answered, with their propensities and rewards, for evaluation.
+
+    One row per alert: the recommendation current when the alert got its first *I will act* or
+    *False alarm* answer. ``reward="engagement"`` scores 1 when the rep acted with the
+    recommended action; ``reward="outcome"`` scores 1 when, in addition, the harvested outcome
+    says buying recovered (alerts acted on but not harvested yet are left out).
+    Returns a list of dicts: context, action (code), propensity, propensities, reward.
+    """
+    if reward not in ("engagement", "outcome"):
+        raise ValueError(f"Unknown reward {reward!r}: use 'engagement' or 'outcome'.")
+    answers = {}
+    terminal = Feedback.objects.filter(
+        verdict__in=[Feedback.Verdict.ACT, Feedback.Verdict.FALSE_ALARM]
+    ).order_by("alert_id", "created_at", "id")
+    for fb in terminal.values("id", "alert_id", "verdict", "action_id", "created_at"):
+        answers.setdefault(fb["alert_id"], fb)
+    rows = []
+    for part in chunks(answers):
+        outcomes = {}
+        if reward == "outcome":
+            outcomes = dict(
+                Outcome.objects.filter(
+                    feedback_id__in=[answers[a]["id"] for a in part]
+                ).values_list("feedback_id", "recovered")
+            )
+        recs = (
+            Recommendation.objects.filter(alert_id__in=part)
+            .select_related("action")
+            .order_by("alert_id", "created_at", "id")
+        )
+        shown = {}
+        for rec in recs:
+            if rec.created_at <= answers[rec.alert_id]["created_at"]:
+                shown[rec.alert_id] = rec
+        for alert_id, rec in shown.items():
+            fb = answers[alert_id]
+            followed = fb["verdict"] == Feedback.Verdict.ACT and fb["action_id"] == rec.action_id
+            if reward == "outcome" and followed:
+                if fb["id"] not in outcomes:
+                    continue
+                followed = outcomes[fb["id"]]
+            rows.append(
+                {
+                    "context": rec.context,
+                    "action": rec.action.code,
+                    "propensity": rec.propensity,
+                    "propensities": rec.propensities,
+                    "reward": float(followed),
+                }
+            )
+    return rows

@@ -1,0 +1,19 @@
+"""Celery tasks of the recommender: thin wrappers around :mod:`recommender.services`."""
+
+from datetime import date
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def harvest_outcomes(as_of=None):
+    """Judge the outcomes whose window closed by ``as_of`` (ISO date, default today)."""
+    return services.harvest_outcomes(as_of=date.fromisoformat(as_of) if as_of else None)
+
+
+@shared_task
+def fold_rewards():
+    """Fold pending reward events into the posteriors."""
+    return services.fold_rewards()

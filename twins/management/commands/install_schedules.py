@@ -1,0 +1,56 @@
+"""``manage.py install_schedules``: the default django-celery-beat schedules, idempotently."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+#: name -> (task, crontab fields, description). Times are in settings.TIME_ZONE.
+DEFAULT_SCHEDULES = {
+    "Nightly refit and score": (
+        "twins.tasks.start_scoring_run",
+        {
+            "minute": "30",
+            "hour": "2",
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+        },
+        "Refit every twin on the orders up to last Sunday and publish the alerts.",
+    ),
+    "Weekly outcome harvest": (
+        "recommender.tasks.harvest_outcomes",
+        {"minute": "0", "hour": "5", "day_of_week": "1", "day_of_month": "*", "month_of_year": "*"},
+        "Check whether clients behind past alerts recovered, and reward the actions taken.",
+    ),
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Install the nightly refit-and-score and the weekly outcome harvest in "
+        "django-celery-beat. Existing schedules (possibly edited in the admin) are kept "
+        "unless --reset is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset", action="store_true", help="restore the default task and timing"
+        )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        for name, (task, crontab, description) in DEFAULT_SCHEDULES.items():
+            schedule, _ = CrontabSchedule.objects.get_or_create(
+                timezone=settings.TIME_ZONE, **crontab
+            )
+            defaults = {"task": task, "crontab": schedule, "description": description}
+            periodic, created = PeriodicTask.objects.get_or_create(name=name, defaults=defaults)
+            if not created and options["reset"]:
+                for field, value in defaults.items():
+                    setattr(periodic, field, value)
+                periodic.interval = periodic.solar = periodic.clocked = None
+                periodic.enabled = True
+                periodic.save()
+            verb = "installed" if created else ("reset" if options["reset"] else "kept")
+            self.stdout.write(f"{verb}: {name} -> {periodic.task} ({periodic.crontab})")

@@ -1,0 +1,91 @@
+"""``manage.py score``: refit every twin from the database and publish the alerts."""
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from twins import scoring
+from twins.models import ScoringRun
+
+
+class Command(BaseCommand):
+    help = (
+        "Score every (client, family) pair from the database as of a date and publish twins "
+        "and alerts in one transaction. Runs in-process without REDIS_URL; with it, the shards "
+        "go to the Celery workers (start `celery -A crm worker`) unless --inline is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--as-of", help="YYYY-MM-DD (default: the last Sunday on or before today)"
+        )
+        parser.add_argument(
+            "--shards", type=int, help=f"client shards (default {settings.SCORING_SHARDS})"
+        )
+        parser.add_argument("--horizon", type=int, help="forecast horizon in weeks (default 8)")
+        parser.add_argument("--inline", action="store_true", help="score in this process")
+        parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    def handle(self, *args, **options):
+        try:
+            as_of = scoring.parse_as_of(options["as_of"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        for name in ("shards", "horizon"):
+            if options[name] is not None and options[name] < 1:
+                raise CommandError(f"--{name} must be at least 1, not {options[name]}.")
+        inline = options["inline"] or settings.CELERY_TASK_ALWAYS_EAGER
+        disable = options["no_progress"] or options["verbosity"] == 0
+        run = scoring.start_run(as_of, options["shards"], options["horizon"])
+        if run.status != ScoringRun.Status.RUNNING:
+            raise CommandError(f"Run #{run.pk} not started: {run.error}")
+        bar = tqdm(total=run.shards_total, desc=f"run #{run.pk} shards", disable=disable)
+        try:
+            if inline:
+                run = self._inline(run, bar)
+            else:
+                run = self._celery(run, bar)
+        except KeyboardInterrupt:
+            scoring.fail_run(run.pk, "Interrupted from the command line.")
+            raise
+        except Exception as exc:
+            scoring.fail_run(run.pk, repr(exc))
+            raise CommandError(f"Run #{run.pk} failed: {exc!r}") from exc
+        finally:
+            bar.close()
+        if run.status != ScoringRun.Status.SUCCEEDED:
+            raise CommandError(f"Run #{run.pk} {run.get_status_display().lower()}: {run.error}")
+        t = run.timings
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Run #{run.pk} as of {run.as_of}: {run.pairs} pairs, "
+                f"{run.alerts_created} alerts created, {run.alerts_updated} updated, "
+                f"{run.alerts_expired} expired in {t.get('total', 0):.1f}s "
+                f"(read {t.get('read', 0):.1f}s, fit {t.get('fit', 0):.1f}s, "
+                f"write {t.get('write', 0):.1f}s)."
+            )
+        )
+
+    def _inline(self, run, bar):
+        for shard in range(run.shards_total):
+            scoring.score_shard(run.pk, shard)
+            bar.update(1)
+        return scoring.publish_run(run.pk)
+
+    def _celery(self, run, bar):
+        from twins.tasks import dispatch
+
+        dispatch(run.pk, run.shards_total)
+        stale = timedelta(seconds=settings.SCORING_STALE_AFTER)
+        while True:
+            run.refresh_from_db()
+            bar.update(run.shards_done - bar.n)
+            if not run.is_active:
+                return run
+            if timezone.now() - run.heartbeat_at > stale:
+                scoring.fail_run(run.pk, f"No worker progress for {stale}; is a worker running?")
+            time.sleep(0.5)

@@ -1,0 +1,163 @@
+"""Commodity twin: Gamma-Poisson on weekly units.
+
+The deseasonalised weekly rate ``lam`` of a pair has a Gamma(alpha, beta) posterior (shape,
+rate). Week ``t`` sells ``y_t ~ Poisson(lam * s_t * eps_t)`` where ``s_t`` is the family's
+seasonal index and ``eps_t ~ Gamma(k, k)`` is the family's week-to-week noise (``1/k = 0`` gives
+the plain Gamma-Poisson). Priors are empirical Bayes per family; past weeks are discounted by
+exponential forgetting; campaign weeks (and the week after) are left out of the fit.
+"""
+
+import numpy as np
+from scipy import special
+
+from .grid import iso_week_number
+
+HALF_LIFE_WEEKS = 26.0
+#: Weeks before ``as_of`` tested against the baseline fitted on the weeks before them.
+RECENT_WEEKS = 8
+#: Cumulative windows (in recent weeks) of the lower-tail test.
+TEST_WINDOWS = (2, 3, 4, 6, 8)
+
+
+def posterior(y_sum, exposure_sum, a0, b0):
+    """Gamma posterior (shape, rate) after ``y_sum`` units over ``exposure_sum`` weeks."""
+    return a0 + y_sum, b0 + exposure_sum
+
+
+def negbin_moments(alpha, beta, s1, s2, inv_k):
+    """Negative Binomial (r, p) matching the predictive of units over future weeks.
+
+    ``s1`` and ``s2`` are the sum and sum of squares of the seasonal index over those weeks.
+    With ``inv_k = 0`` it is exactly NB(alpha, beta / (beta + s1)), the Gamma-Poisson predictive.
+    """
+    alpha = np.asarray(alpha, dtype=float)
+    beta = np.asarray(beta, dtype=float)
+    mean = s1 * alpha / beta
+    excess = s1**2 * alpha / beta**2 + s2 * inv_k * alpha * (alpha + 1) / beta**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(excess > 0, mean**2 / excess, 1e12)
+    r = np.clip(np.nan_to_num(r, nan=1e12), 1e-9, 1e12)
+    p = np.where(mean > 0, r / (r + np.maximum(mean, 1e-300)), 1.0)
+    return r, np.minimum(p, 1.0)
+
+
+def nb_cdf(x, r, p):
+    """P(X <= x) for X ~ NB(r, p) (failures before the r-th success), vectorised."""
+    x = np.floor(np.asarray(x, dtype=float))
+    pc = np.minimum(p, 1 - 1e-15)
+    out = special.betainc(r, np.maximum(x, 0) + 1, pc)
+    return np.where(x < 0, 0.0, np.where(p >= 1.0, 1.0, out))
+
+
+def nb_ppf(q, r, p, max_steps: int = 200):
+    """Smallest integer x with P(X <= x) >= q for X ~ NB(r, p).
+
+    Starts from the Cornish-Fisher approximation and walks to the exact integer with the cdf.
+    """
+    q, r, p = np.broadcast_arrays(np.asarray(q, float), np.asarray(r, float), np.asarray(p, float))
+    pc = np.minimum(p, 1 - 1e-15)
+    mean = r * (1 - pc) / pc
+    sd = np.sqrt(mean / pc)
+    skew = (2 - pc) / np.sqrt(np.maximum(r * (1 - pc), 1e-300))
+    z = special.ndtri(np.clip(q, 1e-12, 1 - 1e-12))
+    x = np.floor(np.maximum(mean + sd * (z + (z * z - 1) * np.minimum(skew, 10) / 6), 0.0))
+    x = np.where(p >= 1.0, 0.0, x)
+    idx = np.flatnonzero((p < 1.0).ravel())
+    xf, qf, rf, pf = x.ravel().copy(), q.ravel(), r.ravel(), pc.ravel()
+    for _ in range(max_steps):  # usually 1-3 steps
+        if idx.size == 0:
+            break
+        lo = special.betainc(rf[idx], xf[idx] + 1, pf[idx]) < qf[idx]
+        down = ~lo & (xf[idx] > 0)
+        down[down] = special.betainc(rf[idx][down], xf[idx][down], pf[idx][down]) >= qf[idx][down]
+        xf[idx[lo]] += 1
+        xf[idx[down]] -= 1
+        idx = idx[lo | down]
+    return xf.reshape(x.shape)
+
+
+def mixture_ppf(q, r, p, p_active):
+    """Quantile of ``p_active * NB(r, p) + (1 - p_active) * (point mass at 0)``."""
+    dead = 1.0 - p_active
+    inner = np.clip((q - dead) / np.maximum(p_active, 1e-12), 0.0, 1.0)
+    return np.where(dead >= q, 0.0, nb_ppf(inner, r, p))
+
+
+def forgetting_weights(n_weeks: int, half_life: float = HALF_LIFE_WEEKS, end: int | None = None):
+    """Weights 0.5 ** (age / half_life) per column; columns from ``end`` on weigh 0."""
+    end = n_weeks if end is None else end
+    age = (end - 1 - np.arange(n_weeks)).astype(float)
+    return np.where(age >= 0, 0.5 ** (age / half_life), 0.0)
+
+
+def seasonal_index(units, valid, family, n_families, week_start, years_prior: float = 1.0):
+    """Multiplicative seasonal index (F, 54) per family and ISO week number (mean 1).
+
+    Each week's mean units per live pair is divided by its centred 52-week moving level; the
+    ratios are averaged per ISO week number, smoothed over neighbouring weeks and shrunk toward 1
+    by ``years / (years + years_prior)``.
+    """
+    n_weeks = units.shape[1]
+    woy = iso_week_number(week_start)
+    index = np.ones((n_families, 54))
+    kernel = np.array([0.25, 0.5, 0.25])
+    for f in range(n_families):
+        rows = family == f
+        if not rows.any():
+            continue
+        v = valid[rows]
+        tot = np.where(v, units[rows], 0).sum(0, dtype=float)
+        live = v.sum(0, dtype=float)
+        mean = np.where(live > 0, tot / np.maximum(live, 1), np.nan)
+        ok = np.isfinite(mean)
+        c_val = np.concatenate([[0.0], np.cumsum(np.where(ok, mean, 0.0))])
+        c_cnt = np.concatenate([[0.0], np.cumsum(ok)])
+        lo = np.clip(np.arange(n_weeks) - 26, 0, n_weeks)
+        hi = np.clip(np.arange(n_weeks) + 26, 0, n_weeks)
+        level = (c_val[hi] - c_val[lo]) / np.maximum(c_cnt[hi] - c_cnt[lo], 1)
+        ratio = np.where(ok & (level > 0), mean / np.where(level > 0, level, 1), np.nan)
+        good = np.isfinite(ratio)
+        sums = np.bincount(woy[good], weights=ratio[good], minlength=54)
+        cnts = np.bincount(woy[good], minlength=54).astype(float)
+        raw = np.where(cnts > 0, sums / np.maximum(cnts, 1), 1.0)[1:]
+        smooth = np.convolve(np.concatenate([raw[-1:], raw, raw[:1]]), kernel, mode="valid")
+        shrink = cnts[1:] / (cnts[1:] + years_prior)
+        idx = 1.0 + shrink * (smooth - 1.0)
+        index[f, 1:] = idx / idx[cnts[1:] > 0].mean() if (cnts[1:] > 0).any() else idx
+    return np.clip(index, 0.05, 10.0)
+
+
+def family_dispersion(rate_mean, rate_var, n_obs, family, n_families, min_weeks: int = 26):
+    """Per-family week-to-week excess dispersion ``1/k`` (median over well-observed pairs)."""
+    inv_k = np.zeros(n_families)
+    ok = (n_obs >= min_weeks) & (rate_mean >= 0.5)
+    phi = np.where(ok, (rate_var - rate_mean) / np.maximum(rate_mean, 1e-9) ** 2, np.nan)
+    for f in range(n_families):
+        vals = phi[(family == f) & ok]
+        if vals.size >= 5:
+            inv_k[f] = float(np.clip(np.median(vals), 0.0, 3.0))
+    return inv_k
+
+
+def family_prior(rate_hat, exposure, family, n_families, min_weeks: int = 8):
+    """Empirical-Bayes Gamma prior (a0, b0) per family by the method of moments.
+
+    Between-pair variance of the rates = observed variance minus the mean Poisson sampling
+    variance ``rate / exposure``; it is floored at (0.25 * mean) ** 2 so the prior never weighs
+    more than a few weeks for a typical pair.
+    """
+    a0 = np.full(n_families, 0.5)
+    b0 = np.full(n_families, 0.5)
+    ok = exposure >= min_weeks
+    for f in range(n_families):
+        sel = ok & (family == f)
+        if sel.sum() < 3:
+            continue
+        r = rate_hat[sel]
+        mu = float(r.mean())
+        if mu <= 0:
+            continue
+        tau2 = float(r.var() - np.mean(r / exposure[sel]))
+        tau2 = max(tau2, (0.25 * mu) ** 2)
+        a0[f], b0[f] = mu * mu / tau2, mu / tau2
+    return a0, b0

@@ -1,0 +1,155 @@
+"""score_pairs: fit every pair's twin and derive its signals, in chunks of pairs.
+
+Three passes over the batch, each vectorised over a chunk of pairs (loops run over chunks and
+families only): (1) family seasonal index, (2) per-pair baseline rates -> family priors,
+dispersion and campaign response, (3) posteriors, bands, dropout, signals and evidence.
+"""
+
+import numpy as np
+
+from . import commodity as cm
+from . import dropout, signals, technical
+from .api import PairBatch, PairScores
+from .grid import iso_week_number
+
+CHUNK_PAIRS = 100_000
+#: Weeks after a campaign week also left out of the fit (stock bought ahead).
+POST_CAMPAIGN_WEEKS = 1
+
+
+def _chunks(n, size=CHUNK_PAIRS):
+    for lo in range(0, n, size):
+        yield slice(lo, min(n, lo + size))
+
+
+def _masks(units, fam, campaign):
+    """(history, valid, campaign) masks of a chunk: valid = in history and not campaign-affected."""
+    n_weeks = units.shape[1]
+    bought = units > 0
+    first = np.where(bought.any(1), bought.argmax(1), n_weeks)
+    hist = np.arange(n_weeks)[None, :] >= first[:, None]
+    camp_f = campaign.copy()
+    for lag in range(1, POST_CAMPAIGN_WEEKS + 1):
+        camp_f[:, lag:] |= campaign[:, :-lag]
+    camp = campaign[fam]
+    return hist, hist & ~camp_f[fam], camp, first
+
+
+def _future_weeks(week_start, horizon):
+    return week_start[-1] + np.arange(1, horizon + 1) * np.timedelta64(7, "D")
+
+
+def score_pairs(batch: PairBatch, horizon: int = 8) -> PairScores:
+    """Fit every pair's twin on ``batch`` and derive its candidate signals."""
+    units = np.asarray(batch.units)
+    euros = np.asarray(batch.euros)
+    n_pairs, n_weeks = units.shape
+    fam = np.asarray(batch.family, dtype=np.int64)
+    cli = np.asarray(batch.client, dtype=np.int64)
+    tech = np.asarray(batch.technical, dtype=bool)
+    n_fam = batch.n_families or (int(fam.max()) + 1 if n_pairs else 0)
+    n_cli = batch.n_clients or (int(cli.max()) + 1 if n_pairs else 0)
+    campaign = np.zeros((n_fam, n_weeks), dtype=bool)
+    if batch.campaign is not None and np.size(batch.campaign):
+        campaign[:] = np.asarray(batch.campaign, dtype=bool)[:n_fam]
+    week_start = np.asarray(batch.week_start, dtype="datetime64[D]")
+    recent = min(cm.RECENT_WEEKS, max(n_weeks - 1, 1))
+    base_end = n_weeks - recent
+
+    # Pass 1: family mean units per live pair per week -> seasonal index.
+    tot = np.zeros((n_fam, n_weeks))
+    live = np.zeros((n_fam, n_weeks))
+    for sl in _chunks(n_pairs):
+        _, valid, _, _ = _masks(units[sl], fam[sl], campaign)
+        f = fam[sl]
+        for k in np.unique(f):
+            rows = f == k
+            v = valid[rows]
+            tot[k] += np.where(v, units[sl][rows], 0).sum(0)
+            live[k] += v.sum(0)
+    index = _index_from_totals(tot, live, week_start)
+    woy = iso_week_number(week_start)
+    season = index[:, woy].astype(np.float32)  # (F, W)
+    season_next = index[:, iso_week_number(_future_weeks(week_start, horizon))]  # (F, H)
+
+    # Pass 2: per-pair baseline rates (no forgetting) -> priors and dispersion.
+    rate_hat = np.zeros(n_pairs)
+    expo = np.zeros(n_pairs)
+    rate_mean = np.zeros(n_pairs)
+    rate_var = np.zeros(n_pairs)
+    camp_y = np.zeros(n_fam)
+    camp_e = np.zeros(n_fam)
+    for sl in _chunks(n_pairs):
+        u = units[sl, :base_end]
+        _, valid, camp, _ = _masks(units[sl], fam[sl], campaign)
+        vb = valid[:, :base_end]
+        s = season[fam[sl]]
+        ys = np.where(vb, u, 0).sum(1, dtype=float)
+        ss = np.where(vb, s[:, :base_end], 0).sum(1, dtype=float)
+        n = vb.sum(1)
+        rate_hat[sl] = np.where(ss > 0, ys / np.maximum(ss, 1e-9), 0.0)
+        expo[sl] = ss
+        z = np.where(vb, u / s[:, :base_end], 0)
+        rate_mean[sl] = z.sum(1) / np.maximum(n, 1)
+        rate_var[sl] = (z * z).sum(1) / np.maximum(n, 1) - rate_mean[sl] ** 2
+        rc = camp[:, base_end:]
+        cy = np.where(rc, units[sl, base_end:], 0).sum(1)
+        ce = rate_hat[sl] * np.where(rc, s[:, base_end:], 0).sum(1)
+        np.add.at(camp_y, fam[sl], cy)
+        np.add.at(camp_e, fam[sl], ce)
+        rate_var[sl] = np.where(n > 1, rate_var[sl] * n / np.maximum(n - 1, 1), 0.0)
+    a0, b0 = cm.family_prior(rate_hat, expo, fam, n_fam)
+    inv_k = cm.family_dispersion(rate_mean, rate_var, np.round(expo), fam, n_fam)
+    fam_lift = np.where(camp_e > 0, camp_y / np.maximum(camp_e, 1e-9), np.nan)
+
+    # Technical twin over all technical pairs at once (gaps are sparse).
+    tech_idx = np.flatnonzero(tech)
+    tech_fit = signals.fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
+
+    out = signals.empty_scores(n_pairs)
+    ctx = signals.Context(
+        week_start=week_start,
+        horizon=horizon,
+        recent=recent,
+        a0=a0,
+        b0=b0,
+        inv_k=inv_k,
+        season=season,
+        season_next=season_next,
+        fam_lift=fam_lift,
+        campaign=campaign,
+    )
+    tech_pos = np.full(n_pairs, -1)
+    tech_pos[tech_idx] = np.arange(tech_idx.size)
+    for sl in _chunks(n_pairs):
+        hist, valid, camp, first = _masks(units[sl], fam[sl], campaign)
+        signals.score_chunk(
+            out,
+            sl,
+            ctx,
+            units[sl],
+            euros[sl],
+            fam[sl],
+            tech[sl],
+            hist,
+            valid,
+            camp,
+            first,
+            np.asarray(batch.potential, dtype=float)[sl],
+            rate_hat[sl],
+            tech_fit,
+            tech_pos[sl],
+        )
+    out.extra = signals.client_signals(out, fam, cli, tech, units, euros, n_cli, n_fam, horizon)
+    return out
+
+
+def _index_from_totals(tot, live, week_start):
+    """Seasonal index from family totals (see commodity.seasonal_index)."""
+    n_fam = tot.shape[0]
+    fam = np.arange(n_fam)
+    mean = np.where(live > 0, tot / np.maximum(live, 1), 0.0)
+    return cm.seasonal_index(mean, live > 0, fam, n_fam, week_start)
+
+
+__all__ = ["score_pairs", "dropout", "technical"]

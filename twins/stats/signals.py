@@ -1,0 +1,468 @@
+"""Signal rules and alert evidence, vectorised over a chunk of pairs.
+
+Evidence keys (every alert; JSON-serialisable, floats rounded):
+
+- ``kind``: the alert kind; ``family_kind``: "commodity" or "technical";
+- ``maturity_weeks``: int weeks since the pair's first purchase;
+- ``magnitude``: 0..1 relative size of the deviation (1 - observed / expected for commodity
+  losses, 1 - median gap / current silence for technical ones, 1 - share of wallet ...);
+- ``expected_units_per_week``: the twin's normal rate;
+- ``recovery_threshold_units_per_week``: weekly level that counts as back inside the band
+  (commodity: 4-week P5 / 4; technical: one typical order within the P90 gap);
+- ``euros_at_stake``; ``probability`` (0..1) and ``p_value`` (tail p-value or None);
+- ``horizon_weeks``, ``unit_price``;
+- commodity: ``recent_weeks``: up to 26 dicts {week_start, units, expected, p5, p95, campaign,
+  out_of_band}; ``window_weeks``, ``observed_units``, ``expected_units`` of the tested window;
+  ``silence_weeks`` (weeks since the last purchase);
+- technical: ``gaps_days`` (list), ``median_gap_days``, ``p75_gap_days``, ``p90_gap_days``,
+  ``current_silence_days``, ``last_purchase`` (ISO date of the Monday of that week),
+  ``gap_trend`` (ratio of recent gaps to earlier ones);
+- ``p_active``; kind-specific extras: ``share_of_wallet``, ``potential_euros``,
+  ``purchases_52w_euros`` (uncaptured potential); ``family_lift``, ``client_lift``
+  (campaign without response); ``families`` (cross-family decline); ``support`` (cross-sell).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from . import commodity as cm
+from . import dropout, technical
+from .api import PairScores
+
+#: Per-pair tail level for a candidate loss alert (the queue-level BH comes after).
+ALPHA = 0.01
+MIN_HISTORY_WEEKS = 26
+MIN_COMMODITY_PURCHASES = 8
+MIN_TECHNICAL_PURCHASES = 4
+MIN_MAGNITUDE = 0.2
+LENGTHENING = np.log(1.2)
+RECENT_SHOWN = 26
+#: Alert precedence within a pair (first wins).
+PRECEDENCE = (
+    "full_churn",
+    "partial_churn",
+    "technical_deterioration",
+    "suspicious_pause",
+    "campaign_no_response",
+    "uncaptured_potential",
+)
+
+
+@dataclass
+class Context:
+    week_start: np.ndarray
+    horizon: int
+    recent: int
+    a0: np.ndarray
+    b0: np.ndarray
+    inv_k: np.ndarray
+    season: np.ndarray  # (F, W)
+    season_next: np.ndarray  # (F, H)
+    fam_lift: np.ndarray  # (F,) campaign lift of the family in the recent weeks
+    campaign: np.ndarray  # (F, W)
+
+
+PARAM_NAMES = (
+    "alpha", "beta", "alpha_base", "beta_base", "inv_k", "p_buy", "silence_weeks",
+    "mu", "sigma", "weibull", "weibull_k", "weibull_scale", "p75_gap_days", "p90_gap_days",
+    "silence_days", "gap_trend", "unit_price",
+)
+
+
+def empty_scores(n: int) -> PairScores:
+    z = np.zeros(n)
+    return PairScores(
+        expected_next=z.copy(), band_low=z.copy(), band_high=z.copy(), p_active=np.ones(n),
+        forecast_units=z.copy(), mature=np.zeros(n, bool),
+        params={k: np.full(n, np.nan) for k in PARAM_NAMES},
+        alert_kind=np.full(n, "", dtype=object), alert_score=z.copy(),
+        p_value=np.full(n, np.nan), at_stake=z.copy(), evidence=[None] * n, extra=[],
+    )
+
+
+def fit_technical(units, fam, n_fam, horizon):
+    """Technical twin of the given pairs: gap model, silence survival, trend, p_active, bands."""
+    n, n_weeks = units.shape
+    gaps = technical.purchase_gaps(units)
+    model = technical.gap_model(gaps, fam, n_fam)
+    silence_w = np.where(gaps.last_week >= 0, n_weeks - 1 - gaps.last_week, n_weeks)
+    silence = silence_w * technical.DAYS_PER_WEEK
+    surv = technical.survival(silence, model)
+    p_act = dropout.p_active_survival(surv, silence_w)
+    bought = units > 0
+    size = np.where(gaps.n_purchases > 0, np.where(bought, units, 0).sum(1), 0.0) / np.maximum(
+        gaps.n_purchases, 1
+    )
+    mean_gap = technical.mean_gap(model)
+    nxt = technical.survival(silence + technical.DAYS_PER_WEEK, model)
+    hazard = np.where(surv > 0, 1.0 - nxt / np.maximum(surv, 1e-300), 1.0)
+    p_buy = p_act * (1 - dropout.WEEKLY_HAZARD) * np.clip(hazard, 0, 1)
+    return {
+        "gaps": gaps, "model": model, "silence_days": silence, "silence_weeks": silence_w,
+        "survival": surv, "p_active": p_act, "size": size, "mean_gap": mean_gap,
+        "p75": technical.gap_quantile(0.75, model), "p90": technical.gap_quantile(0.90, model),
+        "median": technical.gap_quantile(0.5, model), "trend": technical.gap_trend(gaps),
+        "p_buy": p_buy, "expected_next": p_buy * size,
+        "band_low": np.where(p_buy >= 0.95, size, 0.0),
+        "band_high": np.where(p_buy > 0.05, size, 0.0),
+        "forecast": p_act * size * horizon * technical.DAYS_PER_WEEK / np.maximum(mean_gap, 1.0),
+    }
+
+
+def score_chunk(out, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential, rate_hat,
+                tfit, tpos):
+    """Fill ``out[sl]`` for one chunk of pairs."""
+    n, n_weeks = u.shape
+    rec = ctx.recent
+    base_end = n_weeks - rec
+    horizon = ctx.horizon
+    s = ctx.season[f]
+    inv_k = ctx.inv_k[f]
+    a0, b0 = ctx.a0[f], ctx.b0[f]
+    disp = 1.0 + inv_k * rate_hat
+    yv = np.where(valid, u, 0).astype(np.float32)
+    sv = np.where(valid, s, 0).astype(np.float32)
+    wb = cm.forgetting_weights(n_weeks, end=base_end).astype(np.float32)
+    wf = cm.forgetting_weights(n_weeks).astype(np.float32)
+    alpha_b, beta_b = cm.posterior((yv @ wb) / disp, (sv @ wb) / disp, a0, b0)
+    alpha_f, beta_f = cm.posterior((yv @ wf) / disp, (sv @ wf) / disp, a0, b0)
+    rate_b = alpha_b / beta_b
+
+    # Lower-tail tests of the cumulative recent windows against the baseline predictive.
+    wins = np.array([m for m in cm.TEST_WINDOWS if m <= rec] or [rec]) - 1
+    y_rev = yv[:, base_end:][:, ::-1].cumsum(1, dtype=float)[:, wins]
+    s1 = sv[:, base_end:][:, ::-1].cumsum(1, dtype=float)[:, wins]
+    s2 = (sv[:, base_end:] ** 2)[:, ::-1].cumsum(1, dtype=float)[:, wins]
+    r, p = cm.negbin_moments(alpha_b[:, None], beta_b[:, None], s1, s2, inv_k[:, None])
+    pv = np.where(s1 > 0, cm.nb_cdf(y_rev, r, p), 1.0)
+    best = pv.argmin(1)
+    rows = np.arange(n)
+    p_partial = np.minimum(1.0, pv[rows, best] * wins.size)
+    win_obs = y_rev[rows, best]
+    win_exp = s1[rows, best] * rate_b
+    magnitude = np.clip(1.0 - win_obs / np.maximum(win_exp, 1e-9), 0.0, 1.0)
+
+    # Silence, zero-run tail probability and dropout.
+    bought = u > 0
+    any_b = bought.any(1)
+    last = np.where(any_b, n_weeks - 1 - np.argmax(bought[:, ::-1], 1), -1)
+    silence = np.where(any_b, n_weeks - 1 - last, n_weeks)
+    hs = np.where(hist, s, 0)[:, ::-1]
+    idx = np.clip(silence - 1, 0, n_weeks - 1)
+    z1 = np.where(silence > 0, hs.cumsum(1, dtype=float)[rows, idx], 0.0)
+    z2 = np.where(silence > 0, (hs.astype(float) ** 2).cumsum(1)[rows, idx], 0.0)
+    rz, pz = cm.negbin_moments(alpha_b, beta_b, z1, z2, inv_k)
+    p_zero = np.where(z1 > 0, pz**rz, 1.0)
+    r1, p1 = cm.negbin_moments(alpha_b, beta_b, 1.0, 1.0, inv_k)
+    p_buy = 1.0 - p1**r1
+    p_act = dropout.p_active_weekly(p_buy, silence)
+
+    # Next week and horizon.
+    sn = ctx.season_next[f]
+    rn, pn = cm.negbin_moments(alpha_f, beta_f, sn[:, 0], sn[:, 0] ** 2, inv_k)
+    pa1 = p_act * (1 - dropout.WEEKLY_HAZARD)
+    rate_f = alpha_f / beta_f
+    expected_next = pa1 * sn[:, 0] * rate_f
+    band_low = cm.mixture_ppf(0.05, rn, pn, pa1)
+    band_high = cm.mixture_ppf(0.95, rn, pn, pa1)
+    forecast = (sn * rate_f[:, None] * dropout.active_path(p_act, horizon)).sum(1)
+
+    # Maturity and unit price.
+    hist_weeks = n_weeks - first
+    n_purch = bought.sum(1)
+    units_tot = np.where(u > 0, u, 0).sum(1, dtype=float)
+    price = np.where(units_tot > 0, e.sum(1, dtype=float) / np.maximum(units_tot, 1e-9), 0.0)
+    price = np.maximum(price, 0.0)
+    mature = (hist_weeks >= MIN_HISTORY_WEEKS) & np.where(
+        tech, n_purch >= MIN_TECHNICAL_PURCHASES, n_purch >= MIN_COMMODITY_PURCHASES
+    )
+    com = ~tech
+
+    # Commodity signals.
+    full_c = com & mature & (silence >= 2) & (p_act < 0.5) & (p_zero <= ALPHA)
+    partial = com & mature & ~full_c & (p_partial <= ALPHA) & (magnitude >= MIN_MAGNITUDE)
+    rc = camp[:, base_end:]
+    camp_exp = np.where(rc, s[:, base_end:], 0).sum(1) * rate_b
+    camp_obs = np.where(rc, u[:, base_end:], 0).sum(1)
+    client_lift = np.where(camp_exp > 0, camp_obs / np.maximum(camp_exp, 1e-9), np.nan)
+    fam_lift = ctx.fam_lift[f]
+    camp_nr = (
+        com & (n_purch >= MIN_TECHNICAL_PURCHASES) & rc.any(1) & (fam_lift >= 1.2)
+        & (client_lift <= 1.0)
+    )
+    e52 = e[:, -52:].sum(1, dtype=float)
+    share = np.where(potential > 0, e52 / np.where(potential > 0, potential, 1), np.nan)
+    uncaptured = (hist_weeks >= 13) & np.isfinite(share) & (share < 0.5)
+
+    # Technical signals (rows of this chunk that are technical).
+    t_rows = np.flatnonzero(tech)
+    tp = tpos[t_rows]
+    full_t = np.zeros(n, bool)
+    det = np.zeros(n, bool)
+    pause = np.zeros(n, bool)
+    t_surv = np.ones(n)
+    t_sil = np.zeros(n)
+    t_p75 = np.zeros(n)
+    t_p90 = np.zeros(n)
+    t_trend = np.zeros(n)
+    t_med = np.ones(n)
+    t_pact = np.ones(n)
+    if t_rows.size:
+        t_surv[t_rows] = tfit["survival"][tp]
+        t_sil[t_rows] = tfit["silence_days"][tp]
+        t_p75[t_rows] = tfit["p75"][tp]
+        t_p90[t_rows] = tfit["p90"][tp]
+        t_trend[t_rows] = tfit["trend"][tp]
+        t_med[t_rows] = tfit["median"][tp]
+        t_pact[t_rows] = tfit["p_active"][tp]
+        past90 = tech & mature & (t_sil > t_p90)
+        full_t = past90 & (t_pact < 0.2) & (t_surv <= ALPHA)
+        det = past90 & ~full_t & (t_trend >= LENGTHENING)
+        pause = tech & mature & ~full_t & ~det & (t_sil > t_p75)
+        p_act[t_rows] = t_pact[t_rows]
+        expected_next[t_rows] = tfit["expected_next"][tp]
+        band_low[t_rows] = tfit["band_low"][tp]
+        band_high[t_rows] = tfit["band_high"][tp]
+        forecast[t_rows] = tfit["forecast"][tp]
+
+    # Pick one alert per pair, score it and put a price on it.
+    flags = {
+        "full_churn": full_c | full_t,
+        "partial_churn": partial,
+        "technical_deterioration": det,
+        "suspicious_pause": pause,
+        "campaign_no_response": camp_nr,
+        "uncaptured_potential": uncaptured,
+    }
+    kind = np.full(n, "", dtype=object)
+    for k in reversed(PRECEDENCE):
+        kind[flags[k]] = k
+    weekly_c = np.where(com, s[:, base_end:].mean(1) * rate_b, 0.0)
+    t_size = np.zeros(n)
+    t_mean_gap = np.ones(n)
+    if t_rows.size:
+        t_size[t_rows] = tfit["size"][tp]
+        t_mean_gap[t_rows] = tfit["mean_gap"][tp]
+    weekly = np.where(tech, t_size * technical.DAYS_PER_WEEK / np.maximum(t_mean_gap, 1.0),
+                      weekly_c)
+    # Tail p-value of each mature pair's loss test (the BH input); NaN for non-tail signals.
+    p_loss = np.where(com, np.minimum(p_partial, np.where(silence >= 2, p_zero, 1.0)), t_surv)
+    p_value = np.where(mature, p_loss, np.nan)
+    t_mag = np.clip(1.0 - t_med / np.maximum(t_sil, 1e-9), 0.0, 1.0)
+    prob = np.zeros(n)
+    mag = np.zeros(n)
+    prob = np.where(kind == "partial_churn", 1.0 - p_partial, prob)
+    mag = np.where(kind == "partial_churn", magnitude, mag)
+    is_full = kind == "full_churn"
+    prob = np.where(is_full, 1.0 - p_act, prob)
+    mag = np.where(is_full & com, 1.0, np.where(is_full, t_mag, mag))
+    tk = (kind == "technical_deterioration") | (kind == "suspicious_pause")
+    prob = np.where(tk, 1.0 - t_surv, prob)
+    mag = np.where(tk, t_mag, mag)
+    is_c = kind == "campaign_no_response"
+    gap = np.clip(1.0 - client_lift / np.where(fam_lift > 0, fam_lift, 1), 0, 1)
+    prob = np.where(is_c, gap, prob)
+    mag = np.where(is_c, gap, mag)
+    is_u = kind == "uncaptured_potential"
+    prob = np.where(is_u, 1.0 - np.nan_to_num(share), prob)
+    mag = np.where(is_u, 1.0 - np.nan_to_num(share), mag)
+    stake = prob * mag * weekly * horizon * price
+    stake = np.where(is_c, (np.nan_to_num(fam_lift) - np.nan_to_num(client_lift)).clip(0)
+                     * camp_exp * price, stake)
+    stake = np.where(is_u, np.nan_to_num(potential - e52).clip(0) * horizon / 52.0, stake)
+    # Technical non-tail signals and the other rule-based ones carry no p-value of their own.
+    rule_based = tk | is_c | is_u
+    pair_p = np.where(rule_based, np.nan, p_value)
+
+    o = out
+    o.expected_next[sl] = expected_next
+    o.band_low[sl] = band_low
+    o.band_high[sl] = band_high
+    o.p_active[sl] = p_act
+    o.forecast_units[sl] = forecast
+    o.mature[sl] = mature
+    o.alert_kind[sl] = kind
+    o.alert_score[sl] = np.clip(prob, 0, 1)
+    o.p_value[sl] = pair_p
+    o.at_stake[sl] = stake
+    prm = o.params
+    for name, val in (
+        ("alpha", alpha_f), ("beta", beta_f), ("alpha_base", alpha_b), ("beta_base", beta_b),
+        ("inv_k", inv_k), ("p_buy", p_buy), ("silence_weeks", silence), ("unit_price", price),
+    ):
+        prm[name][sl] = np.where(com | (name in ("silence_weeks", "unit_price")), val, np.nan)
+    if t_rows.size:
+        model = tfit["model"]
+        g = sl.start + t_rows
+        prm["mu"][g] = model["mu"][tp]
+        prm["sigma"][g] = model["sigma"][tp]
+        prm["weibull"][g] = model["weibull"][tp].astype(float)
+        prm["weibull_k"][g] = model["k"][tp]
+        prm["weibull_scale"][g] = model["scale"][tp]
+        prm["p75_gap_days"][g] = t_p75[t_rows]
+        prm["p90_gap_days"][g] = t_p90[t_rows]
+        prm["silence_days"][g] = t_sil[t_rows]
+        prm["gap_trend"][g] = t_trend[t_rows]
+
+    # Evidence, only for pairs with an alert.
+    alerted = np.flatnonzero(kind != "")
+    if alerted.size == 0:
+        return
+    common = {
+        "hist_weeks": hist_weeks, "mag": mag, "weekly": weekly, "stake": stake, "prob": prob,
+        "p_value": pair_p, "p_active": p_act, "price": price, "kind": kind, "tech": tech,
+    }
+    ca = alerted[com[alerted]]
+    if ca.size:
+        shown = min(RECENT_SHOWN, n_weeks)
+        cols = np.arange(n_weeks - shown, n_weeks)
+        ss = s[ca][:, cols].astype(float)
+        rr, pp = cm.negbin_moments(alpha_b[ca, None], beta_b[ca, None], ss, ss**2,
+                                   inv_k[ca, None])
+        lo = cm.nb_ppf(0.05, rr, pp)
+        hi = cm.nb_ppf(0.95, rr, pp)
+        s4 = s[ca, base_end:].mean(1) * 4
+        r4, p4 = cm.negbin_moments(alpha_b[ca], beta_b[ca], s4, s4**2 / 4, inv_k[ca])
+        recovery = cm.nb_ppf(0.05, r4, p4) / 4
+        wk = ctx.week_start[cols].astype(str).tolist()
+        uu = u[ca][:, cols].astype(float)
+        exp_w = ss * rate_b[ca, None]
+        oob = ((uu < lo) | (uu > hi)).tolist()
+        cflag = camp[ca][:, cols].tolist()
+        uu_l, exp_l = np.round(uu, 2).tolist(), np.round(exp_w, 2).tolist()
+        lo_l, hi_l = lo.tolist(), hi.tolist()
+        rec_l = np.round(recovery, 2).tolist()
+        for j, i in enumerate(ca):
+            ev = _common_evidence(i, common, ctx.horizon, "commodity")
+            ev["recovery_threshold_units_per_week"] = rec_l[j]
+            ev["window_weeks"] = int(wins[best[i]] + 1)
+            ev["silence_weeks"] = int(silence[i])
+            ev["observed_units"] = _r(win_obs[i])
+            ev["expected_units"] = _r(win_exp[i])
+            ev["recent_weeks"] = [
+                {"week_start": w, "units": a, "expected": b, "p5": c, "p95": d, "campaign": g,
+                 "out_of_band": h}
+                for w, a, b, c, d, g, h in zip(
+                    wk, uu_l[j], exp_l[j], lo_l[j], hi_l[j], cflag[j], oob[j], strict=True
+                )
+            ]
+            _kind_extras(ev, i, kind[i], share, potential, e52, fam_lift, client_lift)
+            o.evidence[sl.start + i] = ev
+    ta = alerted[tech[alerted]]
+    gaps = tfit["gaps"] if t_rows.size else None
+    for i in ta:
+        k = tpos[i]
+        ev = _common_evidence(i, common, ctx.horizon, "technical")
+        lst = gaps.last_week[k]
+        ev.update(
+            recovery_threshold_units_per_week=_r(
+                t_size[i] * technical.DAYS_PER_WEEK / max(t_p90[i], 1.0)),
+            gaps_days=[int(x) for x in gaps.days[gaps.start[k]: gaps.start[k] + gaps.count[k]]],
+            median_gap_days=_r(t_med[i]), p75_gap_days=_r(t_p75[i]), p90_gap_days=_r(t_p90[i]),
+            current_silence_days=int(t_sil[i]),
+            last_purchase=str(ctx.week_start[lst]) if lst >= 0 else None,
+            gap_trend=_r(float(np.exp(t_trend[i]))),
+        )
+        _kind_extras(ev, i, kind[i], share, potential, e52, fam_lift, client_lift)
+        o.evidence[sl.start + i] = ev
+
+
+def _r(x, digits=2):
+    x = float(x)
+    return round(x, digits) if np.isfinite(x) else None
+
+
+def _common_evidence(i, c, horizon, family_kind):
+    p = c["p_value"][i]
+    return {
+        "kind": str(c["kind"][i]),
+        "family_kind": family_kind,
+        "maturity_weeks": int(c["hist_weeks"][i]),
+        "magnitude": _r(c["mag"][i], 3),
+        "expected_units_per_week": _r(c["weekly"][i]),
+        "euros_at_stake": _r(c["stake"][i]),
+        "probability": _r(c["prob"][i], 4),
+        "p_value": float(f"{p:.3g}") if np.isfinite(p) else None,
+        "p_active": _r(c["p_active"][i], 4),
+        "horizon_weeks": int(horizon),
+        "unit_price": _r(c["price"][i]),
+    }
+
+
+def _kind_extras(ev, i, kind, share, potential, e52, fam_lift, client_lift):
+    if kind == "uncaptured_potential":
+        ev.update(share_of_wallet=_r(share[i], 3), potential_euros=_r(potential[i]),
+                  purchases_52w_euros=_r(e52[i]))
+    elif kind == "campaign_no_response":
+        ev.update(family_lift=_r(fam_lift[i], 3), client_lift=_r(client_lift[i], 3))
+
+
+def client_signals(out, fam, cli, tech, units, euros, n_cli, n_fam, horizon):
+    """Client-level alerts: cross-family decline (family -1) and cross-sell."""
+    extra = []
+    # Cross-family decline: two or more families of one client falling together (Fisher).
+    ev_p = np.where(out.mature, out.p_value, np.nan)
+    falling = out.mature & (ev_p <= 0.1) & np.isin(
+        out.alert_kind, ("partial_churn", "full_churn", "technical_deterioration", "")
+    )
+    n_fall = np.bincount(cli[falling], minlength=n_cli)
+    n_mature = np.bincount(cli[out.mature], minlength=n_cli)
+    chi = np.bincount(cli[falling], weights=-2 * np.log(np.maximum(ev_p[falling], 1e-300)),
+                      minlength=n_cli)
+    comb = stats.chi2.sf(chi, 2 * np.maximum(n_fall, 1))
+    hit = np.flatnonzero((n_fall >= 2) & (2 * n_fall >= n_mature) & (comb <= ALPHA))
+    for c in hit:
+        rows = np.flatnonzero(falling & (cli == c))
+        stake = float(out.at_stake[rows].sum())
+        extra.append({
+            "client": int(c), "family": -1, "kind": "cross_family_decline",
+            "score": round(1.0 - float(comb[c]), 4), "p_value": float(f"{comb[c]:.3g}"),
+            "at_stake": round(stake, 2),
+            "evidence": {
+                "kind": "cross_family_decline", "family_kind": "mixed",
+                "maturity_weeks": int(max((out.evidence[r] or {}).get("maturity_weeks", 0)
+                                          for r in rows)),
+                "magnitude": _r(float(np.mean([1 - min(out.p_value[r], 1) for r in rows])), 3),
+                "expected_units_per_week": None, "recovery_threshold_units_per_week": None,
+                "euros_at_stake": round(stake, 2), "probability": round(1 - float(comb[c]), 4),
+                "p_value": float(f"{comb[c]:.3g}"), "families_falling": int(n_fall[c]),
+                "families_mature": int(n_mature[c]),
+                "families": [{"family": int(fam[r]), "p_value": float(f"{out.p_value[r]:.3g}"),
+                              "kind": str(out.alert_kind[r])} for r in rows],
+            },
+        })
+    # Cross-sell: item-item co-occurrence among buyers.
+    bought = units.sum(1) > 0
+    buy = np.zeros((n_cli, n_fam), dtype=np.float32)
+    buy[cli[bought], fam[bought]] = 1.0
+    co = buy.T @ buy  # (F, F)
+    n_buyers = np.diag(co).copy()
+    cond = np.where(n_buyers[None, :] > 0, co / np.maximum(n_buyers[None, :], 1), 0.0)
+    n_own = buy.sum(1)
+    score = (buy @ cond.T) / np.maximum(n_own, 1)[:, None]  # mean P(f | g) over owned g
+    score[buy > 0] = 0.0
+    score[:, n_buyers < 20] = 0.0
+    best = score.argmax(1)
+    top = score[np.arange(n_cli), best]
+    annual = np.zeros(n_fam)
+    e52 = euros[:, -52:].sum(1)
+    for f in range(n_fam):
+        v = e52[(fam == f) & bought]
+        annual[f] = float(np.median(v)) if v.size else 0.0
+    for c in np.flatnonzero((n_own >= 2) & (top >= 0.5)):
+        f = int(best[c])
+        stake = annual[f] * top[c] * horizon / 52.0
+        extra.append({
+            "client": int(c), "family": f, "kind": "cross_sell", "score": round(float(top[c]), 4),
+            "p_value": None, "at_stake": round(stake, 2),
+            "evidence": {
+                "kind": "cross_sell", "family_kind": None, "maturity_weeks": 0,
+                "magnitude": round(float(top[c]), 3), "expected_units_per_week": None,
+                "recovery_threshold_units_per_week": None, "euros_at_stake": round(stake, 2),
+                "probability": round(float(top[c]), 4), "p_value": None,
+                "support": int(n_buyers[f]), "typical_annual_euros": round(annual[f], 2),
+            },
+        })
+    return extra

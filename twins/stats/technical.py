@@ -1,0 +1,123 @@
+"""Technical twin: inter-purchase time.
+
+Gaps (days, at weekly resolution) between purchase weeks are Log-Normal(mu, sigma) with ``mu``
+and ``sigma**2`` shrunk toward the family by ``PRIOR_GAPS`` pseudo-gaps. Pairs with fewer than
+``MIN_LOGNORMAL_GAPS`` gaps use a Weibull with the family's shape (from the spread of log gaps,
+``Var log T = pi**2 / (6 k**2)``) and the pair's shrunk median.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+PRIOR_GAPS = 3.0
+MIN_LOGNORMAL_GAPS = 3
+DAYS_PER_WEEK = 7.0
+
+
+@dataclass
+class Gaps:
+    pair: np.ndarray  # int (G,) pair of each gap, sorted by pair then time
+    days: np.ndarray  # float (G,) gap length in days
+    start: np.ndarray  # int (P,) first gap of each pair in the arrays above
+    count: np.ndarray  # int (P,) gaps per pair
+    n_purchases: np.ndarray  # int (P,) purchase weeks
+    first_week: np.ndarray  # int (P,) column of the first purchase, -1 if none
+    last_week: np.ndarray  # int (P,) column of the last purchase, -1 if none
+
+
+def purchase_gaps(units) -> Gaps:
+    """Gaps between consecutive purchase weeks of every pair, vectorised."""
+    n_pairs, n_weeks = units.shape
+    pi, wi = np.nonzero(units > 0)
+    n_purchases = np.bincount(pi, minlength=n_pairs)
+    first = np.full(n_pairs, -1)
+    last = np.full(n_pairs, -1)
+    if pi.size:
+        has = n_purchases > 0
+        ends = np.cumsum(n_purchases)
+        first[has] = wi[(ends - n_purchases)[has]]
+        last[has] = wi[ends[has] - 1]
+    same = pi[1:] == pi[:-1]
+    gp = pi[1:][same]
+    days = (wi[1:] - wi[:-1])[same] * DAYS_PER_WEEK
+    count = np.bincount(gp, minlength=n_pairs)
+    start = np.cumsum(count) - count
+    return Gaps(gp, days.astype(float), start, count, n_purchases, first, last)
+
+
+def _per_pair_mean(values, pair, count):
+    s = np.bincount(pair, weights=values, minlength=count.size)
+    return np.where(count > 0, s / np.maximum(count, 1), 0.0)
+
+
+def fit_lognormal(gaps: Gaps, family, n_families):
+    """Shrunk Log-Normal (mu, sigma) per pair plus the family (mu_f, sigma_f)."""
+    logs = np.log(gaps.days)
+    n = gaps.count.astype(float)
+    m = _per_pair_mean(logs, gaps.pair, gaps.count)
+    ss = np.bincount(gaps.pair, weights=(logs - m[gaps.pair]) ** 2, minlength=n.size)
+    mu_f = np.full(n_families, np.log(28.0))
+    s2_f = np.full(n_families, 0.5**2)
+    fam_of_gap = family[gaps.pair]
+    for f in range(n_families):
+        sel = fam_of_gap == f
+        if sel.sum() >= 5:
+            mu_f[f] = logs[sel].mean()
+            within = ss[(family == f) & (n > 1)].sum()
+            dof = (n[(family == f) & (n > 1)] - 1).sum()
+            s2_f[f] = max(within / dof if dof > 0 else logs[sel].var(), 0.05**2)
+    k = PRIOR_GAPS
+    mu = (n * m + k * mu_f[family]) / (n + k)
+    s2 = (ss + k * s2_f[family]) / (np.maximum(n - 1, 0) + k)
+    return mu, np.sqrt(s2), mu_f, np.sqrt(s2_f)
+
+
+def weibull_shape(sigma_f):
+    """Weibull shape with the family's spread of log gaps."""
+    return np.clip(np.pi / (np.sqrt(6.0) * sigma_f), 0.5, 8.0)
+
+
+def gap_model(gaps: Gaps, family, n_families):
+    """Per-pair gap distribution: returns dict(mu, sigma, weibull bool, k, scale)."""
+    mu, sigma, _, sigma_f = fit_lognormal(gaps, family, n_families)
+    weib = gaps.count < MIN_LOGNORMAL_GAPS
+    k = weibull_shape(sigma_f)[family]
+    scale = np.exp(mu) / np.log(2.0) ** (1.0 / k)  # Weibull with the Log-Normal's median
+    return {"mu": mu, "sigma": sigma, "weibull": weib, "k": k, "scale": scale}
+
+
+def survival(t, model):
+    """P(gap > t days) under each pair's gap model."""
+    t = np.maximum(np.asarray(t, dtype=float), 1e-9)
+    ln = 0.5 * special.erfc((np.log(t) - model["mu"]) / (model["sigma"] * np.sqrt(2.0)))
+    wb = np.exp(-((t / model["scale"]) ** model["k"]))
+    return np.where(model["weibull"], wb, ln)
+
+
+def gap_quantile(q, model):
+    """Gap (days) with P(gap <= x) = q."""
+    ln = np.exp(model["mu"] + model["sigma"] * np.sqrt(2.0) * special.erfinv(2 * q - 1))
+    wb = model["scale"] * (-np.log1p(-q)) ** (1.0 / model["k"])
+    return np.where(model["weibull"], wb, ln)
+
+
+def mean_gap(model):
+    ln = np.exp(model["mu"] + model["sigma"] ** 2 / 2)
+    wb = model["scale"] * special.gamma(1 + 1 / model["k"])
+    return np.where(model["weibull"], wb, ln)
+
+
+def gap_trend(gaps: Gaps, recent: int = 2):
+    """Mean log of the last ``recent`` gaps minus the mean log of the earlier ones (0 if < 4)."""
+    logs = np.log(gaps.days)
+    rank = np.arange(gaps.pair.size) - gaps.start[gaps.pair]
+    from_end = gaps.count[gaps.pair] - rank
+    late = from_end <= recent
+    n_late = np.bincount(gaps.pair[late], minlength=gaps.count.size)
+    n_early = gaps.count - n_late
+    s_late = np.bincount(gaps.pair[late], weights=logs[late], minlength=gaps.count.size)
+    s_early = np.bincount(gaps.pair[~late], weights=logs[~late], minlength=gaps.count.size)
+    ok = (gaps.count >= recent + 2) & (n_early > 0)
+    return np.where(ok, s_late / np.maximum(n_late, 1) - s_early / np.maximum(n_early, 1), 0.0)
