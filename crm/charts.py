@@ -146,7 +146,8 @@ def commodity_chart(evidence, chart_id="chart"):
     expected = " ".join(f"{f.x(i):.1f},{f.y(r['expected']):.1f}" for i, r in enumerate(rows))
     parts.append(f'<polyline class="expected" points="{expected}"/>')
     for i, r in enumerate(rows):
-        if r["week_start"] and (i % 4 == 0 or i == len(rows) - 1):
+        last = i == len(rows) - 1 and i % 4 >= 2
+        if r["week_start"] and (i % 4 == 0 or last):
             parts.append(
                 f'<text class="tick" x="{f.x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" '
                 f'text-anchor="middle">{escape(dateformat.format(r["week_start"], "j M"))}</text>'

@@ -47,9 +47,11 @@ class QueueFilterForm(forms.Form):
         self.fields["family"].choices = [("", _("All families"))] + [
             (f.pk, f.name) for f in selectors.families()
         ]
-        self.fields["province"].choices = [("", _("All provinces"))] + [
-            (p, p) for p in selectors.provinces_visible_to(user)
-        ]
+        provinces = selectors.provinces_visible_to(user)
+        asked = (data or {}).get("province")
+        if asked and asked not in provinces:  # the cached list may predate a new province
+            provinces = sorted([*provinces, asked])
+        self.fields["province"].choices = [("", _("All provinces"))] + [(p, p) for p in provinces]
         team = list(selectors.team_members(user)) if not user.is_rep else []
         self.fields["rep"].choices = [("", _("Whole team"))] + [
             (m.pk, m.get_full_name() or m.username) for m in team

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import charts, selectors, services
 from .forms import FALSE_ALARM_REASONS, AnswerForm, QueueFilterForm, VisitNoteForm
 from .models import Alert, Feedback
+from .templatetags.crm_tags import euros as format_euros
 
 PAGE_SIZE = 25
 
@@ -120,13 +121,13 @@ def _narrative(alert):
         except Exception:  # noqa: BLE001 - fall back to the generic sentence below
             pass
     return _(
-        "%(kind)s on %(family)s for %(client)s: about %(euros)s € at stake. "
+        "%(kind)s on %(family)s for %(client)s: about %(euros)s at stake. "
         "The detailed explanation will appear once the scoring has written it."
     ) % {
         "kind": alert.get_kind_display(),
         "family": alert.family or _("several families"),
         "client": alert.client.name or alert.client.code,
-        "euros": f"{alert.priority:,.0f}",
+        "euros": format_euros(alert.priority),
     }
 
 

@@ -43,39 +43,55 @@ def backoff_params(
     return np.maximum(base_alpha + successes, 1e-6), np.maximum(base_beta + failures, 1e-6)
 
 
-def thompson_sample(alpha, beta, eligible, rng, n_samples=1000):
-    """Choose one action per row by Thompson sampling and estimate every action's propensity.
+def thompson_sample(alpha, beta, eligible, rng, n_samples=1000, optimistic=False, rows=None):
+    """Choose one action per decision by Thompson sampling and estimate the propensities.
 
-    ``alpha``, ``beta``, ``eligible`` are (N, A). Draws ``n_samples`` posterior samples per
-    row; the first draw's winner is the chosen action, and the share of draws each action wins
-    is its propensity, so the chosen action's propensity is at least ``1 / n_samples`` and a
-    row's propensities sum to 1. Rows with no eligible action get ``-1`` and zeros.
-    Returns ``(chosen (N,) int, propensities (N, A) float)``.
+    ``alpha``, ``beta``, ``eligible`` are (G, A), one row per group of decisions that share a
+    posterior (a context); ``rows`` (N,) gives each decision's group (default: one decision
+    per group). Each group gets ``k = max(n_samples, its decisions)`` posterior draws; its
+    decisions take the winners of distinct draws (so each is an independent Thompson draw),
+    and the share of the ``k`` draws an action wins is its propensity: the chosen action's
+    propensity is never 0 and a decision's propensities sum to 1. ``optimistic`` raises each
+    draw to at least the posterior mean (optimistic Bayesian sampling, May et al. 2012), so
+    probably-worse arms are tried less. Decisions with no eligible action get ``-1`` and
+    zeros. Returns ``(chosen (N,) int, propensities (N, A) float)``.
     """
     alpha = np.asarray(alpha, dtype=float)
     beta = np.asarray(beta, dtype=float)
     eligible = np.asarray(eligible, dtype=bool)
-    n, a = alpha.shape
-    chosen = np.full(n, -1, dtype=int)
-    propensities = np.zeros((n, a))
-    rows = max(1, _DRAW_BUDGET // max(1, n_samples * a))
-    for start in range(0, n, rows):
-        sl = slice(start, start + rows)
-        draws = rng.beta(alpha[sl], beta[sl], size=(n_samples, *alpha[sl].shape))
-        draws[:, ~eligible[sl]] = -np.inf
-        winners = draws.argmax(axis=2)  # (K, rows)
-        counts = (winners[:, :, None] == np.arange(a)).sum(axis=0)
-        propensities[sl] = counts / n_samples
-        chosen[sl] = winners[0]
+    g, a = alpha.shape
+    rows = np.arange(g) if rows is None else np.asarray(rows, dtype=int)
+    per_group = np.bincount(rows, minlength=g)
+    k = int(max(n_samples, per_group.max(initial=0)))
+    # The rank of each decision among its group's decisions picks its draw.
+    order = np.argsort(rows, kind="stable")
+    rank = np.empty(rows.size, dtype=int)
+    rank[order] = np.arange(rows.size) - (np.cumsum(per_group) - per_group)[rows[order]]
+    chosen = np.full(rows.size, -1, dtype=int)
+    group_props = np.zeros((g, a))
+    used = np.flatnonzero(per_group)
+    step = max(1, _DRAW_BUDGET // (k * a))
+    for start in range(0, used.size, step):
+        part = used[start : start + step]
+        draws = rng.beta(alpha[part], beta[part], size=(k, part.size, a))
+        if optimistic:
+            np.maximum(draws, alpha[part] / (alpha[part] + beta[part]), out=draws)
+        draws[:, ~eligible[part]] = -np.inf
+        winners = draws.argmax(axis=2)  # (k, part)
+        group_props[part] = (winners[:, :, None] == np.arange(a)).sum(axis=0) / k
+        local = np.full(g, -1)
+        local[part] = np.arange(part.size)
+        mine = np.flatnonzero(local[rows] >= 0)
+        chosen[mine] = winners[rank[mine], local[rows[mine]]]
     none = ~eligible.any(axis=1)
-    chosen[none] = -1
-    propensities[none] = 0.0
-    return chosen, propensities
+    group_props[none] = 0.0
+    chosen[none[rows]] = -1
+    return chosen, group_props[rows]
 
 
-def policy_probabilities(alpha, beta, eligible, rng, n_samples=1000):
+def policy_probabilities(alpha, beta, eligible, rng, n_samples=1000, optimistic=False):
     """The Thompson policy's action probabilities per row, estimated by sampling."""
-    return thompson_sample(alpha, beta, eligible, rng, n_samples)[1]
+    return thompson_sample(alpha, beta, eligible, rng, n_samples, optimistic)[1]
 
 
 def most_common_policy(logged_action, eligible):

@@ -100,6 +100,11 @@ class BanditConfig(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Weeks after an 'I will act' answer at which the outcome is judged.",
     )
+    optimistic = models.BooleanField(
+        default=True,
+        help_text="Optimistic Thompson sampling: no posterior draw counts below the posterior "
+        "mean, so clearly worse actions are tried less.",
+    )
     propensity_samples = models.PositiveIntegerField(
         default=1000,
         validators=[MinValueValidator(10)],

@@ -73,15 +73,12 @@ def recommend_for_alerts(alert_ids, rng=None):
         return
     contexts = sorted({c for _, c in todo})
     alpha, beta = selectors.arm_params(contexts, actions, config)
-    masks = {}
-    for alert, _ in todo:
-        if alert.kind not in masks:
-            masks[alert.kind] = np.array([a.applies_to(alert.kind) for a in actions])
+    # The alert kind opens the context, so eligibility is per context.
+    eligible = np.array([[a.applies_to(c.split("|")[0]) for a in actions] for c in contexts])
     c_index = {c: i for i, c in enumerate(contexts)}
     rows = np.array([c_index[c] for _, c in todo])
-    eligible = np.stack([masks[alert.kind] for alert, _ in todo])
     chosen, props = bandit.thompson_sample(
-        alpha[rows], beta[rows], eligible, rng, config.propensity_samples
+        alpha, beta, eligible, rng, config.propensity_samples, config.optimistic, rows=rows
     )
     means = alpha / (alpha + beta)
     now = timezone.now()
@@ -98,7 +95,9 @@ def recommend_for_alerts(alert_ids, rng=None):
                 propensity=float(props[n, j]),
                 confidence=float(means[rows[n], j]),
                 propensities={
-                    a.code: float(props[n, k]) for k, a in enumerate(actions) if eligible[n, k]
+                    a.code: float(props[n, k])
+                    for k, a in enumerate(actions)
+                    if eligible[rows[n], k]
                 },
                 created_at=now,
             )

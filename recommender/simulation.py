@@ -53,9 +53,10 @@ class BackoffThompson:
 
     name = "Thompson + backoff (this policy)"
 
-    def __init__(self, eligible, strength=20.0, n_samples=200):
+    def __init__(self, eligible, strength=10.0, n_samples=200, optimistic=True):
         self.eligible = eligible
         self.strength = strength
+        self.optimistic = optimistic
         self.n_samples = n_samples
         self.succ = np.zeros(eligible.shape)
         self.fail = np.zeros(eligible.shape)
@@ -67,7 +68,7 @@ class BackoffThompson:
     def choose(self, ctx, rng):
         alpha, beta = self.params()
         return bandit.thompson_sample(
-            alpha[ctx], beta[ctx], self.eligible[ctx], rng, self.n_samples
+            alpha, beta, self.eligible, rng, self.n_samples, self.optimistic, rows=ctx
         )
 
     def update(self, ctx, act, reward):
@@ -81,16 +82,10 @@ class ContextFreeThompson(BackoffThompson):
     name = "Thompson, context-free"
 
     def choose(self, ctx, rng):
-        alpha = 1 + self.succ.sum(axis=0)
-        beta = 1 + self.fail.sum(axis=0)
-        n = len(ctx)
-        return bandit.thompson_sample(
-            np.broadcast_to(alpha, (n, alpha.size)),
-            np.broadcast_to(beta, (n, beta.size)),
-            self.eligible[ctx],
-            rng,
-            n_samples=1,
-        )
+        shape = self.eligible.shape
+        alpha = np.broadcast_to(1 + self.succ.sum(axis=0), shape)
+        beta = np.broadcast_to(1 + self.fail.sum(axis=0), shape)
+        return bandit.thompson_sample(alpha, beta, self.eligible, rng, n_samples=1, rows=ctx)
 
 
 class EpsilonGreedy(BackoffThompson):

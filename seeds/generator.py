@@ -101,7 +101,12 @@ TERRITORIES = (
     (
         "CENTRO",
         "Centro",
-        [("Madrid", "28", 66), ("Toledo", "45", 7), ("Guadalajara", "19", 3), ("Salamanca", "37", 3)],
+        [
+            ("Madrid", "28", 66),
+            ("Toledo", "45", 7),
+            ("Guadalajara", "19", 3),
+            ("Salamanca", "37", 3),
+        ],
     ),
     (
         "ESTE",
@@ -345,6 +350,8 @@ def generate_chunk(rng, n_clients, calendar, catalogue, campaign_mult):
     W, F = calendar.weeks, len(FAMILIES)
     season = seasonality(calendar.week_start)
     technical_family = np.array([f.kind == "technical" for f in FAMILIES])
+    family_size = np.array([f.size for f in FAMILIES])
+    family_price = np.array([np.mean([p[1] for p in PRODUCTS[f.code]]) for f in FAMILIES])
 
     # Clients: province by population, size (a multiplier of demand), discount.
     provinces = [(t, p) for t, terr in enumerate(TERRITORIES) for p in terr[2]]
@@ -390,7 +397,7 @@ def generate_chunk(rng, n_clients, calendar, catalogue, campaign_mult):
     mult = np.where(after, 1 - drop[:, None], 1.0) * (1 + growth[:, None] * ramp * after)
 
     units = np.zeros((P, W), dtype=np.int64)
-    base = np.array([f.size for f in FAMILIES])[pf] * size[pc] * rng.uniform(0.7, 1.3, P)
+    base = family_size[pf] * size[pc] * rng.uniform(0.7, 1.3, P)
 
     # Commodity: each week an order with probability p; units ~ NegBin with mean rate / p.
     rate = np.clip(base, 1.5, 25.0)
@@ -405,7 +412,7 @@ def generate_chunk(rng, n_clients, calendar, catalogue, campaign_mult):
     # Technical: renewal process with log-normal gaps; seasonal thinning; silence after onset.
     gap_range = np.array([f.gap for f in FAMILIES], dtype=float)[pf]
     gap = np.exp(rng.uniform(np.log(gap_range[:, 0]), np.log(gap_range[:, 1])))
-    per_purchase = np.clip(np.array([f.size for f in FAMILIES])[pf] * size[pc], 1.0, 12.0)
+    per_purchase = np.clip(family_size[pf] * size[pc], 1.0, 12.0)
     silence = tech & (sc == "technical_silence")
     silent_weeks = np.minimum(np.maximum(10, np.ceil(2.5 * gap)) + rng.integers(0, 9, P), half)
     onset[silence] = W - silent_weeks[silence].astype(int)
@@ -424,22 +431,17 @@ def generate_chunk(rng, n_clients, calendar, catalogue, campaign_mult):
         units[pair, week] = 1 + rng.poisson(np.maximum(lam - 1, 0))
 
     # Potentials: annual value at today's prices times a ratio; planted extremes.
-    avg_price = np.array([np.mean([p[1] for p in PRODUCTS[f.code]]) for f in FAMILIES])[pf]
     annual_units = np.where(tech, 52.0 / gap * per_purchase, 52.0 * rate)
-    annual_value = annual_units * avg_price * (1 - discount[pc])
+    annual_value = annual_units * family_price[pf] * (1 - discount[pc])
     ratio = rng.uniform(1.1, 2.5, P)
-    ratio[sc == "uncaptured_potential"] = rng.uniform(4.0, 10.0, (sc == "uncaptured_potential").sum())
-    ratio[sc == "unreliable_potential"] = rng.uniform(0.3, 0.6, (sc == "unreliable_potential").sum())
+    for planted, low, high in (("uncaptured_potential", 4, 10), ("unreliable_potential", 0.3, 0.6)):
+        ratio[sc == planted] = rng.uniform(low, high, (sc == planted).sum())
     potential = np.round(annual_value * ratio, -1)
 
     # Cross-sell: a quarter of the families a client does not buy still carry a potential.
     xc, xf = np.nonzero(~buys & (rng.random((n_clients, F)) < 0.25))
-    x_value = np.round(
-        np.array([f.size for f in FAMILIES])[xf] * size[xc] * 52 * rng.uniform(0.5, 1.5, len(xc))
-        * np.array([np.mean([p[1] for p in PRODUCTS[f.code]]) for f in FAMILIES])[xf]
-        / np.where(technical_family[xf], 8.0, 1.0),
-        -1,
-    )
+    x_units = 52.0 * family_size[xf] * size[xc] / np.where(technical_family[xf], 8.0, 1.0)
+    x_value = np.round(x_units * family_price[xf] * rng.uniform(0.5, 1.5, len(xc)), -1)
 
     params = []
     for i in range(P):

@@ -5,6 +5,7 @@ import json
 import secrets
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,7 +103,10 @@ def _delete_all(*models):
     quoted = [connection.ops.quote_name(m._meta.db_table) for m in models]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Deferred foreign-key checks from earlier writes in this transaction block TRUNCATE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {', '.join(quoted)}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         else:
             for table in quoted:
                 cursor.execute(f"DELETE FROM {table}")
@@ -131,7 +135,7 @@ def seed_demo(*, clients, weeks, seed, end=None, reset=False, password=None, pro
     calendar = gen.Calendar.ending(end or default_end(), weeks)
     summary = SeedSummary(end=calendar.end)
     timings = summary.timings
-    with transaction.atomic():
+    with transaction.atomic(), _sqlite_cache():
         tick = time.perf_counter()
         if reset:
             wipe()
@@ -178,6 +182,23 @@ def seed_demo(*, clients, weeks, seed, end=None, reset=False, password=None, pro
         timings["sequences"] = time.perf_counter() - tick
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@contextmanager
+def _sqlite_cache(kib=262144):
+    """On SQLite, give this connection a page cache big enough for the indexes being filled."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (previous,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _create_users(password):

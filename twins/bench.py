@@ -9,7 +9,8 @@ import numpy as np
 from scipy import stats
 
 from twins.stats import commodity as cm
-from twins.stats.api import fdr_select, score_pairs
+from twins.stats import dropout
+from twins.stats.api import PairBatch, score_pairs
 from twins.stats.simulate import simulate, window
 
 HISTORY_WEEKS = 156
@@ -24,11 +25,11 @@ COMPATIBLE = {
 }
 
 
-def kept_alerts(scores, batch):
-    """Alert kinds after Benjamini-Hochberg in queues of ``PAIRS_PER_REP`` pairs."""
-    reps = np.arange(scores.p_value.size) // PAIRS_PER_REP
-    keep = fdr_select(scores.p_value, reps, FDR_Q)
-    return np.where(keep, scores.alert_kind, "")
+def with_queues(batch):
+    """Give the batch rep queues of ``PAIRS_PER_REP`` pairs (BH then runs inside score_pairs)."""
+    batch.queue = np.arange(batch.units.shape[0]) // PAIRS_PER_REP
+    batch.fdr_q = FDR_Q
+    return batch
 
 
 def quality(n_pairs: int, seed: int = 1, weeks_after: int = 8, max_delay: int = 6):
@@ -41,15 +42,15 @@ def quality(n_pairs: int, seed: int = 1, weeks_after: int = 8, max_delay: int = 
     stable = (truth.kind == "") & ~batch.technical
     rng = np.random.default_rng(seed)
     for d in range(0, weeks_after + 1):
-        view = window(batch, onset + d, HISTORY_WEEKS)
+        view = with_queues(window(batch, onset + d, HISTORY_WEEKS))
         scores = score_pairs(view)
-        kinds = kept_alerts(scores, view)
+        kinds = scores.alert_kind
         if d < weeks_after:  # next-week band against the realised week
             y = batch.units[:, onset + d].astype(float)
             m = stable & scores.mature
             lo, hi = scores.band_low[m], scores.band_high[m]
             inside += int(((y[m] >= lo) & (y[m] <= hi)).sum())
-            inside_pit += int(_pit_inside(scores, view, y, m, rng).sum())
+            inside_pit += int(_pit_inside(scores, y, m, rng).sum())
             total += int(m.sum())
         if d == 0:
             continue
@@ -67,44 +68,45 @@ def quality(n_pairs: int, seed: int = 1, weeks_after: int = 8, max_delay: int = 
         fp = (flagged[k] & ~ok & ~planted).sum()
         delays = first_seen[k][planted]
         within = np.isfinite(delays) & (delays <= max_delay)
-        rows.append({
-            "kind": k, "planted": int(planted.sum()), "alerts": int(tp + fp),
-            "precision": tp / max(tp + fp, 1), "recall": within.mean() if planted.any() else 0.0,
-            "median_delay": float(np.median(delays[within])) if within.any() else float("nan"),
-        })
-    calib = {"pairs_weeks": total, "coverage": inside / max(total, 1),
-             "coverage_randomised": inside_pit / max(total, 1)}
+        rows.append(
+            {
+                "kind": k,
+                "planted": int(planted.sum()),
+                "alerts": int(tp + fp),
+                "precision": tp / max(tp + fp, 1),
+                "recall": within.mean() if planted.any() else 0.0,
+                "median_delay": float(np.median(delays[within])) if within.any() else float("nan"),
+            }
+        )
+    calib = {
+        "pairs_weeks": total,
+        "coverage": inside / max(total, 1),
+        "coverage_randomised": inside_pit / max(total, 1),
+    }
     return rows, calib
 
 
-def _pit_inside(scores, view, y, m, rng):
-    """Randomised PIT of the outcome inside [0.05, 0.95]: exact 90% under a calibrated model."""
+def _pit_inside(scores, y, m, rng):
+    """Randomised PIT of the outcome inside [0.05, 0.95]: exactly 90% under a calibrated model."""
     a, b = scores.params["alpha"][m], scores.params["beta"][m]
-    inv_k = scores.params["inv_k"][m]
-    from twins.stats.grid import iso_week_number
-
-    nxt = view.week_start[-1] + np.timedelta64(7, "D")
-    # Recover the next-week seasonal factor from the fitted mean.
-    s = scores.expected_next[m] / np.maximum(scores.p_active[m] * a / b, 1e-12)
-    del nxt, iso_week_number
-    r, p = cm.negbin_moments(a, b, s, s**2, inv_k)
-    pa = scores.p_active[m]
+    pa = scores.p_active[m] * (1 - dropout.WEEKLY_HAZARD)
+    s = scores.expected_next[m] / np.maximum(pa * a / b, 1e-12)  # next week's seasonal factor
+    r, p = cm.negbin_moments(a, b, s, s**2, scores.params["inv_k"][m])
     ym = y[m]
-    below = pa * cm.nb_cdf(ym - 1, r, p) + (1 - pa)
-    below = np.where(ym > 0, below, 0.0)
+    below = np.where(ym > 0, pa * cm.nb_cdf(ym - 1, r, p) + (1 - pa), 0.0)
     at = pa * (cm.nb_cdf(ym, r, p) - cm.nb_cdf(ym - 1, r, p)) + np.where(ym == 0, 1 - pa, 0.0)
     u = below + rng.random(ym.size) * at
     return (u >= 0.05) & (u <= 0.95)
 
 
-def speed(sizes, n_weeks: int = HISTORY_WEEKS, seed: int = 2):
+def speed(sizes, n_weeks: int = HISTORY_WEEKS, seed: int = 2, workers: int = 2):
     """Fit + score time for each size (pairs tiled from one simulated block)."""
     block, _ = simulate(min(max(sizes), 100_000), n_weeks=n_weeks, onset=n_weeks - 4, seed=seed)
     rows = []
     for n in sizes:
-        batch = _tile(block, n)
+        batch = with_queues(_tile(block, n))
         t0 = time.perf_counter()
-        score_pairs(batch)
+        score_pairs(batch, workers=workers)
         dt = time.perf_counter() - t0
         rows.append({"pairs": n, "seconds": dt, "pairs_per_second": n / dt})
         del batch
@@ -112,16 +114,20 @@ def speed(sizes, n_weeks: int = HISTORY_WEEKS, seed: int = 2):
 
 
 def _tile(block, n):
-    from twins.stats.api import PairBatch
-
     reps = -(-n // block.units.shape[0])
     idx = np.tile(np.arange(block.units.shape[0]), reps)[:n]
     shift = np.repeat(np.arange(reps), block.units.shape[0])[:n] * block.n_clients
     return PairBatch(
-        units=block.units[idx], euros=block.euros[idx], technical=block.technical[idx],
-        family=block.family[idx], client=block.client[idx] + shift, campaign=block.campaign,
-        potential=block.potential[idx], week_start=block.week_start,
-        n_clients=int(reps * block.n_clients), n_families=block.n_families,
+        units=block.units[idx],
+        euros=block.euros[idx],
+        technical=block.technical[idx],
+        family=block.family[idx],
+        client=block.client[idx] + shift,
+        campaign=block.campaign,
+        potential=block.potential[idx],
+        week_start=block.week_start,
+        n_clients=int(reps * block.n_clients),
+        n_families=block.n_families,
     )
 
 
@@ -155,18 +161,26 @@ def run(quick: bool = False, out=print):
     n_quality = 3_000 if quick else 30_000
     sizes = (2_000, 10_000) if quick else (10_000, 100_000, 1_000_000)
     n_loop = 1_000 if quick else 10_000
-    out(f"Detection on planted truth: {n_quality} pairs x {HISTORY_WEEKS} weeks, weekly rescoring "
-        f"for 8 weeks after onset, BH q={FDR_Q} per {PAIRS_PER_REP}-pair queue")
+    out(
+        f"Detection on planted truth: {n_quality} pairs x {HISTORY_WEEKS} weeks, weekly rescoring "
+        f"for 8 weeks after onset, BH q={FDR_Q} per {PAIRS_PER_REP}-pair queue"
+    )
     rows, calib = quality(n_quality)
-    out(f"{'alert kind':<26}{'planted':>8}{'alerts':>8}{'precision':>11}{'recall<=6w':>12}"
-        f"{'median delay (w)':>18}")
+    out(
+        f"{'alert kind':<26}{'planted':>8}{'alerts':>8}{'precision':>11}{'recall<=6w':>12}"
+        f"{'median delay (w)':>18}"
+    )
     for r in rows:
-        out(f"{r['kind']:<26}{r['planted']:>8}{r['alerts']:>8}{r['precision']:>11.3f}"
-            f"{r['recall']:>12.3f}{r['median_delay']:>18.1f}")
-    out(f"Band calibration (stable mature commodity pairs, {calib['pairs_weeks']} pair-weeks): "
+        out(
+            f"{r['kind']:<26}{r['planted']:>8}{r['alerts']:>8}{r['precision']:>11.3f}"
+            f"{r['recall']:>12.3f}{r['median_delay']:>18.1f}"
+        )
+    out(
+        f"Band calibration (stable mature commodity pairs, {calib['pairs_weeks']} pair-weeks): "
         f"share inside next-week P5-P95 = {calib['coverage']:.3f} (nominal 0.900; integer "
         f"units make the closed band cover at least 90%); randomised-PIT coverage = "
-        f"{calib['coverage_randomised']:.3f}")
+        f"{calib['coverage_randomised']:.3f}"
+    )
     out("")
     out(f"Speed, fit + score, {HISTORY_WEEKS} weeks per pair:")
     out(f"{'pairs':>10}{'seconds':>10}{'pairs/s':>12}")
@@ -177,8 +191,10 @@ def run(quick: bool = False, out=print):
     loop_baseline(block)
     t_loop = time.perf_counter() - t0
     t0 = time.perf_counter()
-    score_pairs(block)
+    score_pairs(with_queues(block))
     t_vec = time.perf_counter() - t0
-    out(f"Per-pair scipy.stats loop on {n_loop} pairs: {t_loop:.2f} s "
+    out(
+        f"Per-pair scipy.stats loop on {n_loop} pairs: {t_loop:.2f} s "
         f"({n_loop / t_loop:.0f} pairs/s); vectorised on the same pairs: {t_vec:.2f} s; "
-        f"speed-up x{t_loop / t_vec:.0f}")
+        f"speed-up x{t_loop / t_vec:.0f}"
+    )

@@ -3,6 +3,8 @@
 They state what the data shows and what it is compatible with; they never assert a cause.
 """
 
+import math
+
 LANGUAGES = ("es", "en")
 
 _LABELS = {
@@ -49,6 +51,28 @@ def fmt_percent(share, language: str = "es") -> str:
     return f"{n} %" if _lang(language) == "es" else f"{n}%"
 
 
+def fmt_probability(p, language: str = "es") -> str:
+    """A probability as a percentage, never claiming certainty (``> 99 %``, ``< 1 %``)."""
+    p = float(p or 0)
+    if p > 0.99:
+        return "> " + fmt_percent(0.99, language)
+    if p < 0.01:
+        return "< " + fmt_percent(0.01, language)
+    return fmt_percent(p, language)
+
+
+def fmt_chance(p_value, language: str = "es") -> str:
+    """A tail p-value in words: "1 vez de cada 1.000" / "1 time in 1,000"."""
+    p = max(float(p_value), 1e-9)
+    n = 10 ** int(math.floor(math.log10(1 / p))) if p < 1 else 1
+    for step in (5, 2):
+        if 1 / p >= step * n:
+            n *= step
+            break
+    n = fmt_number(n, language, 0)
+    return f"1 vez de cada {n}" if _lang(language) == "es" else f"1 time in {n}"
+
+
 def render_narrative(kind: str, evidence: dict, language: str = "es") -> str:
     """Narrative of one alert in Spanish (``"es"``) or English (``"en"``)."""
     lang = _lang(language)
@@ -81,32 +105,36 @@ def _family(ev, lang):
 
 def _partial(ev, lang):
     fam = _family(ev, lang)
-    w, obs, exp = ev.get("window_weeks"), _n(ev, "observed_units", lang), _n(
-        ev, "expected_units", lang)
+    w, obs, exp = (
+        ev.get("window_weeks"),
+        _n(ev, "observed_units", lang),
+        _n(ev, "expected_units", lang),
+    )
     drop = fmt_percent(ev.get("magnitude"), lang)
-    prob = fmt_percent(ev.get("probability"), lang)
+    chance = fmt_chance(ev.get("p_value") or 1.0, lang)
     rec = _n(ev, "recovery_threshold_units_per_week", lang)
     if lang == "es":
         return [
             f"En las últimas {w} semanas ha comprado {obs} unidades de {fam}, cuando su patrón "
             f"habitual (ya ajustado por estacionalidad y sin contar semanas de campaña) hacía "
             f"esperar unas {exp}: un {drop} menos.",
-            f"Es compatible con una fuga parcial (probabilidad {prob}), no con una simple semana "
-            f"floja.",
+            f"Una caída así ocurriría por azar menos de {chance}: es compatible con una fuga "
+            f"parcial, no con una simple semana floja.",
             f"Volver a unas {rec} unidades por semana lo devolvería a su banda normal.",
         ]
     return [
         f"Over the last {w} weeks the client bought {obs} units of {fam}, where its usual "
         f"pattern (seasonally adjusted, campaign weeks left out) led us to expect about {exp}: "
         f"{drop} less.",
-        f"This is compatible with partial churn (probability {prob}), not just a slow week.",
+        f"A drop like this would happen by chance less than {chance}: it is compatible with "
+        f"partial churn, not just a slow week.",
         f"Getting back to about {rec} units a week would put it inside its normal band again.",
     ]
 
 
 def _full(ev, lang):
     fam = _family(ev, lang)
-    active = fmt_percent(ev.get("p_active"), lang)
+    active = fmt_probability(ev.get("p_active"), lang)
     if ev.get("family_kind") == "technical":
         days = ev.get("current_silence_days")
         gap = _n(ev, "median_gap_days", lang, 0)
@@ -146,78 +174,116 @@ def _technical(ev, lang, pause):
     trend = ev.get("gap_trend") or 1.0
     beyond90 = (days or 0) > (ev.get("p90_gap_days") or 0)
     if lang == "es":
-        out = [f"Última compra de {fam}: semana del {last}; han pasado {days} días, cuando suele "
-               f"comprar cada {gap} días."]
+        out = [
+            f"Última compra de {fam}: semana del {last}; han pasado {days} días, cuando suele "
+            f"comprar cada {gap} días."
+        ]
         if beyond90:
             out.append(f"Solo 1 de cada 10 de sus intervalos supera {p90} días.")
         else:
-            out.append(f"Es más que 3 de cada 4 de sus intervalos ({p75} días), aunque todavía "
-                       f"dentro de lo que ocurre 1 de cada 10 veces ({p90} días).")
+            out.append(
+                f"Es más que 3 de cada 4 de sus intervalos ({p75} días), aunque todavía "
+                f"dentro de lo que ocurre 1 de cada 10 veces ({p90} días)."
+            )
         if trend > 1.05:
-            out.append(f"Sus últimos intervalos se han alargado ({fmt_number(trend, lang, 1)} "
-                       f"veces los anteriores).")
-        out.append("Compatible con una pausa que conviene vigilar." if pause else
-                   "Compatible con un deterioro de la relación en esta familia.")
+            out.append(
+                f"Sus últimos intervalos se han alargado ({fmt_number(trend, lang, 1)} "
+                f"veces los anteriores)."
+            )
+        out.append(
+            "Compatible con una pausa que conviene vigilar."
+            if pause
+            else "Compatible con un deterioro de la relación en esta familia."
+        )
         return out
-    out = [f"Last purchase of {fam}: week of {last}; {days} days have passed, where the client "
-           f"usually buys every {gap} days."]
+    out = [
+        f"Last purchase of {fam}: week of {last}; {days} days have passed, where the client "
+        f"usually buys every {gap} days."
+    ]
     if beyond90:
         out.append(f"Only 1 in 10 of its gaps is longer than {p90} days.")
     else:
-        out.append(f"That is longer than 3 in 4 of its gaps ({p75} days), though still within "
-                   f"what happens 1 time in 10 ({p90} days).")
+        out.append(
+            f"That is longer than 3 in 4 of its gaps ({p75} days), though still within "
+            f"what happens 1 time in 10 ({p90} days)."
+        )
     if trend > 1.05:
-        out.append(f"Its recent gaps have lengthened ({fmt_number(trend, lang, 1)} times the "
-                   f"earlier ones).")
-    out.append("Compatible with a pause worth watching." if pause else
-               "Compatible with a deteriorating relationship in this family.")
+        out.append(
+            f"Its recent gaps have lengthened ({fmt_number(trend, lang, 1)} times the "
+            f"earlier ones)."
+        )
+    out.append(
+        "Compatible with a pause worth watching."
+        if pause
+        else "Compatible with a deteriorating relationship in this family."
+    )
     return out
 
 
 def _uncaptured(ev, lang):
     fam = _family(ev, lang)
-    bought, pot = fmt_euros(ev.get("purchases_52w_euros"), lang), fmt_euros(
-        ev.get("potential_euros"), lang)
+    bought, pot = (
+        fmt_euros(ev.get("purchases_52w_euros"), lang),
+        fmt_euros(ev.get("potential_euros"), lang),
+    )
     share = fmt_percent(ev.get("share_of_wallet"), lang)
     if lang == "es":
-        return [f"En los últimos 12 meses ha comprado {bought} de {fam}, frente a un potencial "
-                f"estimado de {pot} al año (cuota del {share}).",
-                "Indica margen para crecer, siempre que el potencial registrado sea correcto."]
-    return [f"Over the last 12 months the client bought {bought} of {fam}, against an estimated "
-            f"potential of {pot} a year (share of wallet {share}).",
-            "This points to room to grow, provided the recorded potential is right."]
+        return [
+            f"En los últimos 12 meses ha comprado {bought} de {fam}, frente a un potencial "
+            f"estimado de {pot} al año (cuota del {share}).",
+            "Indica margen para crecer, siempre que el potencial registrado sea correcto.",
+        ]
+    return [
+        f"Over the last 12 months the client bought {bought} of {fam}, against an estimated "
+        f"potential of {pot} a year (share of wallet {share}).",
+        "This points to room to grow, provided the recorded potential is right.",
+    ]
 
 
 def _cross_family(ev, lang):
     n, m = ev.get("families_falling"), ev.get("families_mature")
     if lang == "es":
-        return [f"{n} de sus {m} familias habituales compran por debajo de lo esperado a la vez.",
-                "Es compatible con un problema de la relación con el cliente más amplio que un "
-                "solo producto."]
-    return [f"{n} of its {m} regular families are below expectation at the same time.",
-            "This is compatible with a relationship issue wider than a single product."]
+        return [
+            f"{n} de sus {m} familias habituales compran por debajo de lo esperado a la vez.",
+            "Es compatible con un problema de la relación con el cliente más amplio que un "
+            "solo producto.",
+        ]
+    return [
+        f"{n} of its {m} regular families are below expectation at the same time.",
+        "This is compatible with a relationship issue wider than a single product.",
+    ]
 
 
 def _campaign(ev, lang):
     fam = _family(ev, lang)
     fl, cl = _n(ev, "family_lift", lang, 1), _n(ev, "client_lift", lang, 1)
     if lang == "es":
-        return [f"En la campaña reciente de {fam} los clientes compraron {fl} veces su nivel "
-                f"habitual; este cliente, {cl} veces el suyo.",
-                "La campaña no parece haberle llegado o no le resultó atractiva."]
-    return [f"During the recent campaign on {fam} clients bought {fl} times their usual level; "
-            f"this client bought {cl} times its own.",
-            "The campaign does not seem to have reached it or appealed to it."]
+        return [
+            f"En la campaña reciente de {fam} los clientes compraron {fl} veces su nivel "
+            f"habitual; este cliente, {cl} veces el suyo.",
+            "La campaña no parece haberle llegado o no le resultó atractiva.",
+        ]
+    return [
+        f"During the recent campaign on {fam} clients bought {fl} times their usual level; "
+        f"this client bought {cl} times its own.",
+        "The campaign does not seem to have reached it or appealed to it.",
+    ]
 
 
 def _cross_sell(ev, lang):
     fam = _family(ev, lang)
     share = fmt_percent(ev.get("probability"), lang)
     if lang == "es":
-        return [f"Nunca ha comprado {fam}, mientras que el {share} de los clientes que compran "
-                f"sus mismas familias sí la compran.", "Es una oportunidad de venta cruzada."]
-    return [f"The client has never bought {fam}, while {share} of the clients buying the same "
-            f"families as it do.", "This is a cross-sell opportunity."]
+        return [
+            f"Nunca ha comprado {fam}, mientras que el {share} de los clientes que compran "
+            f"sus mismas familias sí la compran.",
+            "Es una oportunidad de venta cruzada.",
+        ]
+    return [
+        f"The client has never bought {fam}, while {share} of the clients buying the same "
+        f"families as it do.",
+        "This is a cross-sell opportunity.",
+    ]
 
 
 _RENDERERS = {

@@ -473,8 +473,8 @@ def select_alerts(candidates, columns):
     if not candidates:
         return {}
     rep_of = dict(Client.objects.values_list("pk", "rep_id"))
-    pair_clients = columns["client"].tolist()
-    position = {pair: i for i, pair in enumerate(zip(pair_clients, columns["family"].tolist()))}
+    pair_clients, pair_families = columns["client"].tolist(), columns["family"].tolist()
+    position = {pair: i for i, pair in enumerate(zip(pair_clients, pair_families, strict=True))}
     extras = [c for c in candidates if not c["pair"]]
     p_values = np.concatenate(
         [columns["p_value"], [np.nan if c["p_value"] is None else c["p_value"] for c in extras]]
@@ -488,8 +488,6 @@ def select_alerts(candidates, columns):
     selected = {}
     for c in candidates:
         at = position[(c["client"], c["family"])] if c["pair"] else extra_at[id(c)]
-        if c["pair"] and (c["p_value"] is None) != np.isnan(columns["p_value"][at]):
-            raise ValueError(f"Staged p-value of pair {c['client']}/{c['family']} disagrees.")
         key = Alert.make_dedup_key(c["client"], c["family"], c["kind"])
         if keep[at] and (key not in selected or c["at_stake"] > selected[key]["at_stake"]):
             selected[key] = c

@@ -1,26 +1,11 @@
 """Query filters of the API lists. Clients, families and reps are named by code / username."""
 
 import django_filters as filters
-from django import forms
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from crm import selectors
-from crm.models import Alert, Client, Order, Potential, Product, ProductFamily
+from crm.models import Alert, Client, Order, Potential, Product, ProductFamily, User
 from twins.models import ScoringRun, TwinState
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(filters.NumberFilter):
-    """A positive integer id."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
 
 
 class ClientFilter(filters.FilterSet):
@@ -80,10 +65,14 @@ class PotentialFilter(filters.FilterSet):
 
 
 class AlertFilter(filters.FilterSet):
-    """The filters of the rep's queue page, applied by ``selectors.queue_alerts``."""
+    """The filters of the rep's queue page, applied by ``selectors.queue_alerts``.
+
+    The queue names a family and a rep by id; the API, like its other lists, by family code
+    and username. An unknown code or username matches nothing.
+    """
 
     kind = filters.ChoiceFilter(choices=Alert.Kind.choices)
-    family = IdFilter(help_text="Family id.")
+    family = filters.CharFilter(help_text="Family code.")
     province = filters.CharFilter()
     status = filters.ChoiceFilter(
         choices=[
@@ -93,7 +82,7 @@ class AlertFilter(filters.FilterSet):
         ],
         help_text=f"Default `{selectors.TODO}`, as on the queue page; `{selectors.ANY}` for all.",
     )
-    rep = IdFilter(help_text="User id of the rep (managers and admins).")
+    rep = filters.CharFilter(help_text="Username of the rep (for managers and admins).")
     search = filters.CharFilter(max_length=100, help_text="Part of the client's code or name.")
 
     class Meta:
@@ -103,17 +92,29 @@ class AlertFilter(filters.FilterSet):
     def filter_queryset(self, queryset):
         """Ignore ``queryset``: the queue selector applies visibility and filters together."""
         data = self.form.cleaned_data
+        family = _id_of(ProductFamily.objects, code=data.get("family"))
+        rep = _id_of(User.objects, username=data.get("rep"))
+        if family == 0 or rep == 0:
+            return Alert.objects.none()
         wanted = selectors.QueueFilters(
             kind=data.get("kind") or "",
-            family=data.get("family"),
+            family=family,
             province=data.get("province") or "",
             status=data.get("status") or selectors.TODO,
             q=(data.get("search") or "").strip(),
-            rep=data.get("rep"),
+            rep=rep,
         )
         return selectors.queue_alerts(self.request.user, wanted).select_related(
             "client__territory", "client__rep", "family__line"
         )
+
+
+def _id_of(manager, **lookup):
+    """The id of the object ``lookup`` names; ``None`` when the value is blank, 0 if unknown."""
+    ((field, value),) = lookup.items()
+    if not value:
+        return None
+    return manager.filter(**{field: value}).values_list("pk", flat=True).first() or 0
 
 
 class ScoringRunFilter(filters.FilterSet):

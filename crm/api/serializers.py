@@ -65,19 +65,24 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = ["id", "invoice_number", "date", "client", "lines"]
 
 
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}]})
+class TextOrNumberField(serializers.CharField):
+    """Text, or a JSON number read as its text."""
+
+
 class OrderRowSerializer(serializers.Serializer):
     """One invoice line as the ERP exports it; the values are checked row by row on import."""
 
     invoice = serializers.CharField(help_text="Invoice number.")
-    line = serializers.CharField(
+    line = TextOrNumberField(
         required=False,
         help_text="Line number within the invoice (1, 2, ...); blank numbers rows in order.",
     )
     date = serializers.CharField(help_text="Invoice date, YYYY-MM-DD or M/D/YYYY.")
     client = serializers.CharField(help_text="Client code.")
     product = serializers.CharField(help_text="Product code.")
-    units = serializers.CharField(help_text="Units (decimal; negative for returns).")
-    net_value = serializers.CharField(help_text="Net value in euros (decimal).")
+    units = TextOrNumberField(help_text="Units, decimal point; negative for returns.")
+    net_value = TextOrNumberField(help_text="Net value in euros, decimal point.")
 
 
 class OrderUploadSerializer(serializers.Serializer):

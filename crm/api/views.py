@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
@@ -61,18 +61,24 @@ class IsManagerOrAdmin(BasePermission):
         return bool(user and user.is_authenticated and (user.is_manager or user.is_crm_admin))
 
 
+class CursorPage(CursorPagination):
+    """Cursor pagination; a cursor that cannot be decoded is a 400 naming ``cursor``."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            message = self.invalid_cursor_message
+            raise ValidationError({self.cursor_query_param: [message]}) from None
+
+
 def cursor_pagination(*ordering):
     """A cursor pagination class over ``ordering`` (the last field unique)."""
-    return type(
-        "CursorPage",
-        (CursorPagination,),
-        {
-            "ordering": ordering,
-            "page_size": 50,
-            "page_size_query_param": "page_size",
-            "max_page_size": 500,
-        },
-    )
+    return type("CursorPage", (CursorPage,), {"ordering": ordering})
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -102,6 +108,7 @@ def _read_only_docs(name, serializer):
 
 
 @_read_only_docs("clients visible to you", s.ClientSerializer)
+@extend_schema(tags=["clients"])
 class ClientViewSet(ReadOnlyApiViewSet):
     serializer_class = s.ClientSerializer
     filterset_class = filters.ClientFilter
@@ -112,6 +119,7 @@ class ClientViewSet(ReadOnlyApiViewSet):
 
 
 @_read_only_docs("product families", s.FamilySerializer)
+@extend_schema(tags=["families"])
 class FamilyViewSet(ReadOnlyApiViewSet):
     serializer_class = s.FamilySerializer
     filterset_class = filters.FamilyFilter
@@ -120,6 +128,7 @@ class FamilyViewSet(ReadOnlyApiViewSet):
 
 
 @_read_only_docs("products", s.ProductSerializer)
+@extend_schema(tags=["products"])
 class ProductViewSet(ReadOnlyApiViewSet):
     serializer_class = s.ProductSerializer
     filterset_class = filters.ProductFilter
@@ -162,6 +171,7 @@ class ProductViewSet(ReadOnlyApiViewSet):
         },
     )
 )
+@extend_schema(tags=["orders"])
 class OrderViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
     serializer_class = s.OrderSerializer
     filterset_class = filters.OrderFilter
@@ -209,6 +219,7 @@ def _query_bool(request, name):
 
 
 @_read_only_docs("annual potentials of clients visible to you", s.PotentialSerializer)
+@extend_schema(tags=["potentials"])
 class PotentialViewSet(ReadOnlyApiViewSet):
     serializer_class = s.PotentialSerializer
     filterset_class = filters.PotentialFilter
@@ -255,9 +266,10 @@ class PotentialViewSet(ReadOnlyApiViewSet):
         },
     ),
 )
+@extend_schema(tags=["alerts"])
 class AlertViewSet(ReadOnlyApiViewSet):
     filterset_class = filters.AlertFilter
-    pagination_class = cursor_pagination("-priority", "-id")
+    pagination_class = cursor_pagination("-priority", "-created_at", "pk")  # the queue's order
 
     def get_queryset(self):
         return selectors.alerts_visible_to(self.request.user).select_related(
@@ -342,6 +354,7 @@ def _field_errors(exc):
         },
     ),
 )
+@extend_schema(tags=["scoring runs"])
 class ScoringRunViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
     serializer_class = s.ScoringRunSerializer
     filterset_class = filters.ScoringRunFilter
@@ -369,6 +382,7 @@ class ScoringRunViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
 @_read_only_docs(
     "twins (fitted state per client and family) of clients visible to you", s.TwinStateSerializer
 )
+@extend_schema(tags=["twins"])
 class TwinStateViewSet(ReadOnlyApiViewSet):
     serializer_class = s.TwinStateSerializer
     filterset_class = filters.TwinStateFilter

@@ -35,7 +35,8 @@ def test_admin_starts_a_run_and_follows_it(world, api_as):
     followed = admin.get(f"{URL}{run.pk}/").json()
     assert followed["status"] == run.status
     if settings.CELERY_TASK_ALWAYS_EAGER:  # the tasks ran in-process: the run is over
-        assert (run.status, run.shards_total, run.shards_done) == ("succeeded", 1, 1)
+        assert run.status == "succeeded"
+        assert run.shards_done == run.shards_total >= 1
     else:
         assert run.status in {"running", "publishing", "succeeded"}
 

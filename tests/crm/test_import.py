@@ -392,3 +392,26 @@ def test_import_order_rows_atomic_stores_nothing_on_error():
     good = import_order_rows(api_rows()[:1], atomic=True)
     assert (good.imported, good.errors) == (1, [])
     assert Order.objects.filter(invoice_number="API-1").exists()
+
+
+def test_windows_1252_sheet_is_read(tmp_path):
+    (tmp_path / "clientes.csv").write_bytes(
+        "Id. Cliente;postcode;Provincia\nC010;11001;Cádiz\n".encode("cp1252")
+    )
+    run_import(tmp_path)
+    assert Client.objects.get(code="C010").province == "Cádiz"
+
+
+def test_errors_file_lists_every_rejected_row(erp_dir, tmp_path):
+    add_sales(erp_dir, *(f"F3{i:03d};1/2/2024;C001;P-X{i};1;1,00" for i in range(30)))
+    out = run_import(erp_dir, "--errors", str(tmp_path / "errors.csv"))
+
+    assert "rejected 30: unknown product" in out
+    assert "(first 20 errors shown; --errors FILE writes them all)" in out
+    with open(tmp_path / "errors.csv", encoding="utf-8") as f:
+        written = list(csv.DictReader(f))
+    assert [int(row["line"]) for row in written] == list(range(8, 38))
+    assert written[0]["row"] == (
+        '{"invoice": "F3000", "date": "1/2/2024", "client": "C001", "product": "P-X0", '
+        '"units": "1", "net_value": "1,00"}'
+    )

@@ -45,8 +45,6 @@ def test_rep_filters_and_answers_the_queue_inline(page, shoot):
     row.locator("select[name=action]").select_option(label="Visit the clinic")
     url_before = page.url
     row.locator("form.act button").click()
-    page.wait_for_timeout(1500)
-    open("/tmp/ui/after.html", "w").write(page.content())
     page.wait_for_selector(f"#alert-row-{w.alerts['churn'].pk}.answered")
     assert page.url == url_before  # no page reload, the filters stay
     assert "Visit the clinic" in page.locator(f"#alert-row-{w.alerts['churn'].pk}").inner_text()
@@ -62,7 +60,7 @@ def test_rep_reads_the_alert_and_the_client(page, shoot):
     log_in(page, "ana")
     page.click(f"#alert-row-{w.alerts['churn'].pk} a:has-text('Details')")
     page.wait_for_selector("svg.chart")
-    assert page.locator("svg.chart title").first.inner_text().startswith("Units per week")
+    assert page.locator("svg.chart title").first.text_content().startswith("Units per week")
     assert page.locator("svg.chart rect.bar.out").count() == 6
     assert page.locator("svg.chart rect.campaign").count() == 2
     shoot(page, "detail", docs="detail.png")

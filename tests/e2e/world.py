@@ -61,6 +61,13 @@ def weekly_evidence(as_of, *, drop_from=20, weeks=26):
         "expected_units_per_week": 10.0,
         "euros_at_stake": 1840.0,
         "probability": 0.97,
+        "p_value": 0.001,
+        "family_name": "Anaesthesia cartridges",
+        "window_weeks": 26 - drop_from,
+        "observed_units": 3.0 * (26 - drop_from),
+        "expected_units": 10.0 * (26 - drop_from),
+        "recovery_threshold_units_per_week": 6.2,
+        "horizon_weeks": 8,
         "recent_weeks": rows,
     }
 
@@ -74,6 +81,10 @@ def technical_evidence():
         "expected_units_per_week": 0.6,
         "euros_at_stake": 960.0,
         "p_value": 0.012,
+        "family_name": "Implants",
+        "median_gap_days": 39,
+        "gap_trend": 1.0,
+        "horizon_weeks": 8,
         "gaps_days": [35, 42, 28, 49, 38, 44, 31, 40],
         "p75_gap_days": 44.0,
         "p90_gap_days": 52.0,
@@ -235,5 +246,3 @@ EXTRA_CLIENTS = [
     ("Centro Dental Triana", "Sevilla"),
     ("Clínica Álamo", "Toledo"),
 ]
-
-

@@ -15,48 +15,8 @@ AS_OF = date(2026, 11, 15)  # a Sunday
 WEEKS = 104
 
 
-def fake_score_pairs(batch, horizon=8):
-    """A crude stand-in for the real twins: recent 6 weeks below 30 % of the usual rate."""
-    before = batch.units[:, :-6].mean(axis=1)
-    recent = batch.units[:, -6:].mean(axis=1)
-    churn = (before > 2) & (recent < 0.3 * before)
-    n = len(before)
-    price = np.divide(batch.euros.sum(1), np.maximum(batch.units.sum(1), 1e-9))
-    return stats.PairScores(
-        expected_next=recent,
-        band_low=np.zeros(n),
-        band_high=before * 2,
-        p_active=np.where(churn, 0.2, 0.95),
-        forecast_units=recent * horizon,
-        mature=np.ones(n, bool),
-        params={"rate": before},
-        alert_kind=np.where(churn, "partial_churn", "").astype(object),
-        alert_score=np.where(churn, 0.99, 0.0),
-        p_value=np.where(churn, 0.001, np.nan),
-        at_stake=(before - recent) * price * horizon,
-        evidence=[{"before": float(b)} if c else None for b, c in zip(before, churn, strict=True)],
-    )
-
-
-def fake_fdr_select(p_values, groups, q=0.1):
-    p = np.asarray(p_values, float)
-    return np.isnan(p) | (p <= q)
-
-
 @pytest.fixture
-def stats_impl(monkeypatch):
-    """Use the real statistics when they exist, the fake above until then."""
-    try:
-        stats.score_pairs(None)
-    except NotImplementedError:
-        monkeypatch.setattr(stats, "score_pairs", fake_score_pairs)
-        monkeypatch.setattr(stats, "fdr_select", fake_fdr_select)
-    except Exception:  # noqa: BLE001 - the real one rejects None: it exists
-        pass
-
-
-@pytest.fixture
-def world(db, settings, stats_impl):
+def world(db, settings):
     """A rep with a steady client and a client who stopped buying ANES six weeks ago."""
     settings.SCORING_HISTORY_WEEKS = WEEKS
     rep = User.objects.create_user("rep1", password="x", role="rep")
@@ -279,3 +239,26 @@ def test_score_command_rejects_a_bad_date(db):
 
     with pytest.raises(CommandError, match="as_of: '15/11/2026'"):
         call_command("score", "--as-of", "15/11/2026")
+
+
+def test_false_discoveries_are_controlled_per_rep_queue(db):
+    """The same p-value survives in a small queue and not in one with many quiet pairs."""
+    small = Client.objects.create(code="A", rep=User.objects.create_user("a", role="rep"))
+    large = Client.objects.create(code="B", rep=User.objects.create_user("b", role="rep"))
+    clients = [small.pk, large.pk] + [large.pk] * 19
+    columns = {
+        "client": np.array(clients),
+        "family": np.array([1, 1] + list(range(2, 21))),
+        "p_value": np.array([0.05, 0.05] + [0.9] * 19),
+    }
+    churn = {"kind": "partial_churn", "p_value": 0.05, "at_stake": 10.0, "pair": True}
+    candidates = [churn | {"client": c, "family": 1} for c in (small.pk, large.pk)]
+    cross_sell = {"kind": "cross_sell", "p_value": None, "at_stake": 5.0, "pair": False}
+    candidates.append(cross_sell | {"client": large.pk, "family": None})
+
+    selected = scoring.select_alerts(candidates, columns)
+
+    assert set(selected) == {
+        Alert.make_dedup_key(small.pk, 1, "partial_churn"),
+        Alert.make_dedup_key(large.pk, None, "cross_sell"),
+    }

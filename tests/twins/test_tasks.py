@@ -15,9 +15,7 @@ from twins.models import ScoringRun
 from . import test_scoring
 from .test_scoring import AS_OF
 
-# Fixtures shared with the scoring tests.
-stats_impl = test_scoring.stats_impl
-world = test_scoring.world
+world = test_scoring.world  # the fixture
 
 
 def test_start_task_fans_out_and_publishes(world):

@@ -38,6 +38,10 @@ class PairBatch:
     week_start: np.ndarray  # datetime64[D] (W,) the Monday of each column
     n_clients: int = 0  # C; 0 means client.max() + 1
     n_families: int = 0  # F; 0 means family.max() + 1
+    # Optional int (P,) queue (rep) of each pair. When given, score_pairs applies
+    # Benjamini-Hochberg per queue itself (fdr_q) and builds evidence for kept alerts only.
+    queue: np.ndarray | None = None
+    fdr_q: float = 0.1
 
 
 @dataclass
@@ -60,17 +64,19 @@ class PairScores:
     extra: list = field(default_factory=list)
 
 
-def score_pairs(batch: PairBatch, horizon: int = 8) -> PairScores:
+def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairScores:
     """Fit every pair's twin on ``batch`` and derive its signals. Vectorised, no loop per pair.
 
     ``alert_kind`` holds *candidate* alerts. ``p_value`` is the tail p-value of each mature
     pair's loss test (whether or not it raised an alert) and NaN for pairs/signals that are not
     tail tests; pass it with each pair's rep to :func:`fdr_select` and keep a candidate only
-    where the mask is True. See ``twins.stats.signals`` for the evidence keys.
+    where the mask is True (or set ``batch.queue`` and it is done here). ``workers`` > 1
+    forks that many processes (falls back to one inside daemonic workers). See
+    ``twins.stats.signals`` for the evidence keys.
     """
     from .pipeline import score_pairs as _score
 
-    return _score(batch, horizon)
+    return _score(batch, horizon, workers)
 
 
 def fdr_select(p_values: np.ndarray, groups: np.ndarray, q: float = 0.1) -> np.ndarray:

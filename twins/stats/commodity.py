@@ -49,31 +49,43 @@ def nb_cdf(x, r, p):
     return np.where(x < 0, 0.0, np.where(p >= 1.0, 1.0, out))
 
 
-def nb_ppf(q, r, p, max_steps: int = 200):
+def nb_logpmf(x, r, p):
+    return (
+        special.gammaln(x + r) - special.gammaln(r) - special.gammaln(x + 1)
+        + r * np.log(p) + x * np.log1p(-p)
+    )
+
+
+def nb_ppf(q, r, p, max_steps: int = 500):
     """Smallest integer x with P(X <= x) >= q for X ~ NB(r, p).
 
-    Starts from the Cornish-Fisher approximation and walks to the exact integer with the cdf.
+    Starts from the Cornish-Fisher approximation, evaluates the cdf there once, then walks to
+    the exact integer with the pmf recursion ``f(x + 1) = f(x) (x + r) / (x + 1) (1 - p)``.
     """
     q, r, p = np.broadcast_arrays(np.asarray(q, float), np.asarray(r, float), np.asarray(p, float))
-    pc = np.minimum(p, 1 - 1e-15)
+    pc = np.clip(p, 1e-15, 1 - 1e-15)
     mean = r * (1 - pc) / pc
     sd = np.sqrt(mean / pc)
-    skew = (2 - pc) / np.sqrt(np.maximum(r * (1 - pc), 1e-300))
+    skew = np.minimum((2 - pc) / np.sqrt(np.maximum(r * (1 - pc), 1e-300)), 10.0)
     z = special.ndtri(np.clip(q, 1e-12, 1 - 1e-12))
-    x = np.floor(np.maximum(mean + sd * (z + (z * z - 1) * np.minimum(skew, 10) / 6), 0.0))
-    x = np.where(p >= 1.0, 0.0, x)
-    idx = np.flatnonzero((p < 1.0).ravel())
-    xf, qf, rf, pf = x.ravel().copy(), q.ravel(), r.ravel(), pc.ravel()
-    for _ in range(max_steps):  # usually 1-3 steps
-        if idx.size == 0:
+    x = np.floor(np.maximum(mean + sd * (z + (z * z - 1) * skew / 6), 0.0))
+    cdf = special.betainc(r, x + 1, pc)
+    pmf = np.exp(nb_logpmf(x, r, pc))
+    for _ in range(max_steps):  # upward: usually 0-2 steps
+        up = cdf < q
+        if not up.any():
             break
-        lo = special.betainc(rf[idx], xf[idx] + 1, pf[idx]) < qf[idx]
-        down = ~lo & (xf[idx] > 0)
-        down[down] = special.betainc(rf[idx][down], xf[idx][down], pf[idx][down]) >= qf[idx][down]
-        xf[idx[lo]] += 1
-        xf[idx[down]] -= 1
-        idx = idx[lo | down]
-    return xf.reshape(x.shape)
+        x = np.where(up, x + 1, x)
+        pmf = np.where(up, pmf * (x - 1 + r) / np.maximum(x, 1) * (1 - pc), pmf)
+        cdf = np.where(up, cdf + pmf, cdf)
+    for _ in range(max_steps):  # downward while the cdf one below still reaches q
+        down = (x > 0) & (cdf - pmf >= q)
+        if not down.any():
+            break
+        cdf = np.where(down, cdf - pmf, cdf)
+        pmf = np.where(down, pmf * x / (x - 1 + r) / (1 - pc), pmf)
+        x = np.where(down, x - 1, x)
+    return np.where(p >= 1.0, 0.0, x)
 
 
 def mixture_ppf(q, r, p, p_active):

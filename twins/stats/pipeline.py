@@ -5,11 +5,14 @@ families only): (1) family seasonal index, (2) per-pair baseline rates -> family
 dispersion and campaign response, (3) posteriors, bands, dropout, signals and evidence.
 """
 
+import multiprocessing as mp
+
 import numpy as np
 
 from . import commodity as cm
 from . import dropout, signals, technical
 from .api import PairBatch, PairScores
+from .fdr import fdr_select
 from .grid import iso_week_number
 
 CHUNK_PAIRS = 100_000
@@ -39,8 +42,11 @@ def _future_weeks(week_start, horizon):
     return week_start[-1] + np.arange(1, horizon + 1) * np.timedelta64(7, "D")
 
 
-def score_pairs(batch: PairBatch, horizon: int = 8) -> PairScores:
-    """Fit every pair's twin on ``batch`` and derive its candidate signals."""
+def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairScores:
+    """Fit every pair's twin on ``batch`` and derive its candidate signals.
+
+    ``workers`` > 1 forks that many processes for the per-chunk work.
+    """
     units = np.asarray(batch.units)
     euros = np.asarray(batch.euros)
     n_pairs, n_weeks = units.shape
@@ -107,41 +113,84 @@ def score_pairs(batch: PairBatch, horizon: int = 8) -> PairScores:
     tech_fit = signals.fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
 
     out = signals.empty_scores(n_pairs)
+    state = {name: np.zeros(n_pairs) for name in signals.STATE_NAMES}
     ctx = signals.Context(
-        week_start=week_start,
-        horizon=horizon,
-        recent=recent,
-        a0=a0,
-        b0=b0,
-        inv_k=inv_k,
-        season=season,
-        season_next=season_next,
-        fam_lift=fam_lift,
-        campaign=campaign,
+        week_start=week_start, horizon=horizon, recent=recent, a0=a0, b0=b0, inv_k=inv_k,
+        season=season, season_next=season_next, fam_lift=fam_lift, campaign=campaign,
     )
     tech_pos = np.full(n_pairs, -1)
     tech_pos[tech_idx] = np.arange(tech_idx.size)
-    for sl in _chunks(n_pairs):
+    potential = np.asarray(batch.potential, dtype=float)
+
+    def fit(sl):
+        """Scores of one chunk, as (slice, local PairScores, local state)."""
+        n = sl.stop - sl.start
+        local, local_state = signals.empty_scores(n), {k: np.zeros(n) for k in state}
         hist, valid, camp, first = _masks(units[sl], fam[sl], campaign)
         signals.score_chunk(
-            out,
-            sl,
-            ctx,
-            units[sl],
-            euros[sl],
-            fam[sl],
-            tech[sl],
-            hist,
-            valid,
-            camp,
-            first,
-            np.asarray(batch.potential, dtype=float)[sl],
-            rate_hat[sl],
-            tech_fit,
-            tech_pos[sl],
+            local, local_state, slice(0, n), ctx, units[sl], euros[sl], fam[sl], tech[sl], hist,
+            valid, camp, first, potential[sl], rate_hat[sl], tech_fit, tech_pos[sl],
         )
-    out.extra = signals.client_signals(out, fam, cli, tech, units, euros, n_cli, n_fam, horizon)
+        local.evidence = None
+        return sl, local, local_state
+
+    for sl, local, local_state in _map(fit, list(_chunks(n_pairs)), workers):
+        for name in _ARRAY_FIELDS:
+            getattr(out, name)[sl] = getattr(local, name)
+        for name, arr in local.params.items():
+            out.params[name][sl] = arr
+        for name, arr in local_state.items():
+            state[name][sl] = arr
+    if batch.queue is not None:
+        keep = fdr_select(out.p_value, np.asarray(batch.queue), batch.fdr_q)
+        out.alert_kind[~keep] = ""
+    none = out.alert_kind == ""
+    out.alert_score[none] = 0.0
+    out.at_stake[none] = 0.0
+    alerted = np.flatnonzero(~none)
+    step = max(1, -(-alerted.size // max(workers, 1)))
+    step = min(step, CHUNK_PAIRS // 4)
+
+    def explain(lo):
+        return signals.build_evidence(
+            out, state, alerted[lo : lo + step], units, fam, potential, ctx, tech_fit, tech_pos
+        )
+
+    for part in _map(explain, list(range(0, alerted.size, step)), workers):
+        for i, ev in part:
+            out.evidence[i] = ev
+    out.extra = signals.client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon)
     return out
+
+
+_ARRAY_FIELDS = (
+    "expected_next", "band_low", "band_high", "p_active", "forecast_units", "mature",
+    "alert_kind", "alert_score", "p_value", "at_stake",
+)
+_TASK = None
+
+
+def _call(item):
+    return _TASK(item)
+
+
+def _map(func, items, workers):
+    """``[func(item) for item in items]``, on ``workers`` forked processes when > 1.
+
+    The children inherit the arrays (copy-on-write), so only results travel back. Falls back to
+    the current process where forking is unavailable (e.g. inside a daemonic worker).
+    """
+    global _TASK
+    if workers <= 1 or len(items) <= 1 or "fork" not in mp.get_all_start_methods():
+        return [func(item) for item in items]
+    _TASK = func
+    try:
+        with mp.get_context("fork").Pool(min(workers, len(items))) as pool:
+            return pool.map(_call, items, chunksize=1)
+    except AssertionError:  # daemonic processes are not allowed to have children
+        return [func(item) for item in items]
+    finally:
+        _TASK = None
 
 
 def _index_from_totals(tot, live, week_start):

@@ -39,6 +39,8 @@ MIN_TECHNICAL_PURCHASES = 4
 MIN_MAGNITUDE = 0.2
 LENGTHENING = np.log(1.2)
 RECENT_SHOWN = 26
+#: Longest zero run (weeks) used in the full-churn tail probability.
+ZERO_RUN_WEEKS = 26
 #: Alert precedence within a pair (first wins).
 PRECEDENCE = (
     "full_churn",
@@ -65,20 +67,42 @@ class Context:
 
 
 PARAM_NAMES = (
-    "alpha", "beta", "alpha_base", "beta_base", "inv_k", "p_buy", "silence_weeks",
-    "mu", "sigma", "weibull", "weibull_k", "weibull_scale", "p75_gap_days", "p90_gap_days",
-    "silence_days", "gap_trend", "unit_price",
+    "alpha",
+    "beta",
+    "alpha_base",
+    "beta_base",
+    "inv_k",
+    "p_buy",
+    "silence_weeks",
+    "mu",
+    "sigma",
+    "weibull",
+    "weibull_k",
+    "weibull_scale",
+    "p75_gap_days",
+    "p90_gap_days",
+    "silence_days",
+    "gap_trend",
+    "unit_price",
 )
 
 
 def empty_scores(n: int) -> PairScores:
     z = np.zeros(n)
     return PairScores(
-        expected_next=z.copy(), band_low=z.copy(), band_high=z.copy(), p_active=np.ones(n),
-        forecast_units=z.copy(), mature=np.zeros(n, bool),
+        expected_next=z.copy(),
+        band_low=z.copy(),
+        band_high=z.copy(),
+        p_active=np.ones(n),
+        forecast_units=z.copy(),
+        mature=np.zeros(n, bool),
         params={k: np.full(n, np.nan) for k in PARAM_NAMES},
-        alert_kind=np.full(n, "", dtype=object), alert_score=z.copy(),
-        p_value=np.full(n, np.nan), at_stake=z.copy(), evidence=[None] * n, extra=[],
+        alert_kind=np.full(n, "", dtype=object),
+        alert_score=z.copy(),
+        p_value=np.full(n, np.nan),
+        at_stake=z.copy(),
+        evidence=[None] * n,
+        extra=[],
     )
 
 
@@ -100,19 +124,30 @@ def fit_technical(units, fam, n_fam, horizon):
     hazard = np.where(surv > 0, 1.0 - nxt / np.maximum(surv, 1e-300), 1.0)
     p_buy = p_act * (1 - dropout.WEEKLY_HAZARD) * np.clip(hazard, 0, 1)
     return {
-        "gaps": gaps, "model": model, "silence_days": silence, "silence_weeks": silence_w,
-        "survival": surv, "p_active": p_act, "size": size, "mean_gap": mean_gap,
-        "p75": technical.gap_quantile(0.75, model), "p90": technical.gap_quantile(0.90, model),
-        "median": technical.gap_quantile(0.5, model), "trend": technical.gap_trend(gaps),
-        "p_buy": p_buy, "expected_next": p_buy * size,
-        "band_low": np.where(p_buy >= 0.95, size, 0.0),
-        "band_high": np.where(p_buy > 0.05, size, 0.0),
+        "gaps": gaps,
+        "model": model,
+        "silence_days": silence,
+        "silence_weeks": silence_w,
+        "survival": surv,
+        "p_active": p_act,
+        "size": size,
+        "mean_gap": mean_gap,
+        "p75": technical.gap_quantile(0.75, model),
+        "p90": technical.gap_quantile(0.90, model),
+        "median": technical.gap_quantile(0.5, model),
+        "trend": technical.gap_trend(gaps),
+        "p_buy": p_buy,
+        "expected_next": p_buy * size,
+        "band_low": np.where(p_buy >= 0.95, np.round(size), 0.0),
+        "band_high": np.where(p_buy > 0.05, np.round(size), 0.0),
         "forecast": p_act * size * horizon * technical.DAYS_PER_WEEK / np.maximum(mean_gap, 1.0),
     }
 
 
-def score_chunk(out, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential, rate_hat,
-                tfit, tpos):
+def score_chunk(
+    out, state, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential, rate_hat, tfit,
+    tpos,
+):
     """Fill ``out[sl]`` for one chunk of pairs."""
     n, n_weeks = u.shape
     rec = ctx.recent
@@ -149,10 +184,11 @@ def score_chunk(out, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential
     any_b = bought.any(1)
     last = np.where(any_b, n_weeks - 1 - np.argmax(bought[:, ::-1], 1), -1)
     silence = np.where(any_b, n_weeks - 1 - last, n_weeks)
-    hs = np.where(hist, s, 0)[:, ::-1]
-    idx = np.clip(silence - 1, 0, n_weeks - 1)
-    z1 = np.where(silence > 0, hs.cumsum(1, dtype=float)[rows, idx], 0.0)
-    z2 = np.where(silence > 0, (hs.astype(float) ** 2).cumsum(1)[rows, idx], 0.0)
+    tail = min(ZERO_RUN_WEEKS, n_weeks)
+    hs = np.where(valid[:, -tail:], s[:, -tail:], 0)[:, ::-1].astype(float)  # campaign: no evidence
+    idx = np.clip(silence - 1, 0, tail - 1)
+    z1 = np.where(silence > 0, hs.cumsum(1)[rows, idx], 0.0)
+    z2 = np.where(silence > 0, (hs**2).cumsum(1)[rows, idx], 0.0)
     rz, pz = cm.negbin_moments(alpha_b, beta_b, z1, z2, inv_k)
     p_zero = np.where(z1 > 0, pz**rz, 1.0)
     r1, p1 = cm.negbin_moments(alpha_b, beta_b, 1.0, 1.0, inv_k)
@@ -189,7 +225,10 @@ def score_chunk(out, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential
     client_lift = np.where(camp_exp > 0, camp_obs / np.maximum(camp_exp, 1e-9), np.nan)
     fam_lift = ctx.fam_lift[f]
     camp_nr = (
-        com & (n_purch >= MIN_TECHNICAL_PURCHASES) & rc.any(1) & (fam_lift >= 1.2)
+        com
+        & (n_purch >= MIN_TECHNICAL_PURCHASES)
+        & rc.any(1)
+        & (fam_lift >= 1.2)
         & (client_lift <= 1.0)
     )
     e52 = e[:, -52:].sum(1, dtype=float)
@@ -218,8 +257,10 @@ def score_chunk(out, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential
         t_med[t_rows] = tfit["median"][tp]
         t_pact[t_rows] = tfit["p_active"][tp]
         past90 = tech & mature & (t_sil > t_p90)
-        full_t = past90 & (t_pact < 0.2) & (t_surv <= ALPHA)
-        det = past90 & ~full_t & (t_trend >= LENGTHENING)
+        lengthening = t_trend >= LENGTHENING
+        # Lengthening gaps explain a long silence as deterioration until it is extreme.
+        full_t = past90 & (t_surv <= ALPHA) & np.where(lengthening, t_pact < 0.01, t_pact < 0.2)
+        det = past90 & ~full_t & lengthening
         pause = tech & mature & ~full_t & ~det & (t_sil > t_p75)
         p_act[t_rows] = t_pact[t_rows]
         expected_next[t_rows] = tfit["expected_next"][tp]
@@ -245,8 +286,9 @@ def score_chunk(out, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential
     if t_rows.size:
         t_size[t_rows] = tfit["size"][tp]
         t_mean_gap[t_rows] = tfit["mean_gap"][tp]
-    weekly = np.where(tech, t_size * technical.DAYS_PER_WEEK / np.maximum(t_mean_gap, 1.0),
-                      weekly_c)
+    weekly = np.where(
+        tech, t_size * technical.DAYS_PER_WEEK / np.maximum(t_mean_gap, 1.0), weekly_c
+    )
     # Tail p-value of each mature pair's loss test (the BH input); NaN for non-tail signals.
     p_loss = np.where(com, np.minimum(p_partial, np.where(silence >= 2, p_zero, 1.0)), t_surv)
     p_value = np.where(mature, p_loss, np.nan)
@@ -269,8 +311,11 @@ def score_chunk(out, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential
     prob = np.where(is_u, 1.0 - np.nan_to_num(share), prob)
     mag = np.where(is_u, 1.0 - np.nan_to_num(share), mag)
     stake = prob * mag * weekly * horizon * price
-    stake = np.where(is_c, (np.nan_to_num(fam_lift) - np.nan_to_num(client_lift)).clip(0)
-                     * camp_exp * price, stake)
+    stake = np.where(
+        is_c,
+        (np.nan_to_num(fam_lift) - np.nan_to_num(client_lift)).clip(0) * camp_exp * price,
+        stake,
+    )
     stake = np.where(is_u, np.nan_to_num(potential - e52).clip(0) * horizon / 52.0, stake)
     # Technical non-tail signals and the other rule-based ones carry no p-value of their own.
     rule_based = tk | is_c | is_u
@@ -289,8 +334,14 @@ def score_chunk(out, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential
     o.at_stake[sl] = stake
     prm = o.params
     for name, val in (
-        ("alpha", alpha_f), ("beta", beta_f), ("alpha_base", alpha_b), ("beta_base", beta_b),
-        ("inv_k", inv_k), ("p_buy", p_buy), ("silence_weeks", silence), ("unit_price", price),
+        ("alpha", alpha_f),
+        ("beta", beta_f),
+        ("alpha_base", alpha_b),
+        ("beta_base", beta_b),
+        ("inv_k", inv_k),
+        ("p_buy", p_buy),
+        ("silence_weeks", silence),
+        ("unit_price", price),
     ):
         prm[name][sl] = np.where(com | (name in ("silence_weeks", "unit_price")), val, np.nan)
     if t_rows.size:
@@ -306,67 +357,97 @@ def score_chunk(out, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential
         prm["silence_days"][g] = t_sil[t_rows]
         prm["gap_trend"][g] = t_trend[t_rows]
 
-    # Evidence, only for pairs with an alert.
-    alerted = np.flatnonzero(kind != "")
-    if alerted.size == 0:
-        return
-    common = {
-        "hist_weeks": hist_weeks, "mag": mag, "weekly": weekly, "stake": stake, "prob": prob,
-        "p_value": pair_p, "p_active": p_act, "price": price, "kind": kind, "tech": tech,
-    }
-    ca = alerted[com[alerted]]
+    st = state
+    for name, val in (
+        ("hist_weeks", hist_weeks), ("mag", mag), ("weekly", weekly), ("prob", prob),
+        ("win_len", wins[best] + 1), ("win_obs", win_obs), ("win_exp", win_exp),
+        ("share", share), ("e52", e52), ("fam_lift", fam_lift), ("client_lift", client_lift),
+        ("t_med", t_med), ("t_size", t_size), ("drop", np.where(com, magnitude, t_mag)),
+        ("loss_stake", np.where(com, magnitude, t_mag) * weekly * horizon * price),
+    ):
+        st[name][sl] = val
+
+
+STATE_NAMES = (
+    "hist_weeks", "mag", "weekly", "prob", "win_len", "win_obs", "win_exp", "share", "e52",
+    "fam_lift", "client_lift", "t_med", "t_size", "drop", "loss_stake",
+)
+
+
+def build_evidence(out, state, rows, units, fam, potential, ctx, tfit, tpos):
+    """``[(pair, evidence dict)]`` for the given pairs (global indices), vectorised over them."""
+    prm = out.params
+    n_weeks = units.shape[1]
+    base_end = n_weeks - ctx.recent
+    st = {k: v[rows] for k, v in state.items()}
+    common = _common_lists({
+        "hist_weeks": st["hist_weeks"], "mag": st["mag"], "weekly": st["weekly"],
+        "stake": out.at_stake[rows], "prob": st["prob"], "p_value": out.p_value[rows],
+        "p_active": out.p_active[rows], "price": prm["unit_price"][rows],
+        "kind": out.alert_kind[rows],
+    })
+    result = []
+    extras = (st["share"], potential[rows], st["e52"], st["fam_lift"], st["client_lift"])
+    is_tech = np.isnan(prm["alpha"][rows])
+    ca = np.flatnonzero(~is_tech)
     if ca.size:
+        g = rows[ca]
         shown = min(RECENT_SHOWN, n_weeks)
         cols = np.arange(n_weeks - shown, n_weeks)
-        ss = s[ca][:, cols].astype(float)
-        rr, pp = cm.negbin_moments(alpha_b[ca, None], beta_b[ca, None], ss, ss**2,
-                                   inv_k[ca, None])
+        s = ctx.season[fam[g]]
+        ss = s[:, cols].astype(float)
+        a, b, ik = prm["alpha_base"][g], prm["beta_base"][g], prm["inv_k"][g]
+        rr, pp = cm.negbin_moments(a[:, None], b[:, None], ss, ss**2, ik[:, None])
         lo = cm.nb_ppf(0.05, rr, pp)
         hi = cm.nb_ppf(0.95, rr, pp)
-        s4 = s[ca, base_end:].mean(1) * 4
-        r4, p4 = cm.negbin_moments(alpha_b[ca], beta_b[ca], s4, s4**2 / 4, inv_k[ca])
-        recovery = cm.nb_ppf(0.05, r4, p4) / 4
+        s4 = s[:, base_end:].mean(1) * 4
+        r4, p4 = cm.negbin_moments(a, b, s4, s4**2 / 4, ik)
+        rec_l = np.round(cm.nb_ppf(0.05, r4, p4) / 4, 2).tolist()
         wk = ctx.week_start[cols].astype(str).tolist()
-        uu = u[ca][:, cols].astype(float)
-        exp_w = ss * rate_b[ca, None]
+        uu = units[g][:, cols].astype(float)
         oob = ((uu < lo) | (uu > hi)).tolist()
-        cflag = camp[ca][:, cols].tolist()
-        uu_l, exp_l = np.round(uu, 2).tolist(), np.round(exp_w, 2).tolist()
+        cflag = ctx.campaign[fam[g]][:, cols].tolist()
+        uu_l = np.round(uu, 2).tolist()
+        exp_l = np.round(ss * (a / b)[:, None], 2).tolist()
         lo_l, hi_l = lo.tolist(), hi.tolist()
-        rec_l = np.round(recovery, 2).tolist()
         for j, i in enumerate(ca):
             ev = _common_evidence(i, common, ctx.horizon, "commodity")
             ev["recovery_threshold_units_per_week"] = rec_l[j]
-            ev["window_weeks"] = int(wins[best[i]] + 1)
-            ev["silence_weeks"] = int(silence[i])
-            ev["observed_units"] = _r(win_obs[i])
-            ev["expected_units"] = _r(win_exp[i])
+            ev["window_weeks"] = int(st["win_len"][i])
+            ev["silence_weeks"] = int(prm["silence_weeks"][g[j]])
+            ev["observed_units"] = _r(st["win_obs"][i])
+            ev["expected_units"] = _r(st["win_exp"][i])
             ev["recent_weeks"] = [
-                {"week_start": w, "units": a, "expected": b, "p5": c, "p95": d, "campaign": g,
-                 "out_of_band": h}
-                for w, a, b, c, d, g, h in zip(
+                {"week_start": w, "units": x, "expected": e, "p5": lw, "p95": hg,
+                 "campaign": c, "out_of_band": o}
+                for w, x, e, lw, hg, c, o in zip(
                     wk, uu_l[j], exp_l[j], lo_l[j], hi_l[j], cflag[j], oob[j], strict=True
                 )
             ]
-            _kind_extras(ev, i, kind[i], share, potential, e52, fam_lift, client_lift)
-            o.evidence[sl.start + i] = ev
-    ta = alerted[tech[alerted]]
-    gaps = tfit["gaps"] if t_rows.size else None
-    for i in ta:
-        k = tpos[i]
+            _kind_extras(ev, i, common["kind"][i], *extras)
+            result.append((int(g[j]), ev))
+    gaps = tfit["gaps"] if tfit is not None else None
+    for i in np.flatnonzero(is_tech):
+        r = rows[i]
+        k = tpos[r]
         ev = _common_evidence(i, common, ctx.horizon, "technical")
         lst = gaps.last_week[k]
+        p90 = prm["p90_gap_days"][r]
         ev.update(
             recovery_threshold_units_per_week=_r(
-                t_size[i] * technical.DAYS_PER_WEEK / max(t_p90[i], 1.0)),
-            gaps_days=[int(x) for x in gaps.days[gaps.start[k]: gaps.start[k] + gaps.count[k]]],
-            median_gap_days=_r(t_med[i]), p75_gap_days=_r(t_p75[i]), p90_gap_days=_r(t_p90[i]),
-            current_silence_days=int(t_sil[i]),
+                st["t_size"][i] * technical.DAYS_PER_WEEK / max(p90, 1.0)
+            ),
+            gaps_days=[int(x) for x in gaps.days[gaps.start[k] : gaps.start[k] + gaps.count[k]]],
+            median_gap_days=_r(st["t_med"][i]),
+            p75_gap_days=_r(prm["p75_gap_days"][r]),
+            p90_gap_days=_r(p90),
+            current_silence_days=int(prm["silence_days"][r]),
             last_purchase=str(ctx.week_start[lst]) if lst >= 0 else None,
-            gap_trend=_r(float(np.exp(t_trend[i]))),
+            gap_trend=_r(float(np.exp(prm["gap_trend"][r]))),
         )
-        _kind_extras(ev, i, kind[i], share, potential, e52, fam_lift, client_lift)
-        o.evidence[sl.start + i] = ev
+        _kind_extras(ev, i, common["kind"][i], *extras)
+        result.append((int(r), ev))
+    return result
 
 
 def _r(x, digits=2):
@@ -374,65 +455,121 @@ def _r(x, digits=2):
     return round(x, digits) if np.isfinite(x) else None
 
 
-def _common_evidence(i, c, horizon, family_kind):
-    p = c["p_value"][i]
+def _rl(values, digits=2):
+    """Rounded Python list of an array, None where not finite."""
+    v = np.asarray(values, dtype=float)
+    out = np.round(v, digits).tolist()
+    if not np.isfinite(v).all():
+        out = [x if np.isfinite(x) else None for x in out]
+    return out
+
+
+def _sig3(values):
+    """Three significant digits (p-values), None where not finite."""
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v) & (v > 0)
+    digits = np.where(ok, 2 - np.floor(np.log10(np.where(ok, v, 1.0))), 0).astype(int)
+    return [
+        round(x, d) if o else (0.0 if x == 0 else None)
+        for x, d, o in zip(v.tolist(), digits.tolist(), ok.tolist(), strict=True)
+    ]
+
+
+def _common_lists(c):
+    """Per-alert JSON-ready lists of the fields every alert carries."""
     return {
-        "kind": str(c["kind"][i]),
+        "kind": [str(k) for k in c["kind"]],
+        "maturity_weeks": np.asarray(c["hist_weeks"]).astype(int).tolist(),
+        "magnitude": _rl(c["mag"], 3),
+        "expected_units_per_week": _rl(c["weekly"]),
+        "euros_at_stake": _rl(c["stake"]),
+        "probability": _rl(c["prob"], 4),
+        "p_value": _sig3(c["p_value"]),
+        "p_active": _rl(c["p_active"], 4),
+        "unit_price": _rl(c["price"]),
+    }
+
+
+def _common_evidence(i, c, horizon, family_kind):
+    return {
+        "kind": c["kind"][i],
         "family_kind": family_kind,
-        "maturity_weeks": int(c["hist_weeks"][i]),
-        "magnitude": _r(c["mag"][i], 3),
-        "expected_units_per_week": _r(c["weekly"][i]),
-        "euros_at_stake": _r(c["stake"][i]),
-        "probability": _r(c["prob"][i], 4),
-        "p_value": float(f"{p:.3g}") if np.isfinite(p) else None,
-        "p_active": _r(c["p_active"][i], 4),
+        "maturity_weeks": c["maturity_weeks"][i],
+        "magnitude": c["magnitude"][i],
+        "expected_units_per_week": c["expected_units_per_week"][i],
+        "euros_at_stake": c["euros_at_stake"][i],
+        "probability": c["probability"][i],
+        "p_value": c["p_value"][i],
+        "p_active": c["p_active"][i],
         "horizon_weeks": int(horizon),
-        "unit_price": _r(c["price"][i]),
+        "unit_price": c["unit_price"][i],
     }
 
 
 def _kind_extras(ev, i, kind, share, potential, e52, fam_lift, client_lift):
     if kind == "uncaptured_potential":
-        ev.update(share_of_wallet=_r(share[i], 3), potential_euros=_r(potential[i]),
-                  purchases_52w_euros=_r(e52[i]))
+        ev.update(
+            share_of_wallet=_r(share[i], 3),
+            potential_euros=_r(potential[i]),
+            purchases_52w_euros=_r(e52[i]),
+        )
     elif kind == "campaign_no_response":
         ev.update(family_lift=_r(fam_lift[i], 3), client_lift=_r(client_lift[i], 3))
 
 
-def client_signals(out, fam, cli, tech, units, euros, n_cli, n_fam, horizon):
+def client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon):
     """Client-level alerts: cross-family decline (family -1) and cross-sell."""
     extra = []
     # Cross-family decline: two or more families of one client falling together (Fisher).
     ev_p = np.where(out.mature, out.p_value, np.nan)
-    falling = out.mature & (ev_p <= 0.1) & np.isin(
-        out.alert_kind, ("partial_churn", "full_churn", "technical_deterioration", "")
+    falling = (
+        out.mature
+        & (ev_p <= 0.1)
+        & np.isin(out.alert_kind, ("partial_churn", "full_churn", "technical_deterioration", ""))
     )
     n_fall = np.bincount(cli[falling], minlength=n_cli)
     n_mature = np.bincount(cli[out.mature], minlength=n_cli)
-    chi = np.bincount(cli[falling], weights=-2 * np.log(np.maximum(ev_p[falling], 1e-300)),
-                      minlength=n_cli)
+    chi = np.bincount(
+        cli[falling], weights=-2 * np.log(np.maximum(ev_p[falling], 1e-300)), minlength=n_cli
+    )
     comb = stats.chi2.sf(chi, 2 * np.maximum(n_fall, 1))
     hit = np.flatnonzero((n_fall >= 2) & (2 * n_fall >= n_mature) & (comb <= ALPHA))
     for c in hit:
         rows = np.flatnonzero(falling & (cli == c))
-        stake = float(out.at_stake[rows].sum())
-        extra.append({
-            "client": int(c), "family": -1, "kind": "cross_family_decline",
-            "score": round(1.0 - float(comb[c]), 4), "p_value": float(f"{comb[c]:.3g}"),
-            "at_stake": round(stake, 2),
-            "evidence": {
-                "kind": "cross_family_decline", "family_kind": "mixed",
-                "maturity_weeks": int(max((out.evidence[r] or {}).get("maturity_weeks", 0)
-                                          for r in rows)),
-                "magnitude": _r(float(np.mean([1 - min(out.p_value[r], 1) for r in rows])), 3),
-                "expected_units_per_week": None, "recovery_threshold_units_per_week": None,
-                "euros_at_stake": round(stake, 2), "probability": round(1 - float(comb[c]), 4),
-                "p_value": float(f"{comb[c]:.3g}"), "families_falling": int(n_fall[c]),
-                "families_mature": int(n_mature[c]),
-                "families": [{"family": int(fam[r]), "p_value": float(f"{out.p_value[r]:.3g}"),
-                              "kind": str(out.alert_kind[r])} for r in rows],
-            },
-        })
+        stake = float(state["loss_stake"][rows].sum())
+        weekly = float(state["weekly"][rows].sum())
+        extra.append(
+            {
+                "client": int(c),
+                "family": -1,
+                "kind": "cross_family_decline",
+                "score": round(1.0 - float(comb[c]), 4),
+                "p_value": float(f"{comb[c]:.3g}"),
+                "at_stake": round(stake, 2),
+                "evidence": {
+                    "kind": "cross_family_decline",
+                    "family_kind": "mixed",
+                    "maturity_weeks": int(state["hist_weeks"][rows].max()),
+                    "magnitude": _r(float(state["drop"][rows].mean()), 3),
+                    "expected_units_per_week": _r(weekly),
+                    # 80% of the normal rate summed over the falling families.
+                    "recovery_threshold_units_per_week": _r(0.8 * weekly),
+                    "euros_at_stake": round(stake, 2),
+                    "probability": round(1 - float(comb[c]), 4),
+                    "p_value": float(f"{comb[c]:.3g}"),
+                    "families_falling": int(n_fall[c]),
+                    "families_mature": int(n_mature[c]),
+                    "families": [
+                        {
+                            "family": int(fam[r]),
+                            "p_value": float(f"{out.p_value[r]:.3g}"),
+                            "kind": str(out.alert_kind[r]),
+                        }
+                        for r in rows
+                    ],
+                },
+            }
+        )
     # Cross-sell: item-item co-occurrence among buyers.
     bought = units.sum(1) > 0
     buy = np.zeros((n_cli, n_fam), dtype=np.float32)
@@ -454,15 +591,27 @@ def client_signals(out, fam, cli, tech, units, euros, n_cli, n_fam, horizon):
     for c in np.flatnonzero((n_own >= 2) & (top >= 0.5)):
         f = int(best[c])
         stake = annual[f] * top[c] * horizon / 52.0
-        extra.append({
-            "client": int(c), "family": f, "kind": "cross_sell", "score": round(float(top[c]), 4),
-            "p_value": None, "at_stake": round(stake, 2),
-            "evidence": {
-                "kind": "cross_sell", "family_kind": None, "maturity_weeks": 0,
-                "magnitude": round(float(top[c]), 3), "expected_units_per_week": None,
-                "recovery_threshold_units_per_week": None, "euros_at_stake": round(stake, 2),
-                "probability": round(float(top[c]), 4), "p_value": None,
-                "support": int(n_buyers[f]), "typical_annual_euros": round(annual[f], 2),
-            },
-        })
+        extra.append(
+            {
+                "client": int(c),
+                "family": f,
+                "kind": "cross_sell",
+                "score": round(float(top[c]), 4),
+                "p_value": None,
+                "at_stake": round(stake, 2),
+                "evidence": {
+                    "kind": "cross_sell",
+                    "family_kind": None,
+                    "maturity_weeks": 0,
+                    "magnitude": round(float(top[c]), 3),
+                    "expected_units_per_week": None,
+                    "recovery_threshold_units_per_week": None,
+                    "euros_at_stake": round(stake, 2),
+                    "probability": round(float(top[c]), 4),
+                    "p_value": None,
+                    "support": int(n_buyers[f]),
+                    "typical_annual_euros": round(annual[f], 2),
+                },
+            }
+        )
     return extra

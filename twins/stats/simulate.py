@@ -34,8 +34,17 @@ def _season(n_families, week_start, rng):
     return np.clip(1.0 + amp * (wave - 0.5 * august - 0.4 * xmas), 0.1, None)
 
 
-def simulate(n_pairs=10_000, n_weeks=168, onset=156, seed=0, n_families=8, technical_share=0.25,
-             pairs_per_client=4, events=(0.05, 0.04, 0.05), dtype=np.float32):
+def simulate(
+    n_pairs=10_000,
+    n_weeks=168,
+    onset=156,
+    seed=0,
+    n_families=8,
+    technical_share=0.25,
+    pairs_per_client=4,
+    events=(0.05, 0.04, 0.05),
+    dtype=np.float32,
+):
     """Return ``(batch, truth)``; ``events`` = shares of partial churn, full churn (commodity
     pairs) and technical silence (technical pairs)."""
     rng = np.random.default_rng(seed)
@@ -47,7 +56,9 @@ def simulate(n_pairs=10_000, n_weeks=168, onset=156, seed=0, n_families=8, techn
     season = _season(n_families, week_start, rng)
     campaign = np.zeros((n_families, n_weeks), bool)
     for f in np.flatnonzero(~tech_fam):
-        starts = rng.choice(np.arange(4, n_weeks - 2, 20), size=max(1, n_weeks // 40), replace=False)
+        starts = rng.choice(
+            np.arange(4, n_weeks - 2, 20), size=max(1, n_weeks // 40), replace=False
+        )
         campaign[f, starts] = True
         campaign[f, starts + 1] = True
     start = np.where(rng.random(n_pairs) < 0.1, rng.integers(0, onset - 8, n_pairs), 0)
@@ -95,19 +106,34 @@ def simulate(n_pairs=10_000, n_weeks=168, onset=156, seed=0, n_families=8, techn
         t = np.where(stretch, t + 0.6 * med_gap[:, None] * (idx - before[:, None] + 3), t)
         week = np.floor(t).astype(np.int64)
         ok = (week < n_weeks) & ~(stop & (week >= onset))
-        size = rng.poisson(np.exp(rng.normal(np.log(6.0), 0.5, tix.size))[:, None]
-                           * np.ones((1, n_gaps))) + 1
+        size = (
+            rng.poisson(
+                np.exp(rng.normal(np.log(6.0), 0.5, tix.size))[:, None] * np.ones((1, n_gaps))
+            )
+            + 1
+        )
         rows = np.repeat(tix[:, None], n_gaps, 1)
         flat = rows[ok] * n_weeks + week[ok]
-        units.reshape(-1)[:] += np.bincount(flat, weights=size[ok],
-                                            minlength=n_pairs * n_weeks).astype(dtype)
+        units.reshape(-1)[:] += np.bincount(
+            flat, weights=size[ok], minlength=n_pairs * n_weeks
+        ).astype(dtype)
     price = np.exp(rng.normal(np.log(20.0), 0.5, n_families))[fam]
-    potential = np.where(rng.random(n_pairs) < 0.2,
-                         units[:, :52].sum(1) * price * rng.uniform(0.8, 2.5, n_pairs), np.nan)
+    potential = np.where(
+        rng.random(n_pairs) < 0.2,
+        units[:, :52].sum(1) * price * rng.uniform(0.8, 2.5, n_pairs),
+        np.nan,
+    )
     batch = PairBatch(
-        units=units, euros=(units * price[:, None]).astype(dtype), technical=tech, family=fam,
-        client=client, campaign=campaign, potential=potential, week_start=week_start,
-        n_clients=int(client.max()) + 1, n_families=n_families,
+        units=units,
+        euros=(units * price[:, None]).astype(dtype),
+        technical=tech,
+        family=fam,
+        client=client,
+        campaign=campaign,
+        potential=potential,
+        week_start=week_start,
+        n_clients=int(client.max()) + 1,
+        n_families=n_families,
     )
     return batch, Truth(kind=kind, onset=onset, drop=drop)
 
@@ -116,8 +142,14 @@ def window(batch: PairBatch, end: int, n_weeks: int = 156) -> PairBatch:
     """The batch as of the week in column ``end - 1`` (the last ``n_weeks`` columns up to it)."""
     lo = max(0, end - n_weeks)
     return PairBatch(
-        units=batch.units[:, lo:end], euros=batch.euros[:, lo:end], technical=batch.technical,
-        family=batch.family, client=batch.client, campaign=batch.campaign[:, lo:end],
-        potential=batch.potential, week_start=batch.week_start[lo:end],
-        n_clients=batch.n_clients, n_families=batch.n_families,
+        units=batch.units[:, lo:end],
+        euros=batch.euros[:, lo:end],
+        technical=batch.technical,
+        family=batch.family,
+        client=batch.client,
+        campaign=batch.campaign[:, lo:end],
+        potential=batch.potential,
+        week_start=batch.week_start[lo:end],
+        n_clients=batch.n_clients,
+        n_families=batch.n_families,
     )

@@ -31,7 +31,8 @@ class Command(BaseCommand):
         actions = list(Action.objects.filter(active=True))
         if not actions:
             raise CommandError("No active actions: run migrate (it creates the default ones).")
-        strength = BanditConfig.get().backoff_strength
+        config = BanditConfig.get()
+        strength = config.backoff_strength
         contexts = [
             (kind, fk, mat, mag)
             for kind in Alert.Kind.values
@@ -45,14 +46,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"World: {len(contexts)} contexts x {len(actions)} actions, mean best success "
             f"rate {world.weights @ world.best:.3f}; {decisions:,} decisions in batches of "
-            f"{batch}; backoff strength {strength:g}; seed {seed}\n"
+            f"{batch}; backoff strength {strength:g}, optimistic {config.optimistic}; seed {seed}\n"
         )
         marks = [c for c in CHECKPOINTS if c <= decisions]
         self.stdout.write(
             f"{'policy':34}" + "".join(f"{f'regret@{m:,}':>16}" for m in marks) + f"{'secs':>8}"
         )
         policies = [
-            simulation.BackoffThompson(eligible, strength=strength, n_samples=samples),
+            simulation.BackoffThompson(eligible, strength, samples, config.optimistic),
             simulation.ContextFreeThompson(eligible),
             simulation.EpsilonGreedy(eligible),
             simulation.UniformRandom(eligible),
@@ -70,14 +71,16 @@ class Command(BaseCommand):
                 + "".join(f"{run.regret[m - 1]:16,.1f}" for m in marks)
                 + f"{time.perf_counter() - started:8.1f}"
             )
-        self._off_policy(world, ours, eligible, half, rng)
+        self._off_policy(world, ours, eligible, half, rng, config.optimistic)
 
-    def _off_policy(self, world, run, eligible, half, rng):
+    def _off_policy(self, world, run, eligible, half, rng, optimistic):
         alpha, beta = run.snapshot
         ctx = run.contexts[half:]
         actions = run.actions[half:]
         targets = {
-            "this policy": bandit.policy_probabilities(alpha, beta, eligible, rng, 20_000),
+            "this policy": bandit.policy_probabilities(
+                alpha, beta, eligible, rng, 20_000, optimistic
+            ),
             "always most common": bandit.most_common_policy(actions, eligible),
             "uniform random": bandit.uniform_policy(eligible),
         }

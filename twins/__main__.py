@@ -1,0 +1,196 @@
+"""Offline twins, no database.
+
+python -m twins score ORDERS.csv --as-of 2025-01-05 --horizon 8 --out OUT.csv
+python -m twins bench [--quick]
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from twins.stats.api import PairBatch, fdr_select, score_pairs
+from twins.stats.grid import weekly_grid
+
+REQUIRED = ("client", "family", "date", "units")
+KINDS = ("commodity", "technical")
+OUTPUT = (
+    "client",
+    "family",
+    "kind",
+    "expected_units",
+    "p_active",
+    "p5_next_week",
+    "p95_next_week",
+    "alert_kind",
+    "alert_score",
+    "euros_at_stake",
+)
+#: A family is treated as technical when its buyers purchase in fewer than this share of weeks
+#: (only when the file has no ``kind`` column).
+TECHNICAL_WEEK_SHARE = 0.3
+
+
+class InputError(ValueError):
+    """A problem with the input file, naming the line and field."""
+
+
+def read_orders(path):
+    """Read and validate the orders CSV; return a DataFrame with typed columns."""
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+    df.columns = [c.strip().lower() for c in df.columns]
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}; "
+            f"expected {', '.join(REQUIRED)} (and optionally value, kind)"
+        )
+    for col in ("client", "family"):
+        df[col] = df[col].str.strip()
+        _check(path, df, df[col] == "", col, "is empty")
+    dates = pd.to_datetime(df["date"].str.strip(), format="%Y-%m-%d", errors="coerce")
+    _check(path, df, dates.isna(), "date", "is not a date in YYYY-MM-DD form")
+    df["date"] = dates.values.astype("datetime64[D]")
+    for col in ("units", "value"):
+        if col in df.columns:
+            num = pd.to_numeric(df[col].str.strip(), errors="coerce")
+            _check(path, df, num.isna() | ~np.isfinite(num.fillna(0)), col, "is not a number")
+            df[col] = num.astype(float)
+    if "value" not in df.columns:
+        df["value"] = 0.0
+    if "kind" in df.columns:
+        df["kind"] = df["kind"].str.strip().str.lower()
+        _check(path, df, ~df["kind"].isin(KINDS), "kind", f"must be one of {', '.join(KINDS)}")
+        per_family = df.groupby("family")["kind"].nunique()
+        mixed = per_family[per_family > 1]
+        if len(mixed):
+            fam = mixed.index[0]
+            bad = df["family"].eq(fam) & df["kind"].ne(df.loc[df["family"].eq(fam), "kind"].iloc[0])
+            _check(path, df, bad, "kind", f"contradicts an earlier row for family {fam!r}")
+    return df
+
+
+def _check(path, df, bad, field, message):
+    if bad.any():
+        i = int(np.flatnonzero(np.asarray(bad))[0])
+        value = df[field].iloc[i]
+        raise InputError(f"{path}, line {i + 2}: field '{field}' {message} (got {value!r})")
+
+
+def build_batch(df, as_of, n_weeks):
+    """Orders -> PairBatch plus the client and family labels of each pair."""
+    import pandas as pd
+
+    pair_codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([df["client"], df["family"]]))
+    clients = pairs.get_level_values(0)
+    families = pairs.get_level_values(1)
+    cli, cli_names = pd.factorize(clients)
+    fam, fam_names = pd.factorize(families)
+    units, euros, weeks = weekly_grid(
+        pair_codes,
+        df["date"].values,
+        df["units"].values,
+        df["value"].values,
+        as_of,
+        n_weeks,
+        n_pairs=len(pairs),
+    )
+    if "kind" in df.columns:
+        fam_kind = df.groupby("family")["kind"].first()
+        technical = np.array([fam_kind[f] == "technical" for f in fam_names])
+    else:
+        bought = units > 0
+        live = (
+            np.arange(n_weeks)[None, :]
+            >= np.where(bought.any(1), bought.argmax(1), n_weeks)[:, None]
+        )
+        share = np.bincount(fam, weights=bought.sum(1), minlength=len(fam_names)) / np.maximum(
+            np.bincount(fam, weights=live.sum(1), minlength=len(fam_names)), 1
+        )
+        technical = share < TECHNICAL_WEEK_SHARE
+    batch = PairBatch(
+        units=units,
+        euros=euros,
+        technical=technical[fam],
+        family=fam,
+        client=cli,
+        campaign=np.zeros((len(fam_names), n_weeks), bool),
+        potential=np.full(len(pairs), np.nan),
+        week_start=weeks,
+        n_clients=len(cli_names),
+        n_families=len(fam_names),
+    )
+    return batch, np.asarray(clients), np.asarray(families)
+
+
+def score_file(path, as_of, horizon, out, n_weeks=156, fdr_q=0.1):
+    """Score ``path`` and write one row per pair to ``out``; returns the number of pairs."""
+    import pandas as pd
+
+    df = read_orders(path)
+    batch, clients, families = build_batch(df, as_of, n_weeks)
+    scores = score_pairs(batch, horizon=horizon)
+    keep = fdr_select(scores.p_value, np.zeros(len(clients), int), fdr_q)
+    kind = np.where(keep, scores.alert_kind, "")
+    alerted = kind != ""
+    result = pd.DataFrame(
+        {
+            "client": clients,
+            "family": families,
+            "kind": np.where(batch.technical, "technical", "commodity"),
+            "expected_units": scores.forecast_units.round(2),
+            "p_active": scores.p_active.round(4),
+            "p5_next_week": scores.band_low,
+            "p95_next_week": scores.band_high,
+            "alert_kind": kind,
+            "alert_score": np.where(alerted, scores.alert_score, 0.0).round(4),
+            "euros_at_stake": np.where(alerted, scores.at_stake, 0.0).round(2),
+        },
+        columns=list(OUTPUT),
+    )
+    result.to_csv(out, index=False)
+    return len(result)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m twins", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sc = sub.add_parser("score", help="score an orders CSV without a database")
+    sc.add_argument("orders", help="CSV with client, family, date, units [, value, kind]")
+    sc.add_argument("--as-of", required=True, help="scoring date, YYYY-MM-DD")
+    sc.add_argument("--horizon", type=int, default=8, help="forecast weeks (default 8)")
+    sc.add_argument("--out", required=True, help="output CSV")
+    sc.add_argument("--weeks", type=int, default=156, help="weeks of history (default 156)")
+    sc.add_argument("--fdr-q", type=float, default=0.1, help="Benjamini-Hochberg level")
+    be = sub.add_parser("bench", help="quality and speed benchmark on simulated data")
+    be.add_argument("--quick", action="store_true", help="small run (about a minute)")
+    args = parser.parse_args(argv)
+    if args.command == "bench":
+        from twins.bench import run
+
+        run(quick=args.quick)
+        return 0
+    try:
+        as_of = np.datetime64(args.as_of, "D")
+    except ValueError:
+        parser.error(f"--as-of {args.as_of!r} is not a date in YYYY-MM-DD form")
+    if args.horizon < 1 or args.weeks < 2:
+        parser.error("--horizon must be >= 1 and --weeks >= 2")
+    try:
+        n = score_file(args.orders, as_of, args.horizon, args.out, args.weeks, args.fdr_q)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{n} pairs scored as of {as_of} -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Benchmark the twins: detection on planted truth, band calibration and speed."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quick", action="store_true", help="small run (about a minute)")
+
+    def handle(self, *args, **options):
+        from twins.bench import run
+
+        run(quick=options["quick"], out=self.stdout.write)
