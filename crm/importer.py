@@ -14,7 +14,9 @@ import codecs
 import csv
 import json
 import re
+import sys
 import unicodedata
+from array import array
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -111,6 +113,8 @@ def text(raw, key, *, required=False, max_length=None):
         value = "" if value is None else str(value)
     if required and not value:
         raise FieldError(key, "missing value", "a value is required.")
+    if "\x00" in value:
+        raise FieldError(key, "invalid character", "contains a NUL character.")
     if max_length is not None and len(value) > max_length:
         raise FieldError(
             key, "value too long", f"{value!r} is longer than {max_length} characters."
@@ -254,6 +258,7 @@ def _clean_order_fast(raw, comma):
         return None
     if (
         not (invoice and client and product and day)
+        or "\x00" in invoice + client + product
         or len(invoice) > 64
         or units.__class__ is str
         or value.__class__ is str
@@ -285,7 +290,8 @@ class OrderImport:
     ):
         self.result, self.comma, self.chunk_size = result, comma, chunk_size
         self.writer, self.atomic_chunks, self.progress = writer, atomic_chunks, progress
-        self.invoices = {}  # invoice -> [client code, date, rows seen, used line keys]
+        # invoice -> [client code, date, rows seen, line numbers and row hashes used]
+        self.invoices = {}
         self.clients, self.products = {}, {}  # code -> id / (id, family_id); None if unknown
         self.pending, self.counted = [], 0
 
@@ -304,13 +310,13 @@ class OrderImport:
         if invoice:
             state = self.invoices.get(invoice)
             if state is None:
-                state = self.invoices[invoice] = [None, None, 0, []]
+                state = self.invoices[invoice] = [None, None, 0, array("q")]
             state[2] += 1
         if errors:
             return self.result.reject(number, errors, raw)
         line = values["line"] or state[2]
         if state[0] is None:
-            state[0], state[1] = values["client"], values["date"]
+            state[0], state[1] = sys.intern(values["client"]), values["date"]
         elif state[0] != values["client"]:
             errors.append(
                 FieldError(
@@ -516,6 +522,8 @@ def _clean_rows(rows, result, clean):
 
 
 def import_campaigns(rows, result, columns):
+    """Campaigns by code: ``code``, ``start``, ``end`` and, when the sheet has it, ``name``."""
+
     def clean(raw):
         values, errors = _collect(
             raw,
@@ -528,7 +536,9 @@ def import_campaigns(rows, result, columns):
         if "name" in columns:
             values["name"] = raw.get("name", "").strip()[:200]
         if not errors and values["end"] < values["start"]:
-            errors.append(FieldError("end", "end before start", "end is before start."))
+            errors.append(
+                FieldError("end", "end before start", f"ends before it starts ({values['start']}).")
+            )
         return values, errors
 
     wanted = {v.pop("code"): v for _, _, v in _clean_rows(rows, result, clean)}
@@ -542,6 +552,7 @@ def import_campaigns(rows, result, columns):
 
 
 def import_clients(rows, result, columns):
+    """Clients by code; only the columns the sheet has are written. ``rep`` is a username."""
     reps = {}
 
     def rep(raw):
@@ -594,9 +605,7 @@ def import_products(rows, result, columns, *, comma=False, technical=()):
         values, errors = _collect(raw, parsers)
         if values.get("family_kind") and values["family_kind"] not in kinds:
             errors.append(
-                FieldError(
-                    "family_kind", "invalid kind", f"family_kind must be one of {', '.join(kinds)}."
-                )
+                FieldError("family_kind", "invalid kind", f"must be one of {', '.join(kinds)}.")
             )
         return values, errors
 

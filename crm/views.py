@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -55,6 +56,20 @@ def _answer_context(alert, actions, recommendation=None, form=None):
         "min_snooze": AnswerForm.min_snooze_date().isoformat(),
         "default_snooze": AnswerForm.default_snooze_date().isoformat(),
     }
+
+
+def _wants_partial(request):
+    """An htmx request for a fragment (not a boosted link nor a history restore)."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def _render(request, full, partial, context, status=200):
+    """Render the partial for htmx and the full page otherwise; caches keep them apart."""
+    template = partial if _wants_partial(request) else full
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 class _CountedPaginator(Paginator):
@@ -186,9 +201,7 @@ def queue(request):
     actions = _actions()
     rows = [_answer_context(a, actions, recs.get(a.pk)) for a in alerts]
     context = {**state, "page": page, "rows": rows, "next": request.get_full_path()}
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "crm/partials/queue_body.html", context)
-    return render(request, "crm/queue.html", context)
+    return _render(request, "crm/queue.html", "crm/partials/queue_body.html", context)
 
 
 @login_required
@@ -252,8 +265,11 @@ def _render_detail(request, alert, *, form=None, partial=False, status=200):
         "back": _safe_back(request),
         "next": reverse("crm:alert", args=[alert.pk]),
     }
-    template = "crm/partials/alert_body.html" if partial else "crm/alert_detail.html"
-    return render(request, template, context, status=status)
+    if partial:
+        return render(request, "crm/partials/alert_body.html", context, status=status)
+    return _render(
+        request, "crm/alert_detail.html", "crm/partials/alert_body.html", context, status=status
+    )
 
 
 @login_required
@@ -261,7 +277,7 @@ def _render_detail(request, alert, *, form=None, partial=False, status=200):
 def alert_detail(request, pk):
     """An alert with its narrative, chart, evidence, recommendation and history."""
     alert = selectors.visible_alert(request.user, pk)
-    return _render_detail(request, alert, partial=bool(request.htmx and not request.htmx.boosted))
+    return _render_detail(request, alert)
 
 
 # --- Client ------------------------------------------------------------------------------
@@ -286,9 +302,7 @@ def client_detail(request, pk):
     """A client: families with their twins, potentials, orders, alerts and visit notes."""
     client = selectors.visible_client(request.user, pk)
     context = _client_context(request, client)
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "crm/partials/client_body.html", context)
-    return render(request, "crm/client_detail.html", context)
+    return _render(request, "crm/client_detail.html", "crm/partials/client_body.html", context)
 
 
 @login_required
@@ -335,6 +349,4 @@ def manager(request):
         "run_status_url": _twin_status_url(),
         "verdicts": Feedback.Verdict,
     }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "crm/partials/manager_body.html", context)
-    return render(request, "crm/manager.html", context)
+    return _render(request, "crm/manager.html", "crm/partials/manager_body.html", context)

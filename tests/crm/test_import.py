@@ -106,6 +106,7 @@ def test_reimport_changes_nothing():
         "clientes.csv (erp clients): read 3, imported 0, updated 0, skipped as already present 3"
         in out
     )
+    assert "Total: read 17, imported 0, skipped as already present 16, rejected 0" in out
 
 
 def test_small_chunks_give_the_same_result_as_one_chunk():
@@ -415,3 +416,46 @@ def test_errors_file_lists_every_rejected_row(erp_dir, tmp_path):
         '{"invoice": "F3000", "date": "1/2/2024", "client": "C001", "product": "P-X0", '
         '"units": "1", "net_value": "1,00"}'
     )
+
+
+def test_reference_sheet_bad_rows_are_reported(tmp_path):
+    run_import(FIXTURES / "erp")
+    (tmp_path / "campaigns.csv").write_text(
+        "code,name,start,end\nOK,Fine,2024-01-01,2024-01-31\nBAD,Backwards,2024-02-01,2024-01-01\n"
+    )
+    (tmp_path / "products.csv").write_text("code,family,family_kind\nP9,NEWFAM,premium\n")
+    (tmp_path / "potentials.csv").write_text(
+        "client,family,annual_potential\nC001,NOFAM,100\nC003,AGUJAS,250.5\n"
+    )
+    out = run_import(tmp_path)
+
+    assert "campaigns.csv line 3, end: ends before it starts (2024-02-01)." in out
+    assert "products.csv line 2, family_kind: must be one of commodity, technical." in out
+    assert "potentials.csv line 2, family: family 'NOFAM' does not exist." in out
+    assert set(Campaign.objects.values_list("code", flat=True)) == {"PRIMAVERA24", "OK"}
+    assert not Product.objects.filter(code="P9").exists()
+    assert Potential.objects.get(client__code="C003").annual_potential == Decimal("250.50")
+
+
+def test_bench_import_prints_a_table_and_cleans_up():
+    out = StringIO()
+    call_command("bench_import", "--lines", "300", "--sample", "40", "--clients", "20", stdout=out)
+
+    rows = [
+        line.split() for line in out.getvalue().splitlines() if line.startswith(("import", "sales"))
+    ]
+    assert [(r[-5], r[-6]) for r in rows] == [
+        ("300", "bulk_insert"),
+        ("40", "bulk_insert"),
+        ("40", "bulk_create"),
+    ]
+    assert not Client.objects.filter(code__startswith="BENCH-").exists()
+    assert not Order.objects.exists()
+
+
+def test_nul_character_is_a_row_error_not_a_crash():
+    run_import(FIXTURES / "erp")
+    row = {"invoice": "N1", "date": "2024-05-02", "client": "C0\x0001", "product": "P-ANE-1"}
+    result = import_order_rows([{**row, "units": "1", "net_value": "1"}])
+
+    assert result.errors == [{"row": 1, "field": "client", "message": "contains a NUL character."}]

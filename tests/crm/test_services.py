@@ -61,7 +61,7 @@ def test_incomplete_answers_name_the_field(world, verdict, kwargs, field):
 def test_action_must_apply_to_the_alert_kind(world):
     with pytest.raises(ValidationError) as exc:
         services.answer_alert(
-            world.alerts["technical"], world.ana, "act", action=world.actions["visit"]
+            world.alerts["technical"], world.ana, "act", action=world.actions["email"]
         )
     assert "action" in exc.value.message_dict
 
@@ -133,7 +133,7 @@ def test_recommendations_for_a_page_in_one_query(world):
     with CaptureQueriesContext(connection) as ctx:
         recs = selectors.recommendations_for(alerts)
     assert len(ctx) == 1
-    assert recs[world.alerts["churn"].pk].action.code in {"call", "visit", "offer"}
+    assert recs[world.alerts["churn"].pk].action.code in {"call", "visit", "offer", "email"}
 
 
 def test_unanswered_alerts_are_older_than_a_week_without_feedback(world):

@@ -86,6 +86,15 @@ def test_queue_htmx_returns_the_partial_with_counts_out_of_band(client, world):
     assert row_ids(html) == [world.alerts["churn"].pk]
 
 
+def test_htmx_history_restore_gets_the_full_page(client, world):
+    login(client, world.ana)
+    response = client.get(
+        reverse("crm:queue"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+
+
 @pytest.mark.parametrize(
     "query, expected",
     [
@@ -174,7 +183,7 @@ def test_answer_inline_records_feedback_and_updates_counts(client, world):
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith(f'<tr id="alert-row-{alert.pk}" class="answered"')
-    assert "Visit the clinic" in html
+    assert "I will act: Visit" in html
     # Counts follow the queue's filters (Madrid: one alert left to do).
     assert 'hx-swap-oob="true"' in html and re.search(r"</span> <b>1</b>", html)
     feedback = Feedback.objects.get(alert=alert)
@@ -240,7 +249,7 @@ def test_incomplete_answer_shows_the_error_and_records_nothing(
 
 def test_action_that_does_not_apply_is_refused(client, world):
     login(client, world.ana)
-    response = answer(client, world.alerts["technical"], action=world.actions["visit"].pk)
+    response = answer(client, world.alerts["technical"], action=world.actions["email"].pk)
     assert "error" in response.content.decode()
     assert not Feedback.objects.exists()
 
@@ -262,7 +271,7 @@ def test_answer_from_the_detail_page_returns_the_detail_partial(client, world):
     response = answer(client, alert, action=world.actions["call"].pk, where="detail")
     html = response.content.decode()
     assert html.startswith('<div id="alert-body"') and "<html" not in html
-    assert "Call the client" in html  # in the history
+    assert "Phone call" in html  # in the history
 
 
 def test_answer_needs_post_and_csrf(world):

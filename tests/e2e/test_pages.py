@@ -42,12 +42,12 @@ def test_rep_filters_and_answers_the_queue_inline(page, shoot):
 
     row.locator("summary").click()
     shoot(page, "queue-answer")
-    row.locator("select[name=action]").select_option(label="Visit the clinic")
+    row.locator("select[name=action]").select_option(label="Visit")
     url_before = page.url
     row.locator("form.act button").click()
     page.wait_for_selector(f"#alert-row-{w.alerts['churn'].pk}.answered")
     assert page.url == url_before  # no page reload, the filters stay
-    assert "Visit the clinic" in page.locator(f"#alert-row-{w.alerts['churn'].pk}").inner_text()
+    assert "I will act: Visit" in page.locator(f"#alert-row-{w.alerts['churn'].pk}").inner_text()
     assert all_chip.locator("b").inner_text() == "0"
     feedback = Feedback.objects.get(alert=w.alerts["churn"])
     assert (feedback.verdict, feedback.user, feedback.action) == ("act", w.ana, w.actions["visit"])
@@ -93,3 +93,32 @@ def test_manager_sees_the_team(page, shoot):
     text = page.locator("#manager-body").inner_text()
     assert "Ana García" in text and "Ben Soler" in text and "Carla" not in text
     shoot(page, "manager")
+
+
+def test_switching_to_spanish(page, shoot):
+    make_world(extra_alerts=8)
+    log_in(page, "ana")
+    page.click(".langswitch button[value=es]")
+    page.wait_for_selector("h1:has-text('Mi cola')")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert "1\xa0840\xa0€" in page.locator("table.queue").inner_text()
+    shoot(page, "queue-es")
+
+
+def test_answer_works_without_javascript(browser, live_server):
+    w = make_world()
+    context = browser.new_context(java_script_enabled=False, locale="en-GB")
+    page = context.new_page()
+    page.base_url = live_server.url
+    try:
+        log_in(page, "ana")
+        row = page.locator(f"#alert-row-{w.alerts['technical'].pk}")
+        row.locator("summary").click()
+        row.locator("input[name=reason]").fill("Data error")
+        row.locator("form.false-alarm button").click()
+        page.wait_for_selector(".flash")
+        assert "Answer recorded" in page.locator(".flash").inner_text()
+        assert page.locator(f"#alert-row-{w.alerts['technical'].pk}").count() == 0
+        assert Feedback.objects.get(alert=w.alerts["technical"]).reason == "Data error"
+    finally:
+        context.close()

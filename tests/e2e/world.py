@@ -18,6 +18,7 @@ from crm.models import (
     VisitNote,
 )
 from recommender.models import Action
+from twins.models import TwinState
 
 PASSWORD = "correct-horse-battery"
 
@@ -126,14 +127,26 @@ def make_world(*, extra_alerts=0):
         ("IMPL", "Implants", ProductFamily.Kind.TECHNICAL),
     ]:
         w.families[code] = ProductFamily.objects.create(code=code, name=name, kind=kind)
-    for code, es, en, kinds in [
-        ("call", "Llamar al cliente", "Call the client", []),
-        ("visit", "Visitar la clínica", "Visit the clinic", ["partial_churn", "full_churn"]),
-        ("offer", "Ofrecer condiciones", "Make an offer", []),
-    ]:
-        w.actions[code] = Action.objects.create(
-            code=code, name_es=es, name_en=en, alert_kinds=kinds
+    # The same names and kinds as recommender's default actions (flushed by browser tests).
+    for order, (code, es, en, kinds) in enumerate(
+        [
+            ("visit", "Visita", "Visit", []),
+            ("call", "Llamada", "Phone call", []),
+            ("offer", "Oferta", "Offer", ["partial_churn", "full_churn", "cross_sell"]),
+            ("email", "Email", "Email", ["partial_churn", "suspicious_pause", "cross_sell"]),
+        ]
+    ):
+        w.actions[code], _ = Action.objects.update_or_create(
+            code=code,
+            defaults={
+                "name_es": es,
+                "name_en": en,
+                "alert_kinds": kinds,
+                "sort_order": order,
+                "active": True,
+            },
         )
+    Action.objects.exclude(code__in=w.actions).update(active=False)
 
     for code, name, province, rep in [
         ("C001", "Clínica Dental Sonrisa", "Madrid", ana),
@@ -173,6 +186,21 @@ def make_world(*, extra_alerts=0):
     Potential.objects.create(
         client=w.clients["C001"], family=fam["ANES"], annual_potential=Decimal("6000")
     )
+    for client, family, kind, expected, low, high, p_active in [
+        ("C001", "ANES", "commodity", 10.0, 5.5, 14.5, 0.93),
+        ("C002", "IMPL", "technical", 0.6, 0.0, 2.0, 0.71),
+    ]:
+        TwinState.objects.create(
+            client=w.clients[client],
+            family=fam[family],
+            kind=kind,
+            as_of=today,
+            mature=True,
+            expected_next=expected,
+            band_low=low,
+            band_high=high,
+            p_active=p_active,
+        )
     VisitNote.objects.create(
         client=w.clients["C001"], author=ana, text="Visited in September; new dentist joined."
     )
@@ -223,11 +251,11 @@ def recommend(w):
     """Store the recommender's pick for most alerts, as a scoring run would."""
     from recommender.models import Recommendation
 
-    picks = ["visit", "call", "offer"]
+    picks = ["visit", "call", "offer", "email"]
     for i, (name, alert) in enumerate(sorted(w.alerts.items())):
         if not alert.is_live or name == "stopped":
             continue
-        action = w.actions[picks[i % 3]]
+        action = w.actions[picks[i % 4]]
         if not action.applies_to(alert.kind):
             action = w.actions["call"]
         Recommendation.objects.create(

@@ -62,6 +62,7 @@ class PairScores:
     # (a family the client does not buy). Each dict: client, family, kind, score, p_value,
     # at_stake, evidence.
     extra: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)  # seconds per phase of score_pairs
 
 
 def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairScores:

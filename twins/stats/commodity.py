@@ -102,12 +102,13 @@ def forgetting_weights(n_weeks: int, half_life: float = HALF_LIFE_WEEKS, end: in
     return np.where(age >= 0, 0.5 ** (age / half_life), 0.0)
 
 
-def seasonal_index(units, valid, family, n_families, week_start, years_prior: float = 1.0):
+def seasonal_index(units, valid, family, n_families, week_start, years_prior: float = 0.25):
     """Multiplicative seasonal index (F, 54) per family and ISO week number (mean 1).
 
     Each week's mean units per live pair is divided by its centred 52-week moving level; the
-    ratios are averaged per ISO week number, smoothed over neighbouring weeks and shrunk toward 1
-    by ``years / (years + years_prior)``.
+    ratios are averaged per ISO week number and shrunk toward 1 by
+    ``years / (years + years_prior)`` (family means are precise, so the prior is light); weeks
+    never observed take their neighbours' mean.
     """
     n_weeks = units.shape[1]
     woy = iso_week_number(week_start)
@@ -131,11 +132,12 @@ def seasonal_index(units, valid, family, n_families, week_start, years_prior: fl
         good = np.isfinite(ratio)
         sums = np.bincount(woy[good], weights=ratio[good], minlength=54)
         cnts = np.bincount(woy[good], minlength=54).astype(float)
-        raw = np.where(cnts > 0, sums / np.maximum(cnts, 1), 1.0)[1:]
-        smooth = np.convolve(np.concatenate([raw[-1:], raw, raw[:1]]), kernel, mode="valid")
-        shrink = cnts[1:] / (cnts[1:] + years_prior)
-        idx = 1.0 + shrink * (smooth - 1.0)
-        index[f, 1:] = idx / idx[cnts[1:] > 0].mean() if (cnts[1:] > 0).any() else idx
+        seen = cnts[1:] > 0
+        raw = np.where(seen, sums[1:] / np.maximum(cnts[1:], 1), 1.0)
+        around = np.convolve(np.concatenate([raw[-1:], raw, raw[:1]]), kernel, mode="valid")
+        raw = np.where(seen, raw, around)  # weeks never seen (often ISO week 53): neighbours
+        idx = 1.0 + cnts[1:] / (cnts[1:] + years_prior) * (raw - 1.0)
+        index[f, 1:] = idx / idx[seen].mean() if seen.any() else idx
     return np.clip(index, 0.05, 10.0)
 
 

@@ -6,6 +6,7 @@ dispersion and campaign response, (3) posteriors, bands, dropout, signals and ev
 """
 
 import multiprocessing as mp
+import time
 
 import numpy as np
 
@@ -59,6 +60,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     if batch.campaign is not None and np.size(batch.campaign):
         campaign[:] = np.asarray(batch.campaign, dtype=bool)[:n_fam]
     week_start = np.asarray(batch.week_start, dtype="datetime64[D]")
+    clock = _Clock()
     recent = min(cm.RECENT_WEEKS, max(n_weeks - 1, 1))
     base_end = n_weeks - recent
 
@@ -74,6 +76,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
             tot[k] += np.where(v, units[sl][rows], 0).sum(0)
             live[k] += v.sum(0)
     index = _index_from_totals(tot, live, week_start)
+    clock("seasonality")
     woy = iso_week_number(week_start)
     season = index[:, woy].astype(np.float32)  # (F, W)
     season_next = index[:, iso_week_number(_future_weeks(week_start, horizon))]  # (F, H)
@@ -107,10 +110,12 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     a0, b0 = cm.family_prior(rate_hat, expo, fam, n_fam)
     inv_k = cm.family_dispersion(rate_mean, rate_var, np.round(expo), fam, n_fam)
     fam_lift = np.where(camp_e > 0, camp_y / np.maximum(camp_e, 1e-9), np.nan)
+    clock("priors")
 
     # Technical twin over all technical pairs at once (gaps are sparse).
     tech_idx = np.flatnonzero(tech)
     tech_fit = signals.fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
+    clock("technical")
 
     out = signals.empty_scores(n_pairs)
     state = {name: np.zeros(n_pairs) for name in signals.STATE_NAMES}
@@ -141,6 +146,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
             out.params[name][sl] = arr
         for name, arr in local_state.items():
             state[name][sl] = arr
+    clock("commodity_and_signals")
     if batch.queue is not None:
         keep = fdr_select(out.p_value, np.asarray(batch.queue), batch.fdr_q)
         out.alert_kind[~keep] = ""
@@ -159,8 +165,24 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     for part in _map(explain, list(range(0, alerted.size, step)), workers):
         for i, ev in part:
             out.evidence[i] = ev
+    clock("evidence")
     out.extra = signals.client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon)
+    clock("client_signals")
+    out.timings = clock.laps
     return out
+
+
+class _Clock:
+    """Seconds per named phase."""
+
+    def __init__(self):
+        self.laps = {}
+        self.last = time.perf_counter()
+
+    def __call__(self, name):
+        now = time.perf_counter()
+        self.laps[name] = round(now - self.last, 3)
+        self.last = now
 
 
 _ARRAY_FIELDS = (

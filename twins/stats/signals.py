@@ -111,6 +111,7 @@ def fit_technical(units, fam, n_fam, horizon):
     n, n_weeks = units.shape
     gaps = technical.purchase_gaps(units)
     model = technical.gap_model(gaps, fam, n_fam)
+    trend, trend_se = technical.gap_trend(gaps, model["sigma"])
     silence_w = np.where(gaps.last_week >= 0, n_weeks - 1 - gaps.last_week, n_weeks)
     silence = silence_w * technical.DAYS_PER_WEEK
     surv = technical.survival(silence, model)
@@ -135,7 +136,8 @@ def fit_technical(units, fam, n_fam, horizon):
         "p75": technical.gap_quantile(0.75, model),
         "p90": technical.gap_quantile(0.90, model),
         "median": technical.gap_quantile(0.5, model),
-        "trend": technical.gap_trend(gaps),
+        "trend": trend,
+        "trend_se": trend_se,
         "p_buy": p_buy,
         "expected_next": p_buy * size,
         "band_low": np.where(p_buy >= 0.95, np.round(size), 0.0),
@@ -201,8 +203,11 @@ def score_chunk(
     pa1 = p_act * (1 - dropout.WEEKLY_HAZARD)
     rate_f = alpha_f / beta_f
     expected_next = pa1 * sn[:, 0] * rate_f
-    band_low = cm.mixture_ppf(0.05, rn, pn, pa1)
-    band_high = cm.mixture_ppf(0.95, rn, pn, pa1)
+    band_low = np.zeros(n)
+    band_high = np.zeros(n)
+    c_rows = np.flatnonzero(~tech)
+    band_low[c_rows] = cm.mixture_ppf(0.05, rn[c_rows], pn[c_rows], pa1[c_rows])
+    band_high[c_rows] = cm.mixture_ppf(0.95, rn[c_rows], pn[c_rows], pa1[c_rows])
     forecast = (sn * rate_f[:, None] * dropout.active_path(p_act, horizon)).sum(1)
 
     # Maturity and unit price.
@@ -247,6 +252,7 @@ def score_chunk(
     t_p90 = np.zeros(n)
     t_trend = np.zeros(n)
     t_med = np.ones(n)
+    t_trend_se = np.zeros(n)
     t_pact = np.ones(n)
     if t_rows.size:
         t_surv[t_rows] = tfit["survival"][tp]
@@ -255,13 +261,15 @@ def score_chunk(
         t_p90[t_rows] = tfit["p90"][tp]
         t_trend[t_rows] = tfit["trend"][tp]
         t_med[t_rows] = tfit["median"][tp]
+        t_trend_se[t_rows] = tfit["trend_se"][tp]
         t_pact[t_rows] = tfit["p_active"][tp]
         past90 = tech & mature & (t_sil > t_p90)
-        lengthening = t_trend >= LENGTHENING
+        # Recent gaps significantly longer than the earlier ones (one-sided z test, 10%).
+        lengthening = (t_trend >= LENGTHENING) & (t_trend >= 1.2816 * t_trend_se)
         # Lengthening gaps explain a long silence as deterioration until it is extreme.
         full_t = past90 & (t_surv <= ALPHA) & np.where(lengthening, t_pact < 0.01, t_pact < 0.2)
         det = past90 & ~full_t & lengthening
-        pause = tech & mature & ~full_t & ~det & (t_sil > t_p75)
+        pause = tech & mature & ~full_t & ~det & (t_sil > t_p75) & lengthening
         p_act[t_rows] = t_pact[t_rows]
         expected_next[t_rows] = tfit["expected_next"][tp]
         band_low[t_rows] = tfit["band_low"][tp]
@@ -534,8 +542,11 @@ def client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon):
     )
     comb = stats.chi2.sf(chi, 2 * np.maximum(n_fall, 1))
     hit = np.flatnonzero((n_fall >= 2) & (2 * n_fall >= n_mature) & (comb <= ALPHA))
-    for c in hit:
-        rows = np.flatnonzero(falling & (cli == c))
+    fall_rows = np.flatnonzero(falling & np.isin(cli, hit))
+    fall_rows = fall_rows[np.argsort(cli[fall_rows], kind="stable")]
+    bounds = np.searchsorted(cli[fall_rows], hit)
+    for c, lo in zip(hit, bounds, strict=True):
+        rows = fall_rows[lo : lo + n_fall[c]]
         stake = float(state["loss_stake"][rows].sum())
         weekly = float(state["weekly"][rows].sum())
         extra.append(

@@ -109,15 +109,19 @@ def mean_gap(model):
     return np.where(model["weibull"], wb, ln)
 
 
-def gap_trend(gaps: Gaps, recent: int = 2):
-    """Mean log of the last ``recent`` gaps minus the mean log of the earlier ones (0 if < 4)."""
+def gap_trend(gaps: Gaps, sigma, recent: int = 2):
+    """Mean log of the last ``recent`` gaps minus that of the earlier ones, and its standard
+    error ``sigma * sqrt(1/recent + 1/earlier)`` (0 and inf with fewer than recent + 2 gaps)."""
     logs = np.log(gaps.days)
     rank = np.arange(gaps.pair.size) - gaps.start[gaps.pair]
     from_end = gaps.count[gaps.pair] - rank
     late = from_end <= recent
-    n_late = np.bincount(gaps.pair[late], minlength=gaps.count.size)
+    n_pairs = gaps.count.size
+    n_late = np.bincount(gaps.pair[late], minlength=n_pairs)
     n_early = gaps.count - n_late
-    s_late = np.bincount(gaps.pair[late], weights=logs[late], minlength=gaps.count.size)
-    s_early = np.bincount(gaps.pair[~late], weights=logs[~late], minlength=gaps.count.size)
+    s_late = np.bincount(gaps.pair[late], weights=logs[late], minlength=n_pairs)
+    s_early = np.bincount(gaps.pair[~late], weights=logs[~late], minlength=n_pairs)
     ok = (gaps.count >= recent + 2) & (n_early > 0)
-    return np.where(ok, s_late / np.maximum(n_late, 1) - s_early / np.maximum(n_early, 1), 0.0)
+    diff = s_late / np.maximum(n_late, 1) - s_early / np.maximum(n_early, 1)
+    se = sigma * np.sqrt(1 / np.maximum(n_late, 1) + 1 / np.maximum(n_early, 1))
+    return np.where(ok, diff, 0.0), np.where(ok, se, np.inf)

@@ -28,6 +28,13 @@ def print_summary(reports, write):
             write(f"  {name} line {error['row']}, {error['field']}: {error['message']}")
         if r.max_errors is not None and len(r.errors) >= r.max_errors:
             write(f"  (first {r.max_errors} errors shown; --errors FILE writes them all)")
+    results = [r.result for r in reports if r.result is not None]
+    keys = ("read", "imported", "skipped", "rejected")
+    total = {k: sum(getattr(r, k) for r in results) for k in keys}
+    write(
+        "Total: read {read}, imported {imported}, skipped as already present {skipped}, "
+        "rejected {rejected}".format(**total)
+    )
 
 
 class Command(BaseCommand):

@@ -22,7 +22,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--decisions", type=int, default=100_000)
         parser.add_argument("--batch", type=int, default=100, help="Decisions per posterior update.")
-        parser.add_argument("--samples", type=int, default=200, help="Draws per propensity.")
+        parser.add_argument(
+            "--samples", type=int, help="Draws per propensity (default: the bandit settings')."
+        )
         parser.add_argument("--seed", type=int, default=7)
 
     def handle(self, decisions, batch, samples, seed, **options):
@@ -33,6 +35,7 @@ class Command(BaseCommand):
             raise CommandError("No active actions: run migrate (it creates the default ones).")
         config = BanditConfig.get()
         strength = config.backoff_strength
+        samples = samples or config.propensity_samples
         contexts = [
             (kind, fk, mat, mag)
             for kind in Alert.Kind.values
@@ -46,7 +49,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"World: {len(contexts)} contexts x {len(actions)} actions, mean best success "
             f"rate {world.weights @ world.best:.3f}; {decisions:,} decisions in batches of "
-            f"{batch}; backoff strength {strength:g}, optimistic {config.optimistic}; seed {seed}\n"
+            f"{batch}; backoff strength {strength:g}, optimistic {config.optimistic}, "
+            f"{samples} draws per propensity; seed {seed}\n"
         )
         marks = [c for c in CHECKPOINTS if c <= decisions]
         self.stdout.write(

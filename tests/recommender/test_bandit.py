@@ -1,0 +1,121 @@
+"""The pure bandit: backoff posteriors, Thompson sampling, propensities, off-policy estimates."""
+
+import numpy as np
+import pytest
+
+from recommender import bandit, simulation
+
+
+def test_backoff_params_hand_computed():
+    # Action 0: context 0 saw 3 successes / 1 failure, context 1 saw 1 / 5.
+    succ = np.array([[3.0], [1.0]])
+    fail = np.array([[1.0], [5.0]])
+    pooled_a, pooled_b = bandit.pooled_params(succ, fail, 1.0, 1.0)
+    assert (pooled_a[0], pooled_b[0]) == (5.0, 7.0)
+    alpha, beta = bandit.backoff_params(succ, fail, pooled_a, pooled_b, strength=4.0)
+    # Context 0 borrows the pooled posterior without its own evidence, Beta(2, 6), shrunk to
+    # 4 pseudo-observations, Beta(1, 3), then adds its own 3 / 1.
+    assert alpha[0, 0] == pytest.approx(4.0) and beta[0, 0] == pytest.approx(4.0)
+    # Context 1: Beta(4, 2) shrunk to Beta(8/3, 4/3), plus 1 / 5.
+    assert alpha[1, 0] == pytest.approx(11 / 3) and beta[1, 0] == pytest.approx(19 / 3)
+
+
+def test_explicit_prior_replaces_the_borrowed_one():
+    succ, fail = np.array([[3.0], [1.0]]), np.array([[1.0], [5.0]])
+    pooled = bandit.pooled_params(succ, fail, 1.0, 1.0)
+    prior_a = np.array([[np.nan], [2.0]])
+    prior_b = np.array([[np.nan], [2.0]])
+    alpha, beta = bandit.backoff_params(succ, fail, *pooled, 4.0, prior_a, prior_b)
+    assert (alpha[1, 0], beta[1, 0]) == (3.0, 7.0)
+    assert alpha[0, 0] == pytest.approx(4.0)
+
+
+def test_cold_start_is_the_prior():
+    zeros = np.zeros((3, 2))
+    pooled = bandit.pooled_params(zeros, zeros, np.array([2.0, 1.0]), np.array([8.0, 1.0]))
+    alpha, beta = bandit.backoff_params(zeros, zeros, *pooled, strength=50.0)
+    np.testing.assert_allclose(alpha, [[2, 1]] * 3)
+    np.testing.assert_allclose(beta, [[8, 1]] * 3)
+
+
+def test_propensities_sum_to_one_and_skip_ineligible_actions():
+    rng = np.random.default_rng(0)
+    alpha = rng.uniform(1, 20, size=(50, 5))
+    beta = rng.uniform(1, 20, size=(50, 5))
+    eligible = rng.random((50, 5)) < 0.6
+    eligible[0] = False
+    eligible[1] = [False, False, True, False, False]
+    chosen, props = bandit.thompson_sample(alpha, beta, eligible, rng, n_samples=300)
+    assert chosen[0] == -1 and props[0].sum() == 0
+    assert chosen[1] == 2 and props[1, 2] == 1.0
+    rows = eligible.any(axis=1)
+    np.testing.assert_allclose(props[rows].sum(axis=1), 1.0)
+    assert (props[~eligible] == 0).all()
+    assert eligible[rows.nonzero()[0], chosen[rows]].all()
+    assert (props[rows.nonzero()[0], chosen[rows]] >= 1 / 300).all()
+
+
+def test_propensity_matches_the_exact_thompson_probability():
+    # X ~ Beta(2, 1) beats Y ~ Beta(1, 2) with probability 5/6.
+    _, props = bandit.thompson_sample(
+        np.array([[2.0, 1.0]]), np.array([[1.0, 2.0]]), np.ones((1, 2), bool),
+        np.random.default_rng(1), n_samples=20_000,
+    )
+    assert props[0, 0] == pytest.approx(5 / 6, abs=0.01)
+
+
+def test_decisions_sharing_a_context_get_independent_draws():
+    rows = np.zeros(4000, dtype=int)
+    chosen, props = bandit.thompson_sample(
+        np.ones((1, 2)), np.ones((1, 2)), np.ones((1, 2), bool), np.random.default_rng(2),
+        n_samples=100, rows=rows,
+    )
+    assert 0.45 < chosen.mean() < 0.55
+    assert props.shape == (4000, 2)
+    np.testing.assert_allclose(props.sum(axis=1), 1.0)
+
+
+def test_optimistic_sampling_tries_a_probably_worse_arm_less():
+    alpha, beta = np.array([[30.0, 2.0]]), np.array([[70.0, 4.0]])
+    rng = np.random.default_rng(3)
+    plain = bandit.policy_probabilities(alpha, beta, np.ones((1, 2), bool), rng, 20_000)
+    optimistic = bandit.policy_probabilities(
+        alpha, beta, np.ones((1, 2), bool), rng, 20_000, optimistic=True
+    )
+    # Arm 1 (mean 1/3) is about as good as arm 0 (mean 0.3) but far less certain.
+    assert optimistic[0, 1] > plain[0, 1]
+    np.testing.assert_allclose(optimistic.sum(axis=1), 1.0)
+
+
+def test_off_policy_estimates_hand_computed():
+    # Uniform logging over two actions; action 0 always pays, action 1 never does.
+    logged = np.array([0, 1, 0, 1])
+    rewards = np.array([1.0, 0.0, 1.0, 0.0])
+    propensity = np.full(4, 0.5)
+    target = np.tile([1.0, 0.0], (4, 1))  # always action 0
+    q_hat = np.full((4, 2), 0.5)
+    est = bandit.off_policy_estimates(rewards, logged, propensity, target, q_hat)
+    assert est["IPS"][0] == pytest.approx(1.0)
+    assert est["SNIPS"][0] == pytest.approx(1.0)
+    # DR terms: 0.5 + 2 * (1 - 0.5) = 1.5 for action 0, 0.5 + 0 = 0.5 for action 1.
+    assert est["DR"][0] == pytest.approx(1.0)
+    low, high = est["DR"][1:]
+    assert low < 1.0 < high
+
+
+def test_most_common_policy_falls_back_to_an_eligible_action():
+    eligible = np.array([[True, True, True], [False, True, True]])
+    probs = bandit.most_common_policy(np.array([0, 0, 0, 2, 2]), eligible)
+    np.testing.assert_array_equal(probs, [[1, 0, 0], [0, 0, 1]])
+
+
+def test_backoff_thompson_learns_in_a_simulated_world():
+    rng = np.random.default_rng(4)
+    eligible = np.ones((12, 4), dtype=bool)
+    world = simulation.make_world(eligible, rng)
+    ours = simulation.simulate(
+        world, simulation.BackoffThompson(eligible, n_samples=50), 6000, rng
+    )
+    uniform = simulation.simulate(world, simulation.UniformRandom(eligible), 6000, rng)
+    assert ours.regret[-1] < 0.5 * uniform.regret[-1]
+    np.testing.assert_array_less(0, ours.propensities)
