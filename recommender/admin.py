@@ -59,8 +59,10 @@ class ArmPriorAdmin(admin.ModelAdmin):
     def reset_to_prior(self, request, queryset):
         arms = Q(pk__in=[])
         for context, action_id in queryset.values_list("context", "action_id"):
-            arms |= Q(action_id=action_id) if context == POOLED else Q(
-                context=context, action_id=action_id
+            arms |= (
+                Q(action_id=action_id)
+                if context == POOLED
+                else Q(context=context, action_id=action_id)
             )
         n = services.reset_to_prior(Posterior.objects.filter(arms))
         self.message_user(request, f"{n} posteriors reset to their prior.", messages.SUCCESS)

@@ -76,6 +76,8 @@ def thompson_sample(alpha, beta, eligible, rng, n_samples=1000, optimistic=False
         draws = rng.beta(alpha[part], beta[part], size=(k, part.size, a))
         if optimistic:
             np.maximum(draws, alpha[part] / (alpha[part] + beta[part]), out=draws)
+        # Arms clamped to equal means tie: break ties at random, not by position.
+        draws += rng.random(draws.shape) * 1e-12
         draws[:, ~eligible[part]] = -np.inf
         winners = draws.argmax(axis=2)  # (k, part)
         group_props[part] = (winners[:, :, None] == np.arange(a)).sum(axis=0) / k

@@ -15,6 +15,8 @@ MATURITY_BUCKETS = ((52, "new"), (156, "established"), (float("inf"), "loyal"))
 MAGNITUDE_BUCKETS = ((1 / 3, "low"), (2 / 3, "mid"), (float("inf"), "high"))
 #: The bucket of an alert whose evidence does not carry the value.
 UNKNOWN = "na"
+#: The family kind of alerts about several families at once (cross-family decline).
+MIXED = "mixed"
 
 
 def validate_context(value):
@@ -25,7 +27,7 @@ def validate_context(value):
         return
     allowed = (
         ("alert kind", set(Alert.Kind.values)),
-        ("family kind", {*ProductFamily.Kind.values, UNKNOWN}),
+        ("family kind", {*ProductFamily.Kind.values, MIXED, UNKNOWN}),
         ("maturity", {name for _, name in MATURITY_BUCKETS} | {UNKNOWN}),
         ("magnitude", {name for _, name in MAGNITUDE_BUCKETS} | {UNKNOWN}),
     )
@@ -183,9 +185,7 @@ class Posterior(models.Model):
 class Recommendation(models.Model):
     """The action the policy chose for an alert, with the probability it had of choosing it."""
 
-    alert = models.ForeignKey(
-        "crm.Alert", on_delete=models.CASCADE, related_name="recommendations"
-    )
+    alert = models.ForeignKey("crm.Alert", on_delete=models.CASCADE, related_name="recommendations")
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="recommendations")
     context = models.CharField(max_length=120)
     propensity = models.FloatField(help_text="Probability the policy chose this action.")

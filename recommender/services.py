@@ -180,9 +180,7 @@ def _fade(config, now):
     weeks = max((now - config.last_folded_at).total_seconds(), 0) / (7 * 86400)
     factor = config.discount**weeks
     if factor < 1:
-        Posterior.objects.update(
-            successes=F("successes") * factor, failures=F("failures") * factor
-        )
+        Posterior.objects.update(successes=F("successes") * factor, failures=F("failures") * factor)
 
 
 def reset_to_prior(posteriors):
@@ -214,7 +212,7 @@ def harvest_outcomes(as_of=None):
         outcome__isnull=True,
     ).select_related("alert", "alert__family")
     stored = 0
-    for fb in pending.iterator():
+    for fb in list(pending):
         alert = fb.alert
         threshold = (alert.evidence or {}).get("recovery_threshold_units_per_week")
         if threshold is None:

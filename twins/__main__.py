@@ -171,11 +171,12 @@ def main(argv=None):
     sc.add_argument("--fdr-q", type=float, default=0.1, help="Benjamini-Hochberg level")
     be = sub.add_parser("bench", help="quality and speed benchmark on simulated data")
     be.add_argument("--quick", action="store_true", help="small run (about a minute)")
+    be.add_argument("--workers", type=int, default=2, help="processes for the speed runs")
     args = parser.parse_args(argv)
     if args.command == "bench":
         from twins.bench import run
 
-        run(quick=args.quick)
+        run(quick=args.quick, workers=args.workers)
         return 0
     try:
         as_of = np.datetime64(args.as_of, "D")

@@ -56,14 +56,16 @@ class ShardResult(models.Model):
     """One shard's scores, staged until the run publishes them all at once.
 
     ``arrays`` holds the per-pair columns as an ``.npz`` archive; ``alerts`` the alert
-    candidates with database ids. A re-delivered shard overwrites its own row.
+    candidates with database ids as zlib-compressed JSON (their evidence makes them large).
+    A re-delivered shard overwrites its own row.
     """
 
     run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="shard_results")
     shard = models.PositiveIntegerField()
     pairs = models.PositiveIntegerField(default=0)
     arrays = models.BinaryField()
-    alerts = models.JSONField(default=list, blank=True)
+    alerts = models.BinaryField()
+    alerts_count = models.PositiveIntegerField(default=0)
     timings = models.JSONField(default=dict, blank=True)
     finished_at = models.DateTimeField(default=timezone.now)
 

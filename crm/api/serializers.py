@@ -1,6 +1,7 @@
 """Serializers of the REST API: read shapes, write payloads and the documented error shapes."""
 
 import datetime
+import re
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +15,10 @@ from twins.models import ScoringRun, TwinState
 
 #: Keys of one row of a bulk order upload (the same columns as the CSV import).
 ORDER_ROW_KEYS = ("invoice", "line", "date", "client", "product", "units", "net_value")
+
+#: Characters a text column cannot hold.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = "Contains a NUL or surrogate character."
 
 #: Earliest date a scoring run may be asked for.
 EARLIEST_AS_OF = datetime.date(2000, 1, 1)
@@ -95,7 +100,8 @@ def order_rows_as_text(rows):
     """Turn JSON rows into the text rows the importer reads, as a CSV reader would give them.
 
     Returns ``(rows, errors)``; ``errors`` (importer-shaped, rows 1-based) names values that
-    are not text or a number, or that hold a NUL character. Missing keys become blank.
+    are not text or a number, or that hold characters no database stores (NUL, lone
+    surrogates). Missing keys become blank.
     """
     cleaned, errors = [], []
     for number, row in enumerate(rows, start=1):
@@ -113,8 +119,14 @@ def order_rows_as_text(rows):
                 errors.append(
                     {"row": number, "field": key, "message": "Expected text or a number."}
                 )
-            elif "\x00" in str(value):
-                errors.append({"row": number, "field": key, "message": "Contains a NUL character."})
+            elif _UNSTORABLE.search(str(value)):
+                errors.append(
+                    {
+                        "row": number,
+                        "field": key,
+                        "message": "Contains a NUL or surrogate character.",
+                    }
+                )
             else:
                 values[key] = str(value)
         cleaned.append(values)

@@ -1,5 +1,7 @@
 """Bulk order upload (idempotent, atomic or partial) and the orders list."""
 
+import json
+
 import pytest
 
 from crm.models import Order, OrderLine
@@ -109,11 +111,18 @@ def test_body_that_is_not_rows_is_400(world, api_as, body, field):
 
 def test_malformed_values_reject_the_upload_naming_row_and_field(world, api_as):
     rows = [row("F1", 1), 7, row("F3", 1, units={"n": 1}), row("F4", 1, client="C\x00")]
-    response = upload(api_as(world.admin), rows)
+    rows.append(row("F5", 1, product="P\udfff"))  # a lone surrogate, as JSON "\\udfff"
+    body = json.dumps({"rows": rows})
+    response = api_as(world.admin).post(URL, body, content_type="application/json")
     assert response.status_code == 400
     body = response.json()
-    assert by_row(body["errors"]) == [(2, "non_field_errors"), (3, "units"), (4, "client")]
-    assert (body["read"], body["imported"]) == (4, 0)
+    assert by_row(body["errors"]) == [
+        (2, "non_field_errors"),
+        (3, "units"),
+        (4, "client"),
+        (5, "product"),
+    ]
+    assert (body["read"], body["imported"]) == (5, 0)
     assert stored() == []
 
 

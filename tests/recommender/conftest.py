@@ -1,9 +1,9 @@
 """Builders for the recommender tests: alerts with evidence, answers and orders."""
 
 import itertools
-from importlib import import_module
 from datetime import date, timedelta
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
 

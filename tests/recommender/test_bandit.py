@@ -58,17 +58,34 @@ def test_propensities_sum_to_one_and_skip_ineligible_actions():
 def test_propensity_matches_the_exact_thompson_probability():
     # X ~ Beta(2, 1) beats Y ~ Beta(1, 2) with probability 5/6.
     _, props = bandit.thompson_sample(
-        np.array([[2.0, 1.0]]), np.array([[1.0, 2.0]]), np.ones((1, 2), bool),
-        np.random.default_rng(1), n_samples=20_000,
+        np.array([[2.0, 1.0]]),
+        np.array([[1.0, 2.0]]),
+        np.ones((1, 2), bool),
+        np.random.default_rng(1),
+        n_samples=20_000,
     )
     assert props[0, 0] == pytest.approx(5 / 6, abs=0.01)
+
+
+def test_cold_start_optimistic_sampling_is_uniform():
+    # Beta(1, 1) arms: half the draws are clamped to the mean 0.5; ties must not favour
+    # the first action.
+    ones = np.ones((1, 3))
+    props = bandit.policy_probabilities(
+        ones, ones, ones.astype(bool), np.random.default_rng(6), 30_000, optimistic=True
+    )
+    np.testing.assert_allclose(props[0], 1 / 3, atol=0.015)
 
 
 def test_decisions_sharing_a_context_get_independent_draws():
     rows = np.zeros(4000, dtype=int)
     chosen, props = bandit.thompson_sample(
-        np.ones((1, 2)), np.ones((1, 2)), np.ones((1, 2), bool), np.random.default_rng(2),
-        n_samples=100, rows=rows,
+        np.ones((1, 2)),
+        np.ones((1, 2)),
+        np.ones((1, 2), bool),
+        np.random.default_rng(2),
+        n_samples=100,
+        rows=rows,
     )
     assert 0.45 < chosen.mean() < 0.55
     assert props.shape == (4000, 2)
@@ -113,9 +130,7 @@ def test_backoff_thompson_learns_in_a_simulated_world():
     rng = np.random.default_rng(4)
     eligible = np.ones((12, 4), dtype=bool)
     world = simulation.make_world(eligible, rng)
-    ours = simulation.simulate(
-        world, simulation.BackoffThompson(eligible, n_samples=50), 6000, rng
-    )
+    ours = simulation.simulate(world, simulation.BackoffThompson(eligible, n_samples=50), 6000, rng)
     uniform = simulation.simulate(world, simulation.UniformRandom(eligible), 6000, rng)
     assert ours.regret[-1] < 0.5 * uniform.regret[-1]
     np.testing.assert_array_less(0, ours.propensities)

@@ -58,9 +58,7 @@ def test_parallel_feedback_and_folds_lose_no_update(make_alert, make_user, actio
         finally:
             connection.close()
 
-    threads = [
-        threading.Thread(target=work, args=(answers[i::THREADS],)) for i in range(THREADS)
-    ]
+    threads = [threading.Thread(target=work, args=(answers[i::THREADS],)) for i in range(THREADS)]
     for t in threads:
         t.start()
     for t in threads:

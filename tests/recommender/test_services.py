@@ -59,6 +59,16 @@ def test_recommends_only_actions_applicable_to_the_alert_kind(make_alert, action
         assert rec.confidence == pytest.approx(0.5)
 
 
+def test_alerts_without_family_or_evidence_get_a_recommendation(make_alert, action):
+    alert = make_alert("cross_family_decline")
+    alert.family, alert.evidence = None, {}
+    alert.save()
+    services.recommend_for_alerts([alert.pk])
+    rec = services.current_recommendation(alert)
+    assert rec.context == "cross_family_decline|na|na|na"
+    assert rec.action.code in {"visit", "call", "offer"}
+
+
 def test_a_recommendation_is_kept_while_its_context_is_unchanged(make_alert, action):
     alert = make_alert("partial_churn", magnitude=0.9)
     services.recommend_for_alerts([alert.pk])
@@ -96,7 +106,9 @@ def test_answers_write_reward_events_and_fold_them(make_alert, action, rep):
     answer_alert(acted, rep, Feedback.Verdict.ACT, action=action("call"))
     answer_alert(dismissed, rep, Feedback.Verdict.FALSE_ALARM)
     answer_alert(
-        snoozed, rep, Feedback.Verdict.SNOOZE,
+        snoozed,
+        rep,
+        Feedback.Verdict.SNOOZE,
         snooze_until=timezone.localdate() + timedelta(days=7),
     )
     events = RewardEvent.objects.order_by("id")
@@ -200,13 +212,19 @@ def test_harvest_task_parses_its_date(make_alert, action, rep):
 
 
 def test_arm_prior_context_is_validated(action):
-    prior = ArmPrior(context="partial_churn|commodity|ancient|high", action=action("visit"),
-                     alpha=2, beta=3)
+    prior = ArmPrior(
+        context="partial_churn|commodity|ancient|high", action=action("visit"), alpha=2, beta=3
+    )
     with pytest.raises(ValidationError, match="Unknown maturity 'ancient'"):
         prior.full_clean()
     prior.context = "partial_churn|commodity|loyal|high"
     prior.full_clean()
     ArmPrior(context="*", action=action("call"), alpha=1, beta=9).full_clean()
+    ArmPrior(
+        context="cross_family_decline|mixed|na|high", action=action("call"), alpha=1, beta=9
+    ).full_clean()
+    with pytest.raises(ValidationError, match="is not '\\*' nor"):
+        ArmPrior(context="full_churn", action=action("call"), alpha=1, beta=9).full_clean()
 
 
 def test_alert_kinds_of_the_default_actions_are_valid(action):

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 
 from crm.models import Alert, Client, Feedback, Order, OrderLine, Product, Territory, User
 from seeds import generator, services
@@ -138,3 +139,21 @@ def test_bench_seed_prints_a_table():
     for row in ("database", "order lines", "write (s)", "total (s)", "lines / s"):
         assert row in table
     assert Client.objects.count() == 10
+
+
+@pytest.mark.django_db
+def test_bulk_load_leaves_indexes_and_foreign_keys_as_they_were():
+    def schema():
+        with connection.cursor() as cursor:
+            return {
+                table: connection.introspection.get_constraints(cursor, table)
+                for table in (Order._meta.db_table, OrderLine._meta.db_table)
+            }
+
+    before = schema()
+    seed("--clients", "5", "--weeks", "30", "--end", END, "--password", "pw")
+    assert schema() == before
+    line = OrderLine.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OrderLine.objects.filter(pk=line.pk).update(product_id=10**9)
+        connection.check_constraints(table_names=[OrderLine._meta.db_table])

@@ -233,3 +233,38 @@ def test_bh_keeps_a_pure_noise_queue_of_300_pairs_quiet():
     alerts = int((kept & np.isin(scores.alert_kind, list(LOSS))).sum())
     assert naive >= 5  # what per-pair 5% tests would hand the rep
     assert alerts <= 1
+
+
+def test_uncaptured_potential_only_against_a_reliable_potential():
+    batch = make_batch(np.vstack([steady(), steady()]))
+    yearly = 10 * 52 * 5.0  # euros bought in the last 52 weeks
+    batch.potential[-2:] = [3 * yearly, 0.8 * yearly]  # the second is below actual purchases
+    scores = score_pairs(batch)
+    assert scores.alert_kind[-2] == "uncaptured_potential"
+    ev = scores.evidence[-2]
+    assert ev["share_of_wallet"] == pytest.approx(1 / 3, abs=0.01)
+    assert scores.at_stake[-2] == pytest.approx(2 * yearly * 8 / 52, rel=0.01)
+    assert scores.alert_kind[-1] == ""
+
+
+def test_client_level_cross_family_decline_and_cross_sell():
+    rng = np.random.default_rng(5)
+    n_clients = 40
+    rows = rng.poisson(10, (3 * n_clients, W)).astype(float)
+    fam = np.tile([0, 1, 2], n_clients)
+    cli = np.repeat(np.arange(n_clients), 3)
+    rows[(cli == 0)[:, None] & (np.arange(W) >= W - 6)[None, :]] = 2  # client 0: all fall
+    rows[(cli == 1) & (fam == 2)] = 0  # client 1 never bought family 2
+    batch = PairBatch(
+        units=rows, euros=rows, technical=np.zeros(len(rows), bool), family=fam, client=cli,
+        campaign=np.zeros((3, W), bool), potential=np.full(len(rows), np.nan),
+        week_start=np.datetime64("2023-01-02") + np.arange(W) * np.timedelta64(7, "D"),
+    )
+    scores = score_pairs(batch)
+    extra = {(e["client"], e["family"], e["kind"]) for e in scores.extra}
+    assert (0, -1, "cross_family_decline") in extra
+    assert (1, 2, "cross_sell") in extra
+    assert not any(e["client"] > 1 for e in scores.extra)
+    for e in scores.extra:
+        json.dumps(e)
+        assert {"magnitude", "euros_at_stake", "maturity_weeks"} <= set(e["evidence"])

@@ -95,7 +95,8 @@ def test_install_schedules_is_idempotent(db):
 
 @pytest.fixture
 def manager_client(client, make_user):
-    client.force_login(make_user("boss", role="manager"))
+    client.force_login(make_user("boss", role="manager", language="en"))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 

@@ -16,7 +16,7 @@ HALF_LIFE_WEEKS = 26.0
 #: Weeks before ``as_of`` tested against the baseline fitted on the weeks before them.
 RECENT_WEEKS = 8
 #: Cumulative windows (in recent weeks) of the lower-tail test.
-TEST_WINDOWS = (2, 3, 4, 6, 8)
+TEST_WINDOWS = (2, 4, 6)
 
 
 def posterior(y_sum, exposure_sum, a0, b0):

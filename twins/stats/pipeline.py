@@ -1,8 +1,9 @@
 """score_pairs: fit every pair's twin and derive its signals, in chunks of pairs.
 
-Three passes over the batch, each vectorised over a chunk of pairs (loops run over chunks and
-families only): (1) family seasonal index, (2) per-pair baseline rates -> family priors,
-dispersion and campaign response, (3) posteriors, bands, dropout, signals and evidence.
+Three passes, each vectorised over a chunk of pairs (loops run over chunks and families only):
+(1) family seasonal index and (2) baseline rates -> family priors, weekly dispersion and campaign
+lift, both on an even sample of at most ``SAMPLE_PAIRS`` pairs; (3) over every pair: posteriors,
+bands, dropout, signals; then BH (when the batch has queues) and evidence for the alerts.
 """
 
 import multiprocessing as mp
@@ -17,6 +18,8 @@ from .fdr import fdr_select
 from .grid import iso_week_number
 
 CHUNK_PAIRS = 100_000
+#: Pairs (evenly spaced) used for the family-level estimates: seasonality, priors, dispersion.
+SAMPLE_PAIRS = 200_000
 #: Weeks after a campaign week also left out of the fit (stock bought ahead).
 POST_CAMPAIGN_WEEKS = 1
 
@@ -64,16 +67,19 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     recent = min(cm.RECENT_WEEKS, max(n_weeks - 1, 1))
     base_end = n_weeks - recent
 
+    # Family-level estimates use an even sample of at most SAMPLE_PAIRS pairs.
+    sample = np.arange(0, n_pairs, max(1, -(-n_pairs // SAMPLE_PAIRS)))
+
     # Pass 1: family mean units per live pair per week -> seasonal index.
     tot = np.zeros((n_fam, n_weeks))
     live = np.zeros((n_fam, n_weeks))
-    for sl in _chunks(n_pairs):
-        _, valid, _, _ = _masks(units[sl], fam[sl], campaign)
-        f = fam[sl]
+    for idx in _index_chunks(sample):
+        u, f = units[idx], fam[idx]
+        _, valid, _, _ = _masks(u, f, campaign)
         for k in np.unique(f):
             rows = f == k
             v = valid[rows]
-            tot[k] += np.where(v, units[sl][rows], 0).sum(0)
+            tot[k] += np.where(v, u[rows], 0).sum(0)
             live[k] += v.sum(0)
     index = _index_from_totals(tot, live, week_start)
     clock("seasonality")
@@ -81,34 +87,18 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     season = index[:, woy].astype(np.float32)  # (F, W)
     season_next = index[:, iso_week_number(_future_weeks(week_start, horizon))]  # (F, H)
 
-    # Pass 2: per-pair baseline rates (no forgetting) -> priors and dispersion.
-    rate_hat = np.zeros(n_pairs)
-    expo = np.zeros(n_pairs)
-    rate_mean = np.zeros(n_pairs)
-    rate_var = np.zeros(n_pairs)
-    camp_y = np.zeros(n_fam)
-    camp_e = np.zeros(n_fam)
-    for sl in _chunks(n_pairs):
-        u = units[sl, :base_end]
-        _, valid, camp, _ = _masks(units[sl], fam[sl], campaign)
-        vb = valid[:, :base_end]
-        s = season[fam[sl]]
-        ys = np.where(vb, u, 0).sum(1, dtype=float)
-        ss = np.where(vb, s[:, :base_end], 0).sum(1, dtype=float)
-        n = vb.sum(1)
-        rate_hat[sl] = np.where(ss > 0, ys / np.maximum(ss, 1e-9), 0.0)
-        expo[sl] = ss
-        z = np.where(vb, u / s[:, :base_end], 0)
-        rate_mean[sl] = z.sum(1) / np.maximum(n, 1)
-        rate_var[sl] = (z * z).sum(1) / np.maximum(n, 1) - rate_mean[sl] ** 2
-        rc = camp[:, base_end:]
-        cy = np.where(rc, units[sl, base_end:], 0).sum(1)
-        ce = rate_hat[sl] * np.where(rc, s[:, base_end:], 0).sum(1)
-        np.add.at(camp_y, fam[sl], cy)
-        np.add.at(camp_e, fam[sl], ce)
-        rate_var[sl] = np.where(n > 1, rate_var[sl] * n / np.maximum(n - 1, 1), 0.0)
-    a0, b0 = cm.family_prior(rate_hat, expo, fam, n_fam)
-    inv_k = cm.family_dispersion(rate_mean, rate_var, np.round(expo), fam, n_fam)
+    # Pass 2: baseline rates (no forgetting) of the sample -> priors, dispersion, campaigns.
+    parts = [
+        _baseline(units[idx], fam[idx], campaign, season, base_end) for idx in _index_chunks(sample)
+    ]
+    rate_hat, expo, rate_mean, rate_var, camp_obs, camp_exp = (
+        np.concatenate(col) for col in zip(*parts, strict=True)
+    )
+    fs = fam[sample]
+    a0, b0 = cm.family_prior(rate_hat, expo, fs, n_fam)
+    inv_k = cm.family_dispersion(rate_mean, rate_var, np.round(expo), fs, n_fam)
+    camp_y = np.bincount(fs, weights=camp_obs, minlength=n_fam)
+    camp_e = np.bincount(fs, weights=camp_exp, minlength=n_fam)
     fam_lift = np.where(camp_e > 0, camp_y / np.maximum(camp_e, 1e-9), np.nan)
     clock("priors")
 
@@ -120,8 +110,16 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     out = signals.empty_scores(n_pairs)
     state = {name: np.zeros(n_pairs) for name in signals.STATE_NAMES}
     ctx = signals.Context(
-        week_start=week_start, horizon=horizon, recent=recent, a0=a0, b0=b0, inv_k=inv_k,
-        season=season, season_next=season_next, fam_lift=fam_lift, campaign=campaign,
+        week_start=week_start,
+        horizon=horizon,
+        recent=recent,
+        a0=a0,
+        b0=b0,
+        inv_k=inv_k,
+        season=season,
+        season_next=season_next,
+        fam_lift=fam_lift,
+        campaign=campaign,
     )
     tech_pos = np.full(n_pairs, -1)
     tech_pos[tech_idx] = np.arange(tech_idx.size)
@@ -132,9 +130,24 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
         n = sl.stop - sl.start
         local, local_state = signals.empty_scores(n), {k: np.zeros(n) for k in state}
         hist, valid, camp, first = _masks(units[sl], fam[sl], campaign)
+        rate = _baseline(units[sl], fam[sl], campaign, season, base_end, valid)[0]
         signals.score_chunk(
-            local, local_state, slice(0, n), ctx, units[sl], euros[sl], fam[sl], tech[sl], hist,
-            valid, camp, first, potential[sl], rate_hat[sl], tech_fit, tech_pos[sl],
+            local,
+            local_state,
+            slice(0, n),
+            ctx,
+            units[sl],
+            euros[sl],
+            fam[sl],
+            tech[sl],
+            hist,
+            valid,
+            camp,
+            first,
+            potential[sl],
+            rate,
+            tech_fit,
+            tech_pos[sl],
         )
         local.evidence = None
         return sl, local, local_state
@@ -186,8 +199,16 @@ class _Clock:
 
 
 _ARRAY_FIELDS = (
-    "expected_next", "band_low", "band_high", "p_active", "forecast_units", "mature",
-    "alert_kind", "alert_score", "p_value", "at_stake",
+    "expected_next",
+    "band_low",
+    "band_high",
+    "p_active",
+    "forecast_units",
+    "mature",
+    "alert_kind",
+    "alert_score",
+    "p_value",
+    "at_stake",
 )
 _TASK = None
 
@@ -213,6 +234,34 @@ def _map(func, items, workers):
         return [func(item) for item in items]
     finally:
         _TASK = None
+
+
+def _index_chunks(index, size=CHUNK_PAIRS):
+    for lo in range(0, index.size, size):
+        yield index[lo : lo + size]
+
+
+def _baseline(units, fam, campaign, season, base_end, valid=None):
+    """Per-pair baseline statistics of the weeks before the recent window (no forgetting):
+    seasonally adjusted rate, exposure, mean and variance of the adjusted weekly units, and
+    units / expected units in recent campaign weeks."""
+    if valid is None:
+        _, valid, _, _ = _masks(units, fam, campaign)
+    vb = valid[:, :base_end]
+    s = season[fam]
+    u = units[:, :base_end]
+    ys = np.where(vb, u, 0).sum(1, dtype=float)
+    ss = np.where(vb, s[:, :base_end], 0).sum(1, dtype=float)
+    n = vb.sum(1)
+    rate = np.where(ss > 0, ys / np.maximum(ss, 1e-9), 0.0)
+    z = np.where(vb, u / s[:, :base_end], 0)
+    mean = z.sum(1, dtype=float) / np.maximum(n, 1)
+    var = (z * z).sum(1, dtype=float) / np.maximum(n, 1) - mean**2
+    var = np.where(n > 1, var * n / np.maximum(n - 1, 1), 0.0)
+    rc = campaign[fam][:, base_end:]
+    camp_obs = np.where(rc, units[:, base_end:], 0).sum(1, dtype=float)
+    camp_exp = rate * np.where(rc, s[:, base_end:], 0).sum(1, dtype=float)
+    return rate, ss, mean, var, camp_obs, camp_exp
 
 
 def _index_from_totals(tot, live, week_start):

@@ -37,6 +37,8 @@ MIN_HISTORY_WEEKS = 26
 MIN_COMMODITY_PURCHASES = 8
 MIN_TECHNICAL_PURCHASES = 4
 MIN_MAGNITUDE = 0.2
+#: Empty weeks before a commodity pair can be called a full churn.
+MIN_SILENT_WEEKS = 3
 LENGTHENING = np.log(1.2)
 RECENT_SHOWN = 26
 #: Longest zero run (weeks) used in the full-churn tail probability.
@@ -173,10 +175,15 @@ def score_chunk(
     s1 = sv[:, base_end:][:, ::-1].cumsum(1, dtype=float)[:, wins]
     s2 = (sv[:, base_end:] ** 2)[:, ::-1].cumsum(1, dtype=float)[:, wins]
     r, p = cm.negbin_moments(alpha_b[:, None], beta_b[:, None], s1, s2, inv_k[:, None])
-    pv = np.where(s1 > 0, cm.nb_cdf(y_rev, r, p), 1.0)
-    best = pv.argmin(1)
+    # The window with the most extreme standardised deficit is tested exactly; the Bonferroni
+    # factor over the windows keeps the test valid (its p-value is >= the smallest one).
+    mean = r * (1 - p) / p
+    z = np.where(s1 > 0, (y_rev - mean) / np.sqrt(np.maximum(mean / p, 1e-12)), np.inf)
+    best = z.argmin(1)
     rows = np.arange(n)
-    p_partial = np.minimum(1.0, pv[rows, best] * wins.size)
+    rb, pb, yb = r[rows, best], p[rows, best], y_rev[rows, best]
+    p_one = np.where(s1[rows, best] > 0, cm.nb_cdf(yb, rb, pb), 1.0)
+    p_partial = np.minimum(1.0, p_one * wins.size)
     win_obs = y_rev[rows, best]
     win_exp = s1[rows, best] * rate_b
     magnitude = np.clip(1.0 - win_obs / np.maximum(win_exp, 1e-9), 0.0, 1.0)
@@ -222,7 +229,7 @@ def score_chunk(
     com = ~tech
 
     # Commodity signals.
-    full_c = com & mature & (silence >= 2) & (p_act < 0.5) & (p_zero <= ALPHA)
+    full_c = com & mature & (silence >= MIN_SILENT_WEEKS) & (p_act < 0.5) & (p_zero <= ALPHA)
     partial = com & mature & ~full_c & (p_partial <= ALPHA) & (magnitude >= MIN_MAGNITUDE)
     rc = camp[:, base_end:]
     camp_exp = np.where(rc, s[:, base_end:], 0).sum(1) * rate_b
@@ -537,10 +544,13 @@ def client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon):
     )
     n_fall = np.bincount(cli[falling], minlength=n_cli)
     n_mature = np.bincount(cli[out.mature], minlength=n_cli)
+    # Fisher over all the client's mature families (not only the falling ones, which would
+    # select small p-values and void the test).
+    tested = out.mature & np.isfinite(ev_p)
     chi = np.bincount(
-        cli[falling], weights=-2 * np.log(np.maximum(ev_p[falling], 1e-300)), minlength=n_cli
+        cli[tested], weights=-2 * np.log(np.maximum(ev_p[tested], 1e-300)), minlength=n_cli
     )
-    comb = stats.chi2.sf(chi, 2 * np.maximum(n_fall, 1))
+    comb = stats.chi2.sf(chi, 2 * np.maximum(np.bincount(cli[tested], minlength=n_cli), 1))
     hit = np.flatnonzero((n_fall >= 2) & (2 * n_fall >= n_mature) & (comb <= ALPHA))
     fall_rows = np.flatnonzero(falling & np.isin(cli, hit))
     fall_rows = fall_rows[np.argsort(cli[fall_rows], kind="stable")]

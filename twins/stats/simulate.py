@@ -120,7 +120,7 @@ def simulate(
     price = np.exp(rng.normal(np.log(20.0), 0.5, n_families))[fam]
     potential = np.where(
         rng.random(n_pairs) < 0.2,
-        units[:, :52].sum(1) * price * rng.uniform(0.8, 2.5, n_pairs),
+        units[:, :52].sum(1) * price * rng.uniform(0.8, 2.2, n_pairs),
         np.nan,
     )
     batch = PairBatch(

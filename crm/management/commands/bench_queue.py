@@ -58,16 +58,16 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, **opts):
-        reps = list(
+        users = list(
             User.objects.filter(role=User.Role.REP)
-            .annotate(
-                live=Count("clients__alerts", filter=Q(clients__alerts__status__in=["open"]))
-            )
+            .annotate(live=Count("clients__alerts", filter=Q(clients__alerts__status="open")))
             .order_by("-live")[: opts["reps"]]
         )
-        if not reps:
+        if not users:
             raise CommandError("No reps in this database: load the demo first (seed_demo).")
-        self._describe(reps)
+        self._describe(users)
+        # With fewer reps than --reps, several sessions share a rep (as on two devices).
+        reps = [users[i % len(users)] for i in range(opts["reps"])]
         cookies = [self._session(rep) for rep in reps]
         plans = [self._plan(rep, opts["requests"], opts["seed"] + i) for i, rep in enumerate(reps)]
         server = None
@@ -90,7 +90,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('NAME')} · "
             f"{Client.objects.count()} clients · {live} live alerts · "
-            f"{len(reps)} reps, open alerts each {min(r.live for r in reps)}-"
+            f"{len(reps)} distinct reps, open alerts each {min(r.live for r in reps)}-"
             f"{max(r.live for r in reps)}"
         )
 

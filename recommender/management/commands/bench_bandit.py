@@ -21,15 +21,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--decisions", type=int, default=100_000)
-        parser.add_argument("--batch", type=int, default=100, help="Decisions per posterior update.")
+        parser.add_argument(
+            "--batch", type=int, default=100, help="Decisions per posterior update."
+        )
         parser.add_argument(
             "--samples", type=int, help="Draws per propensity (default: the bandit settings')."
         )
+        parser.add_argument("--reps", type=int, default=5, help="Simulated worlds.")
         parser.add_argument("--seed", type=int, default=7)
 
-    def handle(self, decisions, batch, samples, seed, **options):
+    def handle(self, decisions, batch, samples, reps, seed, **options):
         if decisions < 2 * batch or decisions % (2 * batch):
             raise CommandError("--decisions must be a positive multiple of 2 x --batch.")
+        if reps < 1:
+            raise CommandError("--reps must be at least 1.")
         actions = list(Action.objects.filter(active=True))
         if not actions:
             raise CommandError("No active actions: run migrate (it creates the default ones).")
@@ -44,37 +49,50 @@ class Command(BaseCommand):
             for _, mag in MAGNITUDE_BUCKETS
         ]
         eligible = np.array([[a.applies_to(c[0]) for a in actions] for c in contexts])
-        rng = np.random.default_rng(seed)
-        world = simulation.make_world(eligible, rng)
         self.stdout.write(
-            f"World: {len(contexts)} contexts x {len(actions)} actions, mean best success "
-            f"rate {world.weights @ world.best:.3f}; {decisions:,} decisions in batches of "
-            f"{batch}; backoff strength {strength:g}, optimistic {config.optimistic}, "
-            f"{samples} draws per propensity; seed {seed}\n"
+            f"{reps} simulated worlds of {len(contexts)} contexts x {len(actions)} actions; "
+            f"{decisions:,} decisions each in batches of {batch}; backoff strength "
+            f"{strength:g}, optimistic {config.optimistic}, {samples} draws per propensity in "
+            f"the first world; seed {seed}\n"
         )
         marks = [c for c in CHECKPOINTS if c <= decisions]
-        self.stdout.write(
-            f"{'policy':34}" + "".join(f"{f'regret@{m:,}':>16}" for m in marks) + f"{'secs':>8}"
-        )
-        policies = [
-            simulation.BackoffThompson(eligible, strength, samples, config.optimistic),
-            simulation.ContextFreeThompson(eligible),
-            simulation.EpsilonGreedy(eligible),
-            simulation.UniformRandom(eligible),
-        ]
         half = decisions // 2
-        ours = None
-        for policy in policies:
-            started = time.perf_counter()
-            run = simulation.simulate(
-                world, policy, decisions, np.random.default_rng(seed + 1), batch, half
+        regrets, seconds = {}, {}
+        for rep in range(reps):
+            world = simulation.make_world(eligible, np.random.default_rng(seed + rep))
+            # Regret does not depend on the propensity estimate: later worlds skip it.
+            policies = [
+                simulation.BackoffThompson(
+                    eligible, strength, samples if rep == 0 else 1, config.optimistic
+                ),
+                simulation.ContextFreeThompson(eligible),
+                simulation.EpsilonGreedy(eligible),
+                simulation.UniformRandom(eligible),
+            ]
+            for policy in policies:
+                started = time.perf_counter()
+                run = simulation.simulate(
+                    world, policy, decisions, np.random.default_rng(seed + 1000 + rep), batch, half
+                )
+                regrets.setdefault(policy.name, []).append(run.regret[np.array(marks) - 1])
+                seconds[policy.name] = seconds.get(policy.name, 0) + time.perf_counter() - started
+                if rep == 0 and policy is policies[0]:
+                    first_world, ours = world, run
+        self.stdout.write(
+            f"Cumulative regret (expected successes lost against the best action), mean over "
+            f"{reps} worlds ± standard error:"
+        )
+        self.stdout.write(
+            f"{'policy':34}" + "".join(f"{f'after {m:,}':>18}" for m in marks) + f"{'secs':>8}"
+        )
+        for name, rows in regrets.items():
+            rows = np.array(rows)
+            se = rows.std(axis=0, ddof=1) / np.sqrt(reps) if reps > 1 else np.zeros(len(marks))
+            cells = "".join(
+                f"{f'{m:,.0f} ± {s:,.0f}':>18}" for m, s in zip(rows.mean(0), se, strict=True)
             )
-            ours = ours or run
-            self.stdout.write(
-                f"{policy.name:34}"
-                + "".join(f"{run.regret[m - 1]:16,.1f}" for m in marks)
-                + f"{time.perf_counter() - started:8.1f}"
-            )
+            self.stdout.write(f"{name:34}{cells}{seconds[name]:8.1f}")
+        world, rng = first_world, np.random.default_rng(seed)
         self._off_policy(world, ours, eligible, half, rng, config.optimistic)
 
     def _off_policy(self, world, run, eligible, half, rng, optimistic):
@@ -90,12 +108,12 @@ class Command(BaseCommand):
         }
         q_hat = (alpha / (alpha + beta))[ctx]
         self.stdout.write(
-            f"\nOff-policy value of the policy frozen after {half:,} decisions, estimated from "
-            f"the {len(ctx):,} decisions logged after it (95% CI):"
+            f"\nFirst world: off-policy value of the policy frozen after {half:,} decisions, "
+            f"estimated from the {len(ctx):,} decisions logged after it (95% CI):"
         )
-        self.stdout.write(f"{'target':20}{'true':>8}" + "".join(
-            f"{name:>28}" for name in ("IPS", "SNIPS", "DR")
-        ))
+        self.stdout.write(
+            f"{'target':20}{'true':>8}" + "".join(f"{name:>28}" for name in ("IPS", "SNIPS", "DR"))
+        )
         for name, probs in targets.items():
             truth = world.value(probs)
             est = bandit.off_policy_estimates(

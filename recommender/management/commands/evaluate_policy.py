@@ -23,7 +23,7 @@ class Command(BaseCommand):
         rows = selectors.logged_decisions(reward)
         if not rows:
             raise CommandError(
-                f"No logged decisions with a {reward} reward yet: recommendations need answers"
+                f"No logged decisions with {reward} rewards yet: recommendations need answers"
                 + (" and harvested outcomes." if reward == "outcome" else ".")
             )
         config = BanditConfig.get()

@@ -6,8 +6,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quick", action="store_true", help="small run (about a minute)")
+        parser.add_argument("--workers", type=int, default=2, help="processes for the speed runs")
 
     def handle(self, *args, **options):
         from twins.bench import run
 
-        run(quick=options["quick"], out=self.stdout.write)
+        run(quick=options["quick"], out=self.stdout.write, workers=options["workers"])
