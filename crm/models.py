@@ -273,6 +273,19 @@ class Alert(models.Model):
             models.Index(fields=["status", "-priority"]),
             models.Index(fields=["client", "status"]),
             models.Index(fields=["kind", "status"]),
+            # The queue: alerts still to answer, walked in rank order...
+            models.Index(
+                fields=["-priority", "-created_at", "id"],
+                condition=Q(status__in=["open", "snoozed"]),
+                name="alert_todo_rank",
+            ),
+            # ...and counted per kind for a rep's clients without reading the table.
+            models.Index(
+                fields=["client"],
+                include=["status", "kind", "priority", "snoozed_until"],
+                condition=Q(status__in=["open", "snoozed"]),
+                name="alert_todo_client",
+            ),
         ]
 
     def __str__(self):

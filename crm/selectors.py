@@ -97,8 +97,9 @@ class QueueFilters:
 
 def _status_q(status, today):
     if status == TODO:
-        due = Q(status=Alert.Status.SNOOZED, snoozed_until__lte=today)
-        return Q(status=Alert.Status.OPEN) | due
+        # Spelled to match the partial indexes ``alert_todo_rank`` and ``alert_todo_client``.
+        todo = Q(status__in=[Alert.Status.OPEN, Alert.Status.SNOOZED])
+        return todo & (Q(status=Alert.Status.OPEN) | Q(snoozed_until__lte=today))
     if status == ANY:
         return Q()
     return Q(status=status)
@@ -130,7 +131,7 @@ def queue_counts(user, filters, *, today=None):
         queue_alerts(user, filters, today=today, with_kind=False)
         .order_by()
         .values("kind")
-        .annotate(n=Count("pk"), euros=Sum("priority"))
+        .annotate(n=Count("*"), euros=Sum("priority"))  # "*": index-only on PostgreSQL
     )
     return {row["kind"]: (row["n"], row["euros"] or 0) for row in rows}
 

@@ -43,12 +43,12 @@ def _answer_context(alert, actions, recommendation=None, form=None):
     applicable = [a for a in actions if a.applies_to(alert.kind)]
     recommended = getattr(recommendation, "action", None)
     default = recommended.pk if recommended is not None else None
-    if form is not None and form.data.get("action"):
-        default = form.data.get("action")
+    if form is not None and str(form.data.get("action", "")).isdigit():
+        default = int(form.data["action"])
     return {
         "alert": alert,
         "actions": applicable,
-        "default_action": str(default) if default is not None else "",
+        "default_action": default,
         "recommendation": recommendation,
         "key": (form.data.get("key") if form is not None else None) or uuid.uuid4().hex,
         "form": form,

@@ -157,8 +157,9 @@ def seed_demo(*, clients, weeks, seed, end=None, reset=False, password=None, pro
         ids = _IdBlocks()
         rep_ids = np.array([r.pk for r in reps])
         timings["generate"] = timings["write"] = 0.0
-        bar = tqdm(total=clients, unit="clients", desc="seed_demo", file=sys.stderr)
-        bar.disable = bar.disable or not progress
+        bar = tqdm(
+            total=clients, unit="clients", desc="seed_demo", file=sys.stderr, disable=not progress
+        )
         rebuild = _LoadWithoutIndexes(Order, OrderLine)
         with bar, rebuild:
             for number, first in enumerate(range(0, clients, gen.CHUNK)):
@@ -185,11 +186,13 @@ def seed_demo(*, clients, weeks, seed, end=None, reset=False, password=None, pro
 
 
 class _LoadWithoutIndexes:
-    """Bulk-load empty tables faster: drop their secondary indexes (and, on PostgreSQL, their
-    foreign keys) on entry, then rebuild them in one pass each on exit.
+    """On PostgreSQL, bulk-load empty tables faster: drop their secondary indexes and foreign
+    keys on entry, rebuild them in one pass each on exit (measured: 806 s -> 220 s for 20,000
+    clients; deferred per-row foreign-key checks at commit were most of it).
 
-    Primary keys and unique constraints stay. DDL is transactional on PostgreSQL and SQLite,
-    so an error leaves the schema as it was. ``seconds`` is the time spent rebuilding.
+    Primary keys and unique constraints stay. DDL is transactional, so an error leaves the
+    schema as it was. Elsewhere a no-op: on SQLite rebuilding cost more than it saved.
+    ``seconds`` is the time spent rebuilding.
     """
 
     def __init__(self, *models):
@@ -218,13 +221,6 @@ class _LoadWithoutIndexes:
     def _droppable(cursor, table):
         """(drop statement, create statement) for each secondary index and foreign key."""
         qn = connection.ops.quote_name
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-                [table],
-            )
-            return [(f"DROP INDEX {qn(name)}", sql) for name, sql in cursor.fetchall()]
         if connection.vendor != "postgresql":
             return []
         cursor.execute(

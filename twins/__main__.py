@@ -46,6 +46,8 @@ def read_orders(path):
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable CSV file ({exc})") from None
     df.columns = [c.strip().lower() for c in df.columns]
+    if df.empty:
+        raise InputError(f"{path}: no order lines after the header")
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise InputError(
@@ -171,7 +173,7 @@ def main(argv=None):
     sc.add_argument("--fdr-q", type=float, default=0.1, help="Benjamini-Hochberg level")
     be = sub.add_parser("bench", help="quality and speed benchmark on simulated data")
     be.add_argument("--quick", action="store_true", help="small run (about a minute)")
-    be.add_argument("--workers", type=int, default=2, help="processes for the speed runs")
+    be.add_argument("--workers", type=int, default=1, help="processes for the speed runs")
     args = parser.parse_args(argv)
     if args.command == "bench":
         from twins.bench import run

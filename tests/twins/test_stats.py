@@ -256,8 +256,13 @@ def test_client_level_cross_family_decline_and_cross_sell():
     rows[(cli == 0)[:, None] & (np.arange(W) >= W - 6)[None, :]] = 2  # client 0: all fall
     rows[(cli == 1) & (fam == 2)] = 0  # client 1 never bought family 2
     batch = PairBatch(
-        units=rows, euros=rows, technical=np.zeros(len(rows), bool), family=fam, client=cli,
-        campaign=np.zeros((3, W), bool), potential=np.full(len(rows), np.nan),
+        units=rows,
+        euros=rows,
+        technical=np.zeros(len(rows), bool),
+        family=fam,
+        client=cli,
+        campaign=np.zeros((3, W), bool),
+        potential=np.full(len(rows), np.nan),
         week_start=np.datetime64("2023-01-02") + np.arange(W) * np.timedelta64(7, "D"),
     )
     scores = score_pairs(batch)

@@ -51,8 +51,11 @@ def nb_cdf(x, r, p):
 
 def nb_logpmf(x, r, p):
     return (
-        special.gammaln(x + r) - special.gammaln(r) - special.gammaln(x + 1)
-        + r * np.log(p) + x * np.log1p(-p)
+        special.gammaln(x + r)
+        - special.gammaln(r)
+        - special.gammaln(x + 1)
+        + r * np.log(p)
+        + x * np.log1p(-p)
     )
 
 

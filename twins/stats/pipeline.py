@@ -63,6 +63,8 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     if batch.campaign is not None and np.size(batch.campaign):
         campaign[:] = np.asarray(batch.campaign, dtype=bool)[:n_fam]
     week_start = np.asarray(batch.week_start, dtype="datetime64[D]")
+    if n_pairs == 0:
+        return signals.empty_scores(0)
     clock = _Clock()
     recent = min(cm.RECENT_WEEKS, max(n_weeks - 1, 1))
     base_end = n_weeks - recent

@@ -149,7 +149,21 @@ def fit_technical(units, fam, n_fam, horizon):
 
 
 def score_chunk(
-    out, state, sl, ctx, u, e, f, tech, hist, valid, camp, first, potential, rate_hat, tfit,
+    out,
+    state,
+    sl,
+    ctx,
+    u,
+    e,
+    f,
+    tech,
+    hist,
+    valid,
+    camp,
+    first,
+    potential,
+    rate_hat,
+    tfit,
     tpos,
 ):
     """Fill ``out[sl]`` for one chunk of pairs."""
@@ -374,18 +388,41 @@ def score_chunk(
 
     st = state
     for name, val in (
-        ("hist_weeks", hist_weeks), ("mag", mag), ("weekly", weekly), ("prob", prob),
-        ("win_len", wins[best] + 1), ("win_obs", win_obs), ("win_exp", win_exp),
-        ("share", share), ("e52", e52), ("fam_lift", fam_lift), ("client_lift", client_lift),
-        ("t_med", t_med), ("t_size", t_size), ("drop", np.where(com, magnitude, t_mag)),
+        ("hist_weeks", hist_weeks),
+        ("mag", mag),
+        ("weekly", weekly),
+        ("prob", prob),
+        ("win_len", wins[best] + 1),
+        ("win_obs", win_obs),
+        ("win_exp", win_exp),
+        ("share", share),
+        ("e52", e52),
+        ("fam_lift", fam_lift),
+        ("client_lift", client_lift),
+        ("t_med", t_med),
+        ("t_size", t_size),
+        ("drop", np.where(com, magnitude, t_mag)),
         ("loss_stake", np.where(com, magnitude, t_mag) * weekly * horizon * price),
     ):
         st[name][sl] = val
 
 
 STATE_NAMES = (
-    "hist_weeks", "mag", "weekly", "prob", "win_len", "win_obs", "win_exp", "share", "e52",
-    "fam_lift", "client_lift", "t_med", "t_size", "drop", "loss_stake",
+    "hist_weeks",
+    "mag",
+    "weekly",
+    "prob",
+    "win_len",
+    "win_obs",
+    "win_exp",
+    "share",
+    "e52",
+    "fam_lift",
+    "client_lift",
+    "t_med",
+    "t_size",
+    "drop",
+    "loss_stake",
 )
 
 
@@ -395,12 +432,19 @@ def build_evidence(out, state, rows, units, fam, potential, ctx, tfit, tpos):
     n_weeks = units.shape[1]
     base_end = n_weeks - ctx.recent
     st = {k: v[rows] for k, v in state.items()}
-    common = _common_lists({
-        "hist_weeks": st["hist_weeks"], "mag": st["mag"], "weekly": st["weekly"],
-        "stake": out.at_stake[rows], "prob": st["prob"], "p_value": out.p_value[rows],
-        "p_active": out.p_active[rows], "price": prm["unit_price"][rows],
-        "kind": out.alert_kind[rows],
-    })
+    common = _common_lists(
+        {
+            "hist_weeks": st["hist_weeks"],
+            "mag": st["mag"],
+            "weekly": st["weekly"],
+            "stake": out.at_stake[rows],
+            "prob": st["prob"],
+            "p_value": out.p_value[rows],
+            "p_active": out.p_active[rows],
+            "price": prm["unit_price"][rows],
+            "kind": out.alert_kind[rows],
+        }
+    )
     result = []
     extras = (st["share"], potential[rows], st["e52"], st["fam_lift"], st["client_lift"])
     is_tech = np.isnan(prm["alpha"][rows])
@@ -433,8 +477,15 @@ def build_evidence(out, state, rows, units, fam, potential, ctx, tfit, tpos):
             ev["observed_units"] = _r(st["win_obs"][i])
             ev["expected_units"] = _r(st["win_exp"][i])
             ev["recent_weeks"] = [
-                {"week_start": w, "units": x, "expected": e, "p5": lw, "p95": hg,
-                 "campaign": c, "out_of_band": o}
+                {
+                    "week_start": w,
+                    "units": x,
+                    "expected": e,
+                    "p5": lw,
+                    "p95": hg,
+                    "campaign": c,
+                    "out_of_band": o,
+                }
                 for w, x, e, lw, hg, c, o in zip(
                     wk, uu_l[j], exp_l[j], lo_l[j], hi_l[j], cflag[j], oob[j], strict=True
                 )

@@ -6,7 +6,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quick", action="store_true", help="small run (about a minute)")
-        parser.add_argument("--workers", type=int, default=2, help="processes for the speed runs")
+        parser.add_argument("--workers", type=int, default=1, help="processes for the speed runs")
 
     def handle(self, *args, **options):
         from twins.bench import run
