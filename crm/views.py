@@ -19,7 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import charts, selectors, services
 from .forms import FALSE_ALARM_REASONS, AnswerForm, QueueFilterForm, VisitNoteForm
@@ -112,7 +112,7 @@ def _queue_state(request, query):
 
 
 def _safe_next(request, fallback):
-    url = request.POST.get("next") or ""
+    url = request.POST.get("next") or request.GET.get("next") or ""
     if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, request.is_secure()):
         return url
     return fallback
@@ -205,11 +205,24 @@ def queue(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def answer(request, pk):
-    """Record an answer to an alert: the row (htmx from the queue), the panel, or a redirect."""
+    """Record an answer to an alert: the row (htmx from the queue), the panel, or a redirect.
+
+    GET gives the answer forms of a queue row, loaded when the rep opens them (without
+    JavaScript it leads to the alert page, which has the same forms).
+    """
     alert = selectors.visible_alert(request.user, pk)
     actions = _actions()
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(reverse("crm:alert", args=[alert.pk]) + "#answer-h")
+        context = {
+            "row": _answer_context(alert, actions, selectors.recommendation_for(alert)),
+            "where": "row",
+            "next": _safe_next(request, reverse("crm:queue")),
+        }
+        return render(request, "crm/partials/answer_forms.html", context)
     form = AnswerForm(request.POST, alert=alert, actions=actions)
     where = request.POST.get("where", "detail")
     feedback = None

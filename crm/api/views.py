@@ -261,6 +261,7 @@ class PotentialViewSet(ReadOnlyApiViewSet):
             200: OpenApiResponse(s.FeedbackSerializer, description="Repeated idempotency key."),
             400: _FIELD_ERRORS,
             **DETAIL_ERRORS,
+            403: OpenApiResponse(_ERROR, description="Session request without a CSRF token."),
             409: OpenApiResponse(_ERROR, description="Idempotency key used for another answer."),
             **THROTTLED,
         },

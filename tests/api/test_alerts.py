@@ -236,3 +236,15 @@ def test_writes_are_throttled(world, api_as, monkeypatch):
         cache.delete(history)
     assert codes == [201, 200, 429]
     assert reads == [200, 200, 200]
+
+
+def test_session_writes_need_the_csrf_token(world):
+    from rest_framework.test import APIClient
+
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(world.ana)
+    url = f"/api/v1/alerts/{world.a_ana1.pk}/feedback/"
+    response = browser.post(url, {"verdict": "false_alarm"}, format="json")
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert not Feedback.objects.exists()

@@ -80,6 +80,8 @@ def test_families_and_products_are_the_shared_catalogue(world, api_as):
     rep = api_as(world.carl)
     assert codes(rep.get("/api/v1/families/")) == ["ANE", "IMP"]
     assert codes(rep.get("/api/v1/families/", {"kind": "technical"})) == ["IMP"]
+    family = rep.get(f"/api/v1/families/{world.imp.pk}/").json()
+    assert (family["code"], family["kind"]) == ("IMP", "technical")
     products = rep.get("/api/v1/products/", {"family": "IMP"}).json()["results"]
     assert [(p["code"], p["family"]) for p in products] == [("P-IMP-1", "IMP")]
     assert rep.get(f"/api/v1/products/{world.implant.pk}/").json()["name"] == "Implant"
@@ -122,6 +124,7 @@ def test_twin_state_per_pair(world, api_as):
         0.35,
         60.0,
     )
+    assert api_as(world.ana).get(f"/api/v1/twins/{twin.pk}/").json()["p_active"] == 0.35
     assert api_as(world.bob).get(f"/api/v1/twins/{twin.pk}/").status_code == 404
     assert api_as(world.bob).get("/api/v1/twins/").json()["results"] == []
 
@@ -134,3 +137,51 @@ def test_docs_page_and_schema_are_served(world, client):
     docs = client.get(reverse("api:docs"))
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_every_operation_documents_its_errors(client):
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            codes = set(operation["responses"])
+            assert "401" in codes, (method, path)
+            if "{id}" in path:
+                assert "404" in codes, (method, path)
+            if method == "get" and "{id}" not in path:
+                assert "400" in codes, (method, path)  # a bad filter value
+            if method == "post":
+                assert {"400", "403", "429"} <= codes, (method, path)
+
+
+def test_lists_cost_the_same_queries_for_more_rows(world, api_as, django_assert_max_num_queries):
+    from crm.models import Alert, Client, Order, OrderLine
+
+    admin = api_as(world.admin)
+    admin.get("/api/v1/alerts/")  # the token lookup and session are warm
+    for n in range(12):
+        client = Client.objects.create(code=f"X{n}", rep=world.bob)
+        Alert.objects.create(
+            client=client,
+            family=world.ane,
+            kind="partial_churn",
+            dedup_key=f"x{n}",
+            priority=n,
+            as_of=dt.date(2026, 11, 16),
+        )
+        order = Order.objects.create(
+            invoice_number=f"X{n}", date=dt.date(2026, 11, 2), client=client
+        )
+        OrderLine.objects.create(
+            order=order,
+            line_number=1,
+            product=world.cartridge,
+            units=1,
+            net_value=1,
+            date=order.date,
+            client=client,
+            family=world.ane,
+        )
+    with django_assert_max_num_queries(1):
+        assert len(admin.get("/api/v1/alerts/").json()["results"]) == 16
+    with django_assert_max_num_queries(1):
+        assert len(admin.get("/api/v1/orders/").json()["results"]) == 12

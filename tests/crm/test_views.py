@@ -196,6 +196,24 @@ def test_answer_inline_records_feedback_and_updates_counts(client, world):
     assert alert.status == Alert.Status.ACTING
 
 
+def test_answer_forms_load_when_opened(client, world):
+    login(client, world.ana)
+    alert = world.alerts["churn"]
+    url = reverse("crm:answer", args=[alert.pk])
+    html = client.get(url, {"next": "/?kind=partial_churn"}, **HTMX).content.decode()
+    assert html.count('<form class="answer-form') == 3 and "<html" not in html
+    assert 'name="next" value="/?kind=partial_churn"' in html
+    rec = alert.recommendations.first()
+    assert f'<option value="{rec.action.pk}" selected>' in html
+    # Without JavaScript the row's "Answer" leads to the alert page, which has the forms.
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith(
+        reverse("crm:alert", args=[alert.pk])
+    )
+    other = reverse("crm:answer", args=[world.alerts["carla_churn"].pk])
+    assert client.get(other, **HTMX).status_code == 404
+
+
 def test_answer_without_javascript_redirects_back(client, world):
     login(client, world.ana)
     alert = world.alerts["technical"]
@@ -278,7 +296,6 @@ def test_answer_needs_post_and_csrf(world):
     browser = HttpClient(enforce_csrf_checks=True)
     login(browser, world.ana)
     url = reverse("crm:answer", args=[world.alerts["churn"].pk])
-    assert browser.get(url).status_code == 405
     response = browser.post(url, {"verdict": "act", "action": world.actions["call"].pk})
     assert response.status_code == 403
     assert not Feedback.objects.exists()

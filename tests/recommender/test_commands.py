@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from crm.models import Feedback
 from crm.services import answer_alert
 from recommender import services
-from recommender.models import Posterior
+from recommender.models import ArmPrior, BanditConfig, Posterior
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,23 @@ def test_admin_edits_priors_and_settings(admin_client, action):
     )
     assert "Unknown family kind" in response.content.decode()
     assert admin_client.get("/admin/recommender/banditconfig/").status_code == 200
+
+
+def test_pooled_prior_reset_clears_every_context_of_its_action(admin_client, action):
+    visit, call = action("visit"), action("call")
+    for context in ("a|commodity|new|low", "b|technical|loyal|high"):
+        Posterior.objects.create(context=context, action=visit, successes=2, n_events=2)
+    Posterior.objects.create(context="a|commodity|new|low", action=call, successes=5, n_events=5)
+    prior = ArmPrior.objects.create(context="*", action=visit, alpha=1, beta=4)
+    response = admin_client.post(
+        "/admin/recommender/armprior/",
+        {"action": "reset_to_prior", "_selected_action": [prior.pk]},
+        follow=True,
+    )
+    assert "2 posteriors reset to their prior." in response.content.decode()
+    assert list(
+        Posterior.objects.filter(n_events__gt=0).values_list("action__code", flat=True)
+    ) == ["call"]
+    config = BanditConfig.get()
+    page = admin_client.get(f"/admin/recommender/banditconfig/{config.pk}/change/")
+    assert "Weekly discount of old evidence" in page.content.decode()

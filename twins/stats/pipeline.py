@@ -132,7 +132,6 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
         n = sl.stop - sl.start
         local, local_state = signals.empty_scores(n), {k: np.zeros(n) for k in state}
         hist, valid, camp, first = _masks(units[sl], fam[sl], campaign)
-        rate = _baseline(units[sl], fam[sl], campaign, season, base_end, valid)[0]
         signals.score_chunk(
             local,
             local_state,
@@ -147,7 +146,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
             camp,
             first,
             potential[sl],
-            rate,
+            None,
             tech_fit,
             tech_pos[sl],
         )

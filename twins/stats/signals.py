@@ -174,10 +174,13 @@ def score_chunk(
     s = ctx.season[f]
     inv_k = ctx.inv_k[f]
     a0, b0 = ctx.a0[f], ctx.b0[f]
-    disp = 1.0 + inv_k * rate_hat
-    yv = np.where(valid, u, 0).astype(np.float32)
-    sv = np.where(valid, s, 0).astype(np.float32)
+    yv = u.astype(np.float32, copy=False) * valid
+    sv = s * valid
     wb = cm.forgetting_weights(n_weeks, end=base_end).astype(np.float32)
+    if rate_hat is None:  # baseline rate without forgetting, for the dispersion factor
+        exposure = sv[:, :base_end].sum(1).astype(float)
+        rate_hat = np.where(exposure > 0, yv[:, :base_end].sum(1) / np.maximum(exposure, 1e-9), 0)
+    disp = 1.0 + inv_k * rate_hat
     wf = cm.forgetting_weights(n_weeks).astype(np.float32)
     alpha_b, beta_b = cm.posterior((yv @ wb) / disp, (sv @ wb) / disp, a0, b0)
     alpha_f, beta_f = cm.posterior((yv @ wf) / disp, (sv @ wf) / disp, a0, b0)
@@ -234,8 +237,8 @@ def score_chunk(
     # Maturity and unit price.
     hist_weeks = n_weeks - first
     n_purch = bought.sum(1)
-    units_tot = np.where(u > 0, u, 0).sum(1, dtype=float)
-    price = np.where(units_tot > 0, e.sum(1, dtype=float) / np.maximum(units_tot, 1e-9), 0.0)
+    units_tot = np.maximum(u, 0).sum(1).astype(float)
+    price = np.where(units_tot > 0, e.sum(1).astype(float) / np.maximum(units_tot, 1e-9), 0.0)
     price = np.maximum(price, 0.0)
     mature = (hist_weeks >= MIN_HISTORY_WEEKS) & np.where(
         tech, n_purch >= MIN_TECHNICAL_PURCHASES, n_purch >= MIN_COMMODITY_PURCHASES
@@ -257,7 +260,7 @@ def score_chunk(
         & (fam_lift >= 1.2)
         & (client_lift <= 1.0)
     )
-    e52 = e[:, -52:].sum(1, dtype=float)
+    e52 = e[:, -52:].sum(1).astype(float)
     share = np.where(potential > 0, e52 / np.where(potential > 0, potential, 1), np.nan)
     uncaptured = (hist_weeks >= 13) & np.isfinite(share) & (share < 0.5)
 

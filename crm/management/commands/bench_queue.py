@@ -79,7 +79,10 @@ class Command(BaseCommand):
         finally:
             if server is not None:
                 server.terminate()
-                server.wait(timeout=10)
+                try:
+                    server.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    server.kill()
         self._report(results, len(reps), opts)
 
     # --- setup ---------------------------------------------------------------------------
