@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "crm",
     "twins",
@@ -191,6 +192,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Clients, orders, twins, alerts and feedback of the Customer Twin CRM.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from our own static files (no CDN: the docs work offline).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AlertKindEnum": "crm.models.Alert.Kind",
+        "FamilyKindEnum": "crm.models.ProductFamily.Kind",
+        "AlertStatusEnum": "crm.models.Alert.Status",
+        "ScoringRunStatusEnum": "twins.models.ScoringRun.Status",
+    },
 }
 
 LOGGING = {

@@ -198,9 +198,15 @@ def queue(request):
     page = paginator.get_page(request.GET.get("page"))
     alerts = list(page.object_list)
     recs = selectors.recommendations_for(alerts)
-    actions = _actions()
-    rows = [_answer_context(a, actions, recs.get(a.pk)) for a in alerts]
-    context = {**state, "page": page, "rows": rows, "next": request.get_full_path()}
+    # The answer forms of a row load when the rep opens them (see ``answer``).
+    rows = [{"alert": a, "recommendation": recs.get(a.pk)} for a in alerts]
+    context = {
+        **state,
+        "page": page,
+        "rows": rows,
+        "next": request.get_full_path(),
+        "reasons": FALSE_ALARM_REASONS,
+    }
     return _render(request, "crm/queue.html", "crm/partials/queue_body.html", context)
 
 

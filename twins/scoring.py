@@ -535,10 +535,11 @@ def _write_alerts(run, selected, now):
     dismissal; once its evidence vanishes (or the cooldown ends) it is closed and no longer
     suppresses. Live alerts whose evidence vanished expire.
     """
-    live = {
-        a.dedup_key: a
-        for a in Alert.objects.filter(status__in=Alert.LIVE_STATUSES, kind__in=stats.ALERT_KINDS)
-    }
+    live = dict(
+        Alert.objects.filter(
+            status__in=Alert.LIVE_STATUSES, kind__in=stats.ALERT_KINDS
+        ).values_list("dedup_key", "pk")
+    )
     cooldown_start = now - timedelta(days=settings.SCORING_DISMISS_COOLDOWN_DAYS)
     dismissed = Alert.objects.filter(
         status=Alert.Status.DISMISSED, closed_at__isnull=True, kind__in=stats.ALERT_KINDS
@@ -549,7 +550,8 @@ def _write_alerts(run, selected, now):
             suppressing.add(alert.dedup_key)
         else:
             closing.append(alert.pk)
-    Alert.objects.filter(pk__in=closing).update(closed_at=now)
+    for part in _chunks(closing):
+        Alert.objects.filter(pk__in=part).update(closed_at=now)
 
     created, updated = [], []
     for key, c in selected.items():
@@ -561,12 +563,9 @@ def _write_alerts(run, selected, now):
             "as_of": run.as_of,
             "scoring_run_id": run.pk,
         }
-        alert = live.pop(key, None)
-        if alert is not None:
-            for name, value in fields.items():
-                setattr(alert, name, value)
-            alert.updated_at = now
-            updated.append(alert)
+        pk = live.pop(key, None)
+        if pk is not None:
+            updated.append((pk, fields | {"updated_at": now}))
         elif key not in suppressing:
             created.append(
                 Alert(
@@ -578,13 +577,40 @@ def _write_alerts(run, selected, now):
                     **fields,
                 )
             )
-    Alert.objects.bulk_update(updated, [*REFRESH_FIELDS, "updated_at"], batch_size=1000)
-    expired = Alert.objects.filter(pk__in=[a.pk for a in live.values()]).update(
-        status=Alert.Status.EXPIRED, closed_at=now, updated_at=now
-    )
+    _refresh_alerts(updated)
+    expired = 0
+    for part in _chunks(list(live.values())):
+        expired += Alert.objects.filter(pk__in=part).update(
+            status=Alert.Status.EXPIRED, closed_at=now, updated_at=now
+        )
     created = Alert.objects.bulk_create(created, batch_size=1000)
-    touched = [a.pk for a in created] + [a.pk for a in updated]
+    touched = [a.pk for a in created] + [pk for pk, _ in updated]
     return (len(created), len(updated), expired), touched
+
+
+def _refresh_alerts(updates):
+    """Write ``(pk, fields)`` refreshes with one prepared UPDATE run for every row.
+
+    Much faster than ``bulk_update``'s CASE expressions when thousands of alerts with sizeable
+    evidence are refreshed each night.
+    """
+    if not updates:
+        return
+    meta, quote = Alert._meta, connection.ops.quote_name
+    fields = [meta.get_field(name) for name in (*REFRESH_FIELDS, "updated_at")]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    rows = (
+        [f.get_db_prep_save(values[f.attname], connection) for f in fields] + [pk]
+        for pk, values in updates
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, list(rows))
+
+
+def _chunks(items, size=5000):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _recommend(alert_ids):

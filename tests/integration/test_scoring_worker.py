@@ -129,7 +129,6 @@ def test_killed_worker_leaves_previous_results_and_a_later_run_completes(workers
     time.sleep(6)
     second = workers(concurrency=2, SCORING_HISTORY_WEEKS=WEEKS)
     run2 = wait_for(run2_id, finished)
-    print("DEBUG run2", run2.status, run2.shards_done, run2.error, run2.timings)
     assert run2.status in {ScoringRun.Status.SUCCEEDED, ScoringRun.Status.FAILED}, run2.error
     if run2.status == ScoringRun.Status.SUCCEEDED:  # re-delivered and completed
         assert run2.shards_done == run2.shards_total == 40

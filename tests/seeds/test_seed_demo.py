@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from crm.models import Alert, Client, Feedback, Order, OrderLine, Product, Territory, User
 from seeds import generator, services
@@ -56,7 +57,7 @@ def test_end_is_the_last_sunday_and_defaults_to_the_sunday_before_today():
     assert Order.objects.latest("date").date <= dt.date(2026, 3, 29)
     assert Order.objects.earliest("date").date >= dt.date(2026, 3, 29) - dt.timedelta(weeks=30)
     end = services.default_end()
-    assert end.weekday() == 6 and 1 <= (dt.date.today() - end).days <= 8
+    assert end.weekday() == 6 and 1 <= (timezone.localdate() - end).days <= 7
 
 
 @pytest.mark.django_db

@@ -273,3 +273,15 @@ def test_client_level_cross_family_decline_and_cross_sell():
     for e in scores.extra:
         json.dumps(e)
         assert {"magnitude", "euros_at_stake", "maturity_weeks"} <= set(e["evidence"])
+
+
+def test_planted_truth_is_found_and_bands_are_calibrated():
+    from twins.bench import quality
+
+    rows, calib = quality(3000, seed=1)
+    by_kind = {r["kind"]: r for r in rows}
+    assert by_kind["full_churn"]["recall"] >= 0.9 and by_kind["full_churn"]["precision"] >= 0.8
+    assert by_kind["partial_churn"]["precision"] >= 0.7
+    assert calib["partial_recall_by_drop"]["70%-80%"] > calib["partial_recall_by_drop"]["40%-50%"]
+    assert abs(calib["coverage_randomised"] - 0.9) < 0.02
+    assert 0.9 <= calib["coverage"] < 0.95

@@ -59,11 +59,16 @@ def nb_logpmf(x, r, p):
     )
 
 
-def nb_ppf(q, r, p, max_steps: int = 500):
+#: Quantiles guessed below this are found by summing the pmf from 0 instead of betainc.
+SUM_FROM_ZERO = 150
+
+
+def nb_ppf(q, r, p, max_steps: int = 1000):
     """Smallest integer x with P(X <= x) >= q for X ~ NB(r, p).
 
-    Starts from the Cornish-Fisher approximation, evaluates the cdf there once, then walks to
-    the exact integer with the pmf recursion ``f(x + 1) = f(x) (x + r) / (x + 1) (1 - p)``.
+    Starts from the Cornish-Fisher approximation: when it is small, from 0 with cdf = pmf(0);
+    otherwise there, with the exact cdf (betainc). Then walks to the exact integer with the pmf
+    recursion ``f(x + 1) = f(x) (x + r) / (x + 1) (1 - p)``.
     """
     q, r, p = np.broadcast_arrays(np.asarray(q, float), np.asarray(r, float), np.asarray(p, float))
     pc = np.clip(p, 1e-15, 1 - 1e-15)
@@ -72,22 +77,33 @@ def nb_ppf(q, r, p, max_steps: int = 500):
     skew = np.minimum((2 - pc) / np.sqrt(np.maximum(r * (1 - pc), 1e-300)), 10.0)
     z = special.ndtri(np.clip(q, 1e-12, 1 - 1e-12))
     x = np.floor(np.maximum(mean + sd * (z + (z * z - 1) * skew / 6), 0.0))
-    cdf = special.betainc(r, x + 1, pc)
-    pmf = np.exp(nb_logpmf(x, r, pc))
-    for _ in range(max_steps):  # upward: usually 0-2 steps
-        up = cdf < q
-        if not up.any():
+    x, q, r, pc = x.ravel(), q.ravel(), r.ravel(), pc.ravel()
+    # Small quantiles: sum the pmf from 0 (cheap); large ones: exact cdf at the guess (betainc).
+    x = np.where(x <= SUM_FROM_ZERO, 0.0, x)
+    big = np.flatnonzero(x > 0)
+    cdf = np.exp(r * np.log(pc))
+    pmf = cdf.copy()
+    cdf[big] = special.betainc(r[big], x[big] + 1, pc[big])
+    pmf[big] = np.exp(nb_logpmf(x[big], r[big], pc[big]))
+    # Walk up while the cdf is below q, then down while the cdf one below still reaches q,
+    # each time only over the elements still moving (usually 0-2 steps).
+    idx = np.flatnonzero(cdf < q)
+    for _ in range(max_steps):
+        if idx.size == 0:
             break
-        x = np.where(up, x + 1, x)
-        pmf = np.where(up, pmf * (x - 1 + r) / np.maximum(x, 1) * (1 - pc), pmf)
-        cdf = np.where(up, cdf + pmf, cdf)
-    for _ in range(max_steps):  # downward while the cdf one below still reaches q
-        down = (x > 0) & (cdf - pmf >= q)
-        if not down.any():
+        x[idx] += 1
+        pmf[idx] *= (x[idx] - 1 + r[idx]) / x[idx] * (1 - pc[idx])
+        cdf[idx] += pmf[idx]
+        idx = idx[cdf[idx] < q[idx]]
+    idx = np.flatnonzero((x > 0) & (cdf - pmf >= q))
+    for _ in range(max_steps):
+        if idx.size == 0:
             break
-        cdf = np.where(down, cdf - pmf, cdf)
-        pmf = np.where(down, pmf * x / (x - 1 + r) / (1 - pc), pmf)
-        x = np.where(down, x - 1, x)
+        cdf[idx] -= pmf[idx]
+        pmf[idx] *= x[idx] / (x[idx] - 1 + r[idx]) / (1 - pc[idx])
+        x[idx] -= 1
+        idx = idx[(x[idx] > 0) & (cdf[idx] - pmf[idx] >= q[idx])]
+    x = x.reshape(p.shape)
     return np.where(p >= 1.0, 0.0, x)
 
 

@@ -40,6 +40,8 @@ MIN_MAGNITUDE = 0.2
 #: Empty weeks before a commodity pair can be called a full churn.
 MIN_SILENT_WEEKS = 3
 LENGTHENING = np.log(1.2)
+#: One-sided z of a significant lengthening of the recent gaps (10%).
+LENGTHENING_Z = 1.2816
 RECENT_SHOWN = 26
 #: Longest zero run (weeks) used in the full-churn tail probability.
 ZERO_RUN_WEEKS = 26
@@ -289,7 +291,7 @@ def score_chunk(
         t_pact[t_rows] = tfit["p_active"][tp]
         past90 = tech & mature & (t_sil > t_p90)
         # Recent gaps significantly longer than the earlier ones (one-sided z test, 10%).
-        lengthening = (t_trend >= LENGTHENING) & (t_trend >= 1.2816 * t_trend_se)
+        lengthening = (t_trend >= LENGTHENING) & (t_trend >= LENGTHENING_Z * t_trend_se)
         # Lengthening gaps explain a long silence as deterioration until it is extreme.
         full_t = past90 & (t_surv <= ALPHA) & np.where(lengthening, t_pact < 0.01, t_pact < 0.2)
         det = past90 & ~full_t & lengthening

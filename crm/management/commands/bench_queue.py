@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Count, Q
 
 from crm.models import Alert, Client, User
@@ -56,8 +57,16 @@ class Command(BaseCommand):
         parser.add_argument("--url", help="base URL of a running server (default: start one)")
         parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--spread",
+            action="store_true",
+            help="first deal the clients round-robin over --reps reps (bench_rep_NN, created "
+            "under the demo's manager). Rewrites Client.rep: use a copy of the demo.",
+        )
 
     def handle(self, *args, **opts):
+        if opts["spread"]:
+            self._spread(opts["reps"])
         users = list(
             User.objects.filter(role=User.Role.REP)
             .annotate(live=Count("clients__alerts", filter=Q(clients__alerts__status="open")))
@@ -86,6 +95,26 @@ class Command(BaseCommand):
         self._report(results, len(reps), opts)
 
     # --- setup ---------------------------------------------------------------------------
+
+    def _spread(self, n):
+        """Give ``n`` reps an equal share of the clients, as a 20-rep sales team would have."""
+        manager = User.objects.filter(role=User.Role.MANAGER).order_by("pk").first()
+        reps = []
+        for i in range(n):
+            rep, _ = User.objects.get_or_create(
+                username=f"bench_rep_{i + 1:02d}",
+                defaults={"role": User.Role.REP, "manager": manager, "first_name": "Bench"},
+            )
+            reps.append(rep.pk)
+        with connection.cursor() as cursor:
+            table = Client._meta.db_table
+            for i, rep_pk in enumerate(reps):
+                cursor.execute(
+                    f"UPDATE {table} SET rep_id = %s WHERE MOD(id, %s) = %s", [rep_pk, n, i]
+                )
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {table}")
+        self.stdout.write(f"spread {Client.objects.count()} clients over {n} reps")
 
     def _describe(self, reps):
         db = settings.DATABASES["default"]
