@@ -146,7 +146,6 @@ def queue_page_alerts(queryset):
         "score",
         "created_at",
         "snoozed_until",
-        "evidence",
         "client__id",
         "client__code",
         "client__name",
@@ -205,6 +204,7 @@ def recommendations_for(alerts):
         stored = (
             model.objects.filter(alert__in=[a.pk for a in alerts])
             .select_related("action")
+            .defer("propensities", "context")
             .order_by("alert_id", "-created_at", "-id")
         )
         for rec in stored:

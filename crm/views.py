@@ -6,7 +6,7 @@ selector or a service and renders. ``request.htmx`` picks the partial under
 """
 
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -205,6 +205,7 @@ def queue(request):
         "page": page,
         "rows": rows,
         "next": request.get_full_path(),
+        "next_q": quote(request.get_full_path(), safe=""),
         "reasons": FALSE_ALARM_REASONS,
     }
     return _render(request, "crm/queue.html", "crm/partials/queue_body.html", context)
@@ -262,6 +263,7 @@ def answer(request, pk):
             "alert": alert,
             "feedback": feedback,
             "next": next_url,
+            "next_q": quote(next_url, safe=""),
         }
         return render(request, "crm/partials/answer_row_response.html", context)
     return _render_detail(request, alert, form=form if feedback is None else None, partial=True)
