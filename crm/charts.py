@@ -115,12 +115,12 @@ def commodity_chart(evidence, chart_id="chart"):
     f = _Frame(len(rows), top)
     parts = [f.grid(_("units per week"))]
     bar_w = max(f.step * 0.56, 2)
+    campaign, units = escape(_("Campaign week")), _("units")
     for i, r in enumerate(rows):
         if r["campaign"]:
             parts.append(
                 f'<rect class="campaign" x="{LEFT + f.step * i:.1f}" y="{TOP}" '
-                f'width="{f.step:.1f}" height="{f.plot_h:.1f}">'
-                f"<title>{escape(_('Campaign week'))}</title></rect>"
+                f'width="{f.step:.1f}" height="{f.plot_h:.1f}"><title>{campaign}</title></rect>'
             )
     upper = " ".join(f"{f.x(i):.1f},{f.y(r['p95']):.1f}" for i, r in enumerate(rows))
     lower = " ".join(f"{f.x(i):.1f},{f.y(r['p5']):.1f}" for i, r in reversed(list(enumerate(rows))))
@@ -129,7 +129,7 @@ def commodity_chart(evidence, chart_id="chart"):
         y = f.y(r["units"])
         label = r["week_start"].isoformat() if r["week_start"] else ""
         state = _("outside the band") if r["out_of_band"] else _("inside the band")
-        tip = f"{label}: {_num(r['units'], 1)} {_('units')} ({state}); " + _(
+        tip = f"{label}: {_num(r['units'], 1)} {units} ({state}); " + _(
             "expected %(expected)s, band %(low)s–%(high)s"
         ) % {
             "expected": _num(r["expected"], 1),
@@ -173,11 +173,11 @@ def technical_chart(evidence, chart_id="chart"):
     parts = [f.grid(_("days between purchases"))]
     bar_w = max(f.step * 0.56, 2)
     for i, days in enumerate(values):
-        now = i == len(values) - 1
+        is_now = i == len(values) - 1
         css = "bar"
-        if now:
+        if is_now:
             css = "bar now" + (" out" if p90 and days > p90 else " warn" if days > p75 else "")
-        tip = (_("Current silence: %(days)s days") if now else _("Gap of %(days)s days")) % {
+        tip = (_("Current silence: %(days)s days") if is_now else _("Gap of %(days)s days")) % {
             "days": _num(days)
         }
         y = f.y(days)
@@ -185,12 +185,12 @@ def technical_chart(evidence, chart_id="chart"):
             f'<rect class="{css}" x="{f.x(i) - bar_w / 2:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
             f'height="{max(TOP + f.plot_h - y, 0):.1f}" rx="2"><title>{escape(tip)}</title></rect>'
         )
-    last = len(values) - 1
+    last, now, older = len(values) - 1, escape(_("now")), escape(_("older"))
     parts.append(
         f'<text class="tick strong" x="{f.x(last):.1f}" y="{HEIGHT - BOTTOM + 18}" '
-        f'text-anchor="middle">{escape(_("now"))}</text>'
+        f'text-anchor="middle">{now}</text>'
         f'<text class="tick" x="{f.x(0):.1f}" y="{HEIGHT - BOTTOM + 18}" '
-        f'text-anchor="middle">{escape(_("older"))}</text>'
+        f'text-anchor="middle">{older}</text>'
     )
     for name, value, css in (("P75", p75, "p75"), ("P90", p90, "p90")):
         if value:

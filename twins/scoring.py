@@ -21,6 +21,7 @@ import time
 import zlib
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,18 @@ from twins.stats.grid import week_starts, weekly_grid
 
 #: Per-pair float columns of PairScores staged and copied onto TwinState.
 TWIN_COLUMNS = ("expected_next", "band_low", "band_high", "p_active", "forecast_units")
+#: TwinState fields written by a run, the (client, family) key first.
+TWIN_FIELDS = (
+    "client_id",
+    "family_id",
+    "kind",
+    "as_of",
+    "scoring_run_id",
+    "mature",
+    "params",
+    "forecast_weeks",
+    *TWIN_COLUMNS,
+)
 #: Alert fields a refit refreshes on a live alert.
 REFRESH_FIELDS = ("priority", "score", "p_value", "evidence", "as_of", "scoring_run")
 _LOCK_KEY = 0x7477696E  # "twin": PostgreSQL advisory lock serialising run starts/publishes
@@ -447,45 +460,75 @@ def _publish(run_id):
 def _write_twins(run, columns):
     """Upsert one TwinState per scored pair; drop twins of pairs this run no longer saw."""
     n = len(columns.get("client", ()))
-    if n:
-        params = {k[6:]: v for k, v in columns.items() if k.startswith("param_")}
-        kinds = np.where(columns["technical"], "technical", "commodity")
-        values = {name: columns[name].astype(float) for name in TWIN_COLUMNS}
-        objects = [
-            TwinState(
-                client_id=int(columns["client"][i]),
-                family_id=int(columns["family"][i]),
-                kind=str(kinds[i]),
-                as_of=run.as_of,
-                scoring_run_id=run.pk,
-                mature=bool(columns["mature"][i]),
-                params=_plain({k: v[i] for k, v in params.items()}),
-                forecast_weeks=run.horizon,
-                **{name: _finite(values[name][i]) for name in TWIN_COLUMNS},
-            )
-            for i in range(n)
-        ]
+    if n and connection.vendor == "postgresql":
+        _upsert_twins_copy(_twin_rows(run, columns))
+    elif n:
         TwinState.objects.bulk_create(
-            objects,
+            (
+                TwinState(**dict(zip(TWIN_FIELDS, row, strict=True)))
+                for row in _twin_rows(run, columns)
+            ),
             batch_size=2000,
             update_conflicts=True,
             unique_fields=["client", "family"],
-            update_fields=[
-                "kind",
-                "as_of",
-                "scoring_run",
-                "mature",
-                "params",
-                "forecast_weeks",
-                *TWIN_COLUMNS,
-            ],
+            update_fields=TWIN_FIELDS[2:],
         )
     TwinState.objects.exclude(scoring_run_id=run.pk).delete()
     return n
 
 
-def _finite(x):
-    return float(x) if math.isfinite(x) else 0.0
+def _twin_rows(run, columns):
+    """One tuple of TWIN_FIELDS values per pair (non-finite floats become 0, or None in
+    ``params``)."""
+    n = len(columns["client"])
+    names = [k for k in columns if k.startswith("param_")]
+    values = [[x if math.isfinite(x) else None for x in columns[k].tolist()] for k in names]
+    keys = [k.removeprefix("param_") for k in names]
+    params = [dict(zip(keys, v, strict=True)) for v in zip(*values, strict=True)] or [{}] * n
+    kinds = np.where(columns["technical"], "technical", "commodity").tolist()
+    floats = [
+        np.nan_to_num(columns[name].astype(float), nan=0.0, posinf=0.0, neginf=0.0).tolist()
+        for name in TWIN_COLUMNS
+    ]
+    return zip(
+        columns["client"].tolist(),
+        columns["family"].tolist(),
+        kinds,
+        repeat(run.as_of, n),
+        repeat(run.pk, n),
+        columns["mature"].tolist(),
+        params,
+        repeat(run.horizon, n),
+        *floats,
+        strict=True,
+    )
+
+
+def _upsert_twins_copy(rows):
+    """PostgreSQL: COPY the rows into a temporary table, then one INSERT ... ON CONFLICT.
+
+    Several times faster than ``bulk_create(update_conflicts=True)`` for ~10^5 rows.
+    """
+    meta, quote = TwinState._meta, connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) for name in TWIN_FIELDS]
+    names, table = ", ".join(columns), quote(meta.db_table)
+    params_at = TWIN_FIELDS.index("params")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE twin_stage ON COMMIT DROP AS SELECT {names} FROM {table} "
+            "WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY twin_stage ({names}) FROM STDIN") as copy:
+            for row in rows:
+                row = list(row)
+                row[params_at] = json.dumps(row[params_at])
+                copy.write_row(row)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[2:])
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM twin_stage "
+            f"ON CONFLICT ({columns[0]}, {columns[1]}) DO UPDATE SET {updates}"
+        )
+        cursor.execute("DROP TABLE twin_stage")
 
 
 def select_alerts(candidates, columns):
