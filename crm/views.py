@@ -261,6 +261,11 @@ def answer(request, pk):
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
+        else:
+            if feedback.alert_id != alert.pk or feedback.user_id != request.user.pk:
+                # The key stands for someone else's answer: say so, show nothing of it.
+                form.add_error(None, _("This form was already used. Reload the page."))
+                feedback = None
     next_url = _safe_next(request, reverse("crm:alert", args=[alert.pk]))
     if not request.htmx:
         if feedback is not None:

@@ -21,8 +21,10 @@ class ScoringRunAdmin(admin.ModelAdmin):
     )
     list_filter = ("status",)
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in ScoringRun._meta.fields] + ["progress_display"]
     exclude = ("shard_bounds",)
+    readonly_fields = [f.name for f in ScoringRun._meta.fields if f.name != "shard_bounds"] + [
+        "progress_display"
+    ]
 
     @admin.display(description="progress")
     def progress_display(self, run):

@@ -335,7 +335,7 @@ def score_shard(run_id, shard):
         locked = ScoringRun.objects.select_for_update().get(pk=run_id)
         if locked.status != ScoringRun.Status.RUNNING:
             return {"run": run_id, "shard": shard, "skipped": locked.status}
-        ShardResult.objects.update_or_create(
+        staged, _ = ShardResult.objects.update_or_create(
             run=locked,
             shard=shard,
             defaults={
@@ -343,10 +343,11 @@ def score_shard(run_id, shard):
                 "arrays": arrays,
                 "alerts": zlib.compress(json.dumps(candidates).encode(), 1),
                 "alerts_count": len(candidates),
-                "timings": timings | {"stage": time.perf_counter() - t2},
                 "finished_at": timezone.now(),
             },
         )
+        staged.timings = timings | {"stage": time.perf_counter() - t2}
+        staged.save(update_fields=["timings"])
         locked.shards_done = locked.shard_results.count()
         locked.heartbeat_at = timezone.now()
         locked.save(update_fields=["shards_done", "heartbeat_at"])
@@ -446,14 +447,14 @@ def _publish(run_id):
         run.timings = {k: round(v, 3) for k, v in sums.items()} | {
             name: round(t - marks[i][1], 3) for i, (name, t) in enumerate(marks[1:])
         }
-        run.timings["shards_wall"] = round(shards_wall.total_seconds(), 3)
-        run.timings["superseded_runs"] = superseded
+        run.finished_at = run.heartbeat_at = timezone.now()
+        run.timings |= {
+            "shards_wall": round(shards_wall.total_seconds(), 3),
+            "superseded_runs": superseded,
+            "write": round(time.perf_counter() - t0, 3),  # until the commit
+            "total": round((run.finished_at - run.started_at).total_seconds(), 3),
+        }
         run.save()
-    # Publishing time includes the commit: record it once the results are visible.
-    run.finished_at = run.heartbeat_at = timezone.now()
-    run.timings["write"] = round(time.perf_counter() - t0, 3)
-    run.timings["total"] = round((run.finished_at - run.started_at).total_seconds(), 3)
-    run.save(update_fields=["finished_at", "heartbeat_at", "timings"])
     return run
 
 

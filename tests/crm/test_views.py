@@ -283,6 +283,14 @@ def test_double_submission_is_recorded_once(client, world):
     assert Feedback.objects.filter(alert=alert).count() == 1
 
 
+def test_a_key_of_another_answer_is_refused(client, world):
+    login(client, world.ana)
+    answer(client, world.alerts["churn"], action=world.actions["call"].pk, key="k1", where="row")
+    response = answer(client, world.alerts["technical"], "false_alarm", reason="x", key="k1")
+    assert "This form was already used" in response.content.decode()
+    assert not world.alerts["technical"].feedback.exists()
+
+
 def test_answer_from_the_detail_page_returns_the_detail_partial(client, world):
     login(client, world.ana)
     alert = world.alerts["churn"]

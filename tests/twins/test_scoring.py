@@ -229,7 +229,7 @@ def test_restaged_shard_overwrites_its_own_result(world):
 def test_score_command(world, capsys):
     from django.core.management import call_command
 
-    call_command("score", "--as-of", "2026-11-15", "--shards", "2", "--no-progress")
+    call_command("score", "--as-of", "2026-11-15", "--shards", "2", "--no-progress", "--inline")
     assert "1 alerts created" in capsys.readouterr().out
     assert live_alerts().get().client == world["churned"]
 

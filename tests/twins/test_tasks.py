@@ -18,6 +18,17 @@ from .test_scoring import AS_OF
 world = test_scoring.world  # the fixture
 
 
+@pytest.fixture(autouse=True)
+def in_process_tasks():
+    """Run tasks in-process even when REDIS_URL is set (CI); tests/integration uses a worker."""
+    from crm.celery import app
+
+    saved = {k: app.conf[k] for k in ("task_always_eager", "task_eager_propagates")}
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    app.conf.update(saved)
+
+
 def test_start_task_fans_out_and_publishes(world):
     result = tasks.start_scoring_run.delay(as_of=AS_OF.isoformat(), shards=2).get()
 

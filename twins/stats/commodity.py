@@ -1,10 +1,12 @@
-"""Commodity twin: Gamma-Poisson on weekly units.
+"""Commodity twin: a hurdle on weekly units (whether an order comes, then how many units).
 
-The deseasonalised weekly rate ``lam`` of a pair has a Gamma(alpha, beta) posterior (shape,
-rate). Week ``t`` sells ``y_t ~ Poisson(lam * s_t * eps_t)`` where ``s_t`` is the family's
-seasonal index and ``eps_t ~ Gamma(k, k)`` is the family's week-to-week noise (``1/k = 0`` gives
-the plain Gamma-Poisson). Priors are empirical Bayes per family; past weeks are discounted by
-exponential forgetting; campaign weeks (and the week after) are left out of the fit.
+Purchases are lumpy: a pair orders in a week with probability ``pi`` (Beta(c, d) posterior,
+empirical-Bayes prior per family). An order holds one unit plus ``y_t`` more, where
+``y_t ~ Poisson(lam * s_t * eps_t)``: the deseasonalised extra units per order ``lam`` have a
+Gamma(alpha, beta) posterior (shape, rate), ``s_t`` is the family's seasonal index and
+``eps_t ~ Gamma(k, k)`` the family's order-to-order noise, so ``y_t`` is Negative Binomial with
+size ``k`` fitted per family (``1/k = 0`` gives Poisson). Past weeks are discounted by
+exponential forgetting; campaign weeks (and the weeks after) are left out of the fit.
 """
 
 import numpy as np
@@ -15,13 +17,87 @@ from .grid import iso_week_number
 HALF_LIFE_WEEKS = 26.0
 #: Weeks before ``as_of`` tested against the baseline fitted on the weeks before them.
 RECENT_WEEKS = 8
-#: Cumulative windows (in recent weeks) of the lower-tail test.
-TEST_WINDOWS = (2, 4, 6)
+#: Windows (the last m weeks) of the lower-tail test; each is tested against a baseline fitted
+#: on the weeks before it.
+TEST_WINDOWS = (2, 4, 6, 8, 13, 26)
+#: Most pseudo-weeks an empirical-Bayes Beta prior on the order probability may weigh.
+MAX_PRIOR_WEEKS = 12.0
 
 
 def posterior(y_sum, exposure_sum, a0, b0):
     """Gamma posterior (shape, rate) after ``y_sum`` units over ``exposure_sum`` weeks."""
     return a0 + y_sum, b0 + exposure_sum
+
+
+def p_zero_run(c, d, weeks):
+    """P(no order in ``weeks`` weeks) when the order probability has a Beta(c, d) posterior:
+    ``E[(1 - pi) ** weeks] = B(c, d + weeks) / B(c, d)``."""
+    weeks = np.asarray(weeks, dtype=float)
+    return np.exp(
+        special.gammaln(d + weeks)
+        + special.gammaln(c + d)
+        - special.gammaln(d)
+        - special.gammaln(c + d + weeks)
+    )
+
+
+def betabinom_cdf(k, n, c, d, max_k: int = 200):
+    """P(K <= k) for K ~ Beta-binomial(n, c, d), vectorised (pmf recursion from 0)."""
+    k, n, c, d = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (k, n, c, d)))
+    pmf = p_zero_run(c, d, n)
+    cdf = pmf.copy()
+    for j in range(int(min(np.max(k, initial=0), max_k))):
+        pmf = pmf * np.maximum(n - j, 0) / (j + 1) * (c + j) / np.maximum(d + n - j - 1, 1e-12)
+        cdf = cdf + np.where(j + 1 <= k, pmf, 0.0)
+    return np.where(k < 0, 0.0, np.minimum(cdf, 1.0))
+
+
+def hurdle_cdf(x, r, p, w):
+    """P(Y <= x) for Y = 0 w.p. ``1 - w``, else ``1 + NB(r, p)`` (``w``: probability of an
+    order; an order holds one unit plus NB units beyond it)."""
+    x = np.asarray(x, dtype=float)
+    return np.where(x < 0, 0.0, (1.0 - w) + w * nb_cdf(x - 1, r, p))
+
+
+def hurdle_ppf(q, r, p, w):
+    """Smallest integer x with ``hurdle_cdf(x) >= q``."""
+    dead = 1.0 - w
+    inner = np.clip((q - dead) / np.maximum(w, 1e-12), 0.0, 1.0)
+    return np.where(dead >= q, 0.0, 1.0 + nb_ppf(inner, r, p))
+
+
+def hurdle_band(r, p, w, level: float = 0.90, low_q: float = 0.05):
+    """Band ``[lo, hi]`` of the hurdle distribution whose coverage is nearest to ``level``.
+
+    ``lo`` is the ``low_q`` quantile; ``hi`` is whichever of the two integers around the
+    quantile at ``F(lo - 1) + level`` gives coverage ``F(hi) - F(lo - 1)`` nearest ``level``
+    (never below ``lo``). Returns ``(lo, hi, q_lo, q_hi)`` with ``q_lo = F(lo - 1)`` and
+    ``q_hi = F(hi)``: the exact levels of the endpoints (coverage ``q_hi - q_lo``).
+    """
+    lo = hurdle_ppf(low_q, r, p, w)
+    q_lo = hurdle_cdf(lo - 1, r, p, w)
+    target = np.minimum(q_lo + level, 1.0 - 1e-12)
+    up = hurdle_ppf(target, r, p, w)
+    f_up = hurdle_cdf(up, r, p, w)
+    f_below = hurdle_cdf(up - 1, r, p, w)
+    use_below = (up - 1 >= lo) & (np.abs(f_below - target) < np.abs(f_up - target))
+    hi = np.where(use_below, up - 1, up)
+    return lo, hi, q_lo, np.where(use_below, f_below, f_up)
+
+
+def hurdle_sum_moments(w, lam, inv_k, weeks):
+    """NB (r, p) matching the mean and variance of the units over ``weeks`` weeks, each with an
+    order w.p. ``w`` of ``1 + NB`` units (NB mean ``lam``, excess dispersion ``inv_k``)."""
+    lam = np.asarray(lam, dtype=float)
+    m = 1.0 + lam
+    second = lam + inv_k * lam * lam + m * m  # E[X^2] of the units of one order
+    mean = weeks * w * m
+    var = weeks * (w * second - (w * m) ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(var > mean, mean**2 / (var - mean), 1e12)
+    r = np.clip(np.nan_to_num(r, nan=1e12), 1e-9, 1e12)
+    p = np.where(mean > 0, r / (r + np.maximum(mean, 1e-300)), 1.0)
+    return r, np.minimum(p, 1.0)
 
 
 def negbin_moments(alpha, beta, s1, s2, inv_k):
@@ -160,8 +236,9 @@ def seasonal_index(units, valid, family, n_families, week_start, years_prior: fl
     return np.clip(index, 0.05, 10.0)
 
 
-def family_dispersion(rate_mean, rate_var, n_obs, family, n_families, min_weeks: int = 26):
-    """Per-family week-to-week excess dispersion ``1/k`` (median over well-observed pairs)."""
+def family_dispersion(rate_mean, rate_var, n_obs, family, n_families, min_weeks: int = 10):
+    """Per-family order-to-order excess dispersion ``1/k`` of the units per order (median over
+    pairs with at least ``min_weeks`` orders)."""
     inv_k = np.zeros(n_families)
     ok = (n_obs >= min_weeks) & (rate_mean >= 0.5)
     phi = np.where(ok, (rate_var - rate_mean) / np.maximum(rate_mean, 1e-9) ** 2, np.nan)
@@ -194,3 +271,26 @@ def family_prior(rate_hat, exposure, family, n_families, min_weeks: int = 8):
         tau2 = max(tau2, (0.25 * mu) ** 2)
         a0[f], b0[f] = mu * mu / tau2, mu / tau2
     return a0, b0
+
+
+def family_beta_prior(freq, n_weeks, family, n_families, min_weeks: int = 8):
+    """Empirical-Bayes Beta(c0, d0) prior per family on the weekly order probability.
+
+    Method of moments: the between-pair variance of the order frequencies is their variance
+    minus the mean binomial sampling variance; the prior's weight ``c0 + d0`` is capped at
+    ``MAX_PRIOR_WEEKS`` (and at least 1) so a pair's own weeks soon dominate.
+    """
+    c0 = np.full(n_families, 0.5)
+    d0 = np.full(n_families, 0.5)
+    ok = n_weeks >= min_weeks
+    for f in range(n_families):
+        sel = ok & (family == f)
+        if sel.sum() < 3:
+            continue
+        x = freq[sel]
+        m = float(np.clip(x.mean(), 0.01, 0.99))
+        tau2 = float(x.var() - np.mean(x * (1 - x) / n_weeks[sel]))
+        weight = m * (1 - m) / tau2 - 1 if tau2 > 0 else MAX_PRIOR_WEEKS
+        weight = float(np.clip(weight, 1.0, MAX_PRIOR_WEEKS))
+        c0[f], d0[f] = m * weight, (1 - m) * weight
+    return c0, d0

@@ -21,7 +21,7 @@ CHUNK_PAIRS = 100_000
 #: Pairs (evenly spaced) used for the family-level estimates: seasonality, priors, dispersion.
 SAMPLE_PAIRS = 200_000
 #: Weeks after a campaign week also left out of the fit (stock bought ahead).
-POST_CAMPAIGN_WEEKS = 1
+POST_CAMPAIGN_WEEKS = 4
 
 
 def _chunks(n, size=CHUNK_PAIRS):
@@ -30,7 +30,8 @@ def _chunks(n, size=CHUNK_PAIRS):
 
 
 def _masks(units, fam, campaign):
-    """(history, valid, campaign) masks of a chunk: valid = in history and not campaign-affected."""
+    """(history, valid, campaign) masks of a chunk: valid = after the first purchase and not
+    campaign-affected."""
     n_weeks = units.shape[1]
     bought = units > 0
     first = np.where(bought.any(1), bought.argmax(1), n_weeks)
@@ -39,7 +40,10 @@ def _masks(units, fam, campaign):
     for lag in range(1, POST_CAMPAIGN_WEEKS + 1):
         camp_f[:, lag:] |= campaign[:, :-lag]
     camp = campaign[fam]
-    return hist, hist & ~camp_f[fam], camp, first
+    # The first purchase only marks where the history starts: a week chosen because it has an
+    # order would bias the order frequency and the seasonal index of the first weeks upward.
+    after_first = np.arange(n_weeks)[None, :] > first[:, None]
+    return hist, after_first & ~camp_f[fam], camp, first
 
 
 def _future_weeks(week_start, horizon):
@@ -93,12 +97,13 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     parts = [
         _baseline(units[idx], fam[idx], campaign, season, base_end) for idx in _index_chunks(sample)
     ]
-    rate_hat, expo, rate_mean, rate_var, camp_obs, camp_exp = (
+    rate_hat, expo, rate_mean, rate_var, n_ord, freq, n_val, camp_obs, camp_exp = (
         np.concatenate(col) for col in zip(*parts, strict=True)
     )
     fs = fam[sample]
     a0, b0 = cm.family_prior(rate_hat, expo, fs, n_fam)
-    inv_k = cm.family_dispersion(rate_mean, rate_var, np.round(expo), fs, n_fam)
+    inv_k = cm.family_dispersion(rate_mean, rate_var, n_ord, fs, n_fam)
+    c0, d0 = cm.family_beta_prior(freq, n_val, fs, n_fam)
     camp_y = np.bincount(fs, weights=camp_obs, minlength=n_fam)
     camp_e = np.bincount(fs, weights=camp_exp, minlength=n_fam)
     fam_lift = np.where(camp_e > 0, camp_y / np.maximum(camp_e, 1e-9), np.nan)
@@ -117,6 +122,8 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
         recent=recent,
         a0=a0,
         b0=b0,
+        c0=c0,
+        d0=d0,
         inv_k=inv_k,
         season=season,
         season_next=season_next,
@@ -180,7 +187,9 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
         for i, ev in part:
             out.evidence[i] = ev
     clock("evidence")
-    out.extra = signals.client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon)
+    out.extra = signals.client_signals(
+        out, state, fam, cli, units, euros, n_cli, n_fam, horizon, potential
+    )
     clock("client_signals")
     out.timings = clock.laps
     return out
@@ -244,25 +253,29 @@ def _index_chunks(index, size=CHUNK_PAIRS):
 
 def _baseline(units, fam, campaign, season, base_end, valid=None):
     """Per-pair baseline statistics of the weeks before the recent window (no forgetting):
-    seasonally adjusted rate, exposure, mean and variance of the adjusted weekly units, and
+    seasonally adjusted units per order, its exposure (season summed over order weeks), mean
+    and variance of the adjusted units per order, orders, order frequency, valid weeks, and
     units / expected units in recent campaign weeks."""
     if valid is None:
         _, valid, _, _ = _masks(units, fam, campaign)
     vb = valid[:, :base_end]
     s = season[fam]
     u = units[:, :base_end]
-    ys = np.where(vb, u, 0).sum(1, dtype=float)
-    ss = np.where(vb, s[:, :base_end], 0).sum(1, dtype=float)
-    n = vb.sum(1)
+    ob = vb & (u > 0)
+    ys = np.where(ob, u - 1, 0).sum(1, dtype=float)  # units beyond the first of each order
+    ss = np.where(ob, s[:, :base_end], 0).sum(1, dtype=float)
+    n = ob.sum(1)
+    n_val = vb.sum(1).astype(float)
+    freq = n / np.maximum(n_val, 1)
     rate = np.where(ss > 0, ys / np.maximum(ss, 1e-9), 0.0)
-    z = np.where(vb, u / s[:, :base_end], 0)
+    z = np.where(ob, (u - 1) / s[:, :base_end], 0)
     mean = z.sum(1, dtype=float) / np.maximum(n, 1)
     var = (z * z).sum(1, dtype=float) / np.maximum(n, 1) - mean**2
     var = np.where(n > 1, var * n / np.maximum(n - 1, 1), 0.0)
     rc = campaign[fam][:, base_end:]
     camp_obs = np.where(rc, units[:, base_end:], 0).sum(1, dtype=float)
-    camp_exp = rate * np.where(rc, s[:, base_end:], 0).sum(1, dtype=float)
-    return rate, ss, mean, var, camp_obs, camp_exp
+    camp_exp = freq * (rc.sum(1) + rate * np.where(rc, s[:, base_end:], 0).sum(1, dtype=float))
+    return rate, ss, mean, var, n.astype(float), freq, n_val, camp_obs, camp_exp
 
 
 def _index_from_totals(tot, live, week_start):

@@ -19,7 +19,9 @@ Evidence keys (every alert; JSON-serialisable, floats rounded):
   ``gap_trend`` (ratio of recent gaps to earlier ones);
 - ``p_active``; kind-specific extras: ``share_of_wallet``, ``potential_euros``,
   ``purchases_52w_euros`` (uncaptured potential); ``family_lift``, ``client_lift``
-  (campaign without response); ``families`` (cross-family decline); ``support`` (cross-sell).
+  (campaign without response); ``families`` (cross-family decline); ``support``,
+  ``typical_annual_euros`` and ``potential_euros`` (cross-sell; the stated potential of a family
+  never bought, else None). ``purchases_52w_euros`` is annualised for pairs younger than a year.
 """
 
 from dataclasses import dataclass
@@ -37,6 +39,14 @@ MIN_HISTORY_WEEKS = 26
 MIN_COMMODITY_PURCHASES = 8
 MIN_TECHNICAL_PURCHASES = 4
 MIN_MAGNITUDE = 0.2
+#: Uncaptured potential: share of wallet below this, and at least this many euros a year missing.
+MAX_SHARE_OF_WALLET = 0.25
+MIN_GAP_EUROS = 500.0
+#: One-sided z of "buyers of an owned family buy this one more than clients at large".
+CROSS_SELL_Z = 3.0
+#: Technical pairs are called "stopped buying" (rather than deteriorating) only below this
+#: probability of still being active.
+TECH_FULL_P_ACTIVE = 0.001
 #: Empty weeks before a commodity pair can be called a full churn.
 MIN_SILENT_WEEKS = 3
 LENGTHENING = np.log(1.2)
@@ -63,6 +73,8 @@ class Context:
     recent: int
     a0: np.ndarray
     b0: np.ndarray
+    c0: np.ndarray  # (F,) Beta prior of the weekly order probability
+    d0: np.ndarray
     inv_k: np.ndarray
     season: np.ndarray  # (F, W)
     season_next: np.ndarray  # (F, H)
@@ -88,6 +100,10 @@ PARAM_NAMES = (
     "silence_days",
     "gap_trend",
     "unit_price",
+    "p_order",
+    "p_order_base",
+    "band_low_q",
+    "band_high_q",
 )
 
 
@@ -176,66 +192,104 @@ def score_chunk(
     s = ctx.season[f]
     inv_k = ctx.inv_k[f]
     a0, b0 = ctx.a0[f], ctx.b0[f]
-    yv = u.astype(np.float32, copy=False) * valid
-    sv = s * valid
-    wb = cm.forgetting_weights(n_weeks, end=base_end).astype(np.float32)
-    if rate_hat is None:  # baseline rate without forgetting, for the dispersion factor
-        exposure = sv[:, :base_end].sum(1).astype(float)
-        rate_hat = np.where(exposure > 0, yv[:, :base_end].sum(1) / np.maximum(exposure, 1e-9), 0)
-    disp = 1.0 + inv_k * rate_hat
-    wf = cm.forgetting_weights(n_weeks).astype(np.float32)
-    alpha_b, beta_b = cm.posterior((yv @ wb) / disp, (sv @ wb) / disp, a0, b0)
-    alpha_f, beta_f = cm.posterior((yv @ wf) / disp, (sv @ wf) / disp, a0, b0)
-    rate_b = alpha_b / beta_b
+    # Hurdle fit: order weeks (valid weeks with units) and units in them, one weighted sum per
+    # baseline: one baseline per test window (ending where the window starts) plus the whole
+    # history with forgetting (last column) for the bands and forecasts.
+    order = (u > 0) & valid
+    yv = np.where(order, u - 1, 0).astype(np.float32)  # units beyond the first of each order
+    so = np.where(order, s, 0).astype(np.float32)
+    ov = order.astype(np.float32)
+    vv = valid.astype(np.float32)
+    wins = np.array([m for m in cm.TEST_WINDOWS if m <= max(n_weeks // 3, 1)] or [1])
+    n_win = wins.size
+    weights = np.stack(
+        [cm.forgetting_weights(n_weeks, end=n_weeks - m) for m in wins]
+        + [cm.forgetting_weights(n_weeks)],
+        axis=1,
+    ).astype(np.float32)
+    y_sum, s_sum, o_sum, v_sum = (x @ weights for x in (yv, so, ov, vv))
+    rate_hat = np.where(s_sum > 0, y_sum / np.maximum(s_sum, 1e-9), 0.0)
+    disp = 1.0 + inv_k[:, None] * rate_hat
+    alpha, beta = cm.posterior(y_sum / disp, s_sum / disp, a0[:, None], b0[:, None])
+    c_post = ctx.c0[f][:, None] + o_sum
+    d_post = ctx.d0[f][:, None] + np.maximum(v_sum - o_sum, 0.0)
+    pi = c_post / (c_post + d_post)
+    alpha_f, beta_f, pi_f = alpha[:, -1], beta[:, -1], pi[:, -1]
 
-    # Lower-tail tests of the cumulative recent windows against the baseline predictive.
-    wins = np.array([m for m in cm.TEST_WINDOWS if m <= rec] or [rec]) - 1
-    y_rev = yv[:, base_end:][:, ::-1].cumsum(1, dtype=float)[:, wins]
-    s1 = sv[:, base_end:][:, ::-1].cumsum(1, dtype=float)[:, wins]
-    s2 = (sv[:, base_end:] ** 2)[:, ::-1].cumsum(1, dtype=float)[:, wins]
-    r, p = cm.negbin_moments(alpha_b[:, None], beta_b[:, None], s1, s2, inv_k[:, None])
-    # The window with the most extreme standardised deficit is tested exactly; the Bonferroni
-    # factor over the windows keeps the test valid (its p-value is >= the smallest one).
+    # Lower-tail test of the units in each window given the orders placed in it (the units per
+    # order fell), against that window's baseline. The window with the most extreme
+    # standardised deficit is tested exactly; the Bonferroni factor over the windows keeps the
+    # test valid.
+    tail_w = int(wins.max())
+    y_rev = yv[:, -tail_w:][:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
+    s1 = so[:, -tail_w:][:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
+    s2 = (so[:, -tail_w:] ** 2)[:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
+    r, p = cm.negbin_moments(alpha[:, :n_win], beta[:, :n_win], s1, s2, inv_k[:, None])
     mean = r * (1 - p) / p
     z = np.where(s1 > 0, (y_rev - mean) / np.sqrt(np.maximum(mean / p, 1e-12)), np.inf)
     best = z.argmin(1)
     rows = np.arange(n)
     rb, pb, yb = r[rows, best], p[rows, best], y_rev[rows, best]
     p_one = np.where(s1[rows, best] > 0, cm.nb_cdf(yb, rb, pb), 1.0)
-    p_partial = np.minimum(1.0, p_one * wins.size)
-    win_obs = y_rev[rows, best]
-    win_exp = s1[rows, best] * rate_b
+    p_size = np.minimum(1.0, p_one * n_win)
+    # Lower-tail test of the number of order weeks in each window (the orders thinned out):
+    # Beta-binomial over the window's valid weeks, most extreme window, Bonferroni.
+    n_rev = ov[:, -tail_w:][:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
+    v_rev = vv[:, -tail_w:][:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
+    sv_rev = np.where(valid, s, 0)[:, -tail_w:][:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
+    cw, dw = c_post[:, :n_win], d_post[:, :n_win]
+    pw = cw / (cw + dw)
+    var_n = v_rev * pw * (1 - pw) * (cw + dw + v_rev) / (cw + dw + 1)
+    zn = np.where(v_rev > 0, (n_rev - v_rev * pw) / np.sqrt(np.maximum(var_n, 1e-12)), np.inf)
+    bn = zn.argmin(1)
+    p_count = np.minimum(
+        1.0, cm.betabinom_cdf(n_rev[rows, bn], v_rev[rows, bn], cw[rows, bn], dw[rows, bn]) * n_win
+    )
+    use_count = p_count < p_size
+    p_partial = np.minimum(1.0, 2.0 * np.minimum(p_size, p_count))
+    alpha_b, beta_b = alpha[rows, best], beta[rows, best]
+    rate_b = alpha_b / beta_b
+    rate_n = alpha[rows, bn] / beta[rows, bn]
+    units_rev = y_rev + n_rev  # units = orders + units beyond the first
+    win_obs = np.where(use_count, units_rev[rows, bn], units_rev[rows, best])
+    win_exp = np.where(
+        use_count,
+        pw[rows, bn] * (v_rev[rows, bn] + sv_rev[rows, bn] * rate_n),
+        n_rev[rows, best] + s1[rows, best] * rate_b,
+    )
+    best = np.where(use_count, bn, best)
+    alpha_b, beta_b = alpha[rows, best], beta[rows, best]
+    rate_b = alpha_b / beta_b
     magnitude = np.clip(1.0 - win_obs / np.maximum(win_exp, 1e-9), 0.0, 1.0)
 
-    # Silence, zero-run tail probability and dropout.
+    # Silence: P(no order in that many weeks) under the baseline of the shortest window that
+    # covers the silence (fitted before it), and the probability the pair is still active.
     bought = u > 0
     any_b = bought.any(1)
     last = np.where(any_b, n_weeks - 1 - np.argmax(bought[:, ::-1], 1), -1)
     silence = np.where(any_b, n_weeks - 1 - last, n_weeks)
-    tail = min(ZERO_RUN_WEEKS, n_weeks)
-    hs = np.where(valid[:, -tail:], s[:, -tail:], 0)[:, ::-1].astype(float)  # campaign: no evidence
-    idx = np.clip(silence - 1, 0, tail - 1)
-    z1 = np.where(silence > 0, hs.cumsum(1)[rows, idx], 0.0)
-    z2 = np.where(silence > 0, (hs**2).cumsum(1)[rows, idx], 0.0)
-    rz, pz = cm.negbin_moments(alpha_b, beta_b, z1, z2, inv_k)
-    p_zero = np.where(z1 > 0, pz**rz, 1.0)
-    r1, p1 = cm.negbin_moments(alpha_b, beta_b, 1.0, 1.0, inv_k)
-    p_buy = 1.0 - p1**r1
+    zi = np.minimum(np.searchsorted(wins, silence), n_win - 1)
+    cz, dz = c_post[rows, zi], d_post[rows, zi]
+    p_zero = np.where(silence > 0, cm.p_zero_run(cz, dz, silence), 1.0)
+    p_buy = cz / (cz + dz)
     p_act = dropout.p_active_weekly(p_buy, silence)
 
-    # Next week and horizon.
+    # Next week (hurdle band with coverage nearest 90%) and horizon.
     sn = ctx.season_next[f]
     rn, pn = cm.negbin_moments(alpha_f, beta_f, sn[:, 0], sn[:, 0] ** 2, inv_k)
     pa1 = p_act * (1 - dropout.WEEKLY_HAZARD)
     rate_f = alpha_f / beta_f
-    expected_next = pa1 * sn[:, 0] * rate_f
+    expected_next = pa1 * pi_f * (1.0 + sn[:, 0] * rate_f)
     band_low = np.zeros(n)
     band_high = np.zeros(n)
+    q_low = np.full(n, np.nan)
+    q_high = np.full(n, np.nan)
     c_rows = np.flatnonzero(~tech)
-    band_low[c_rows] = cm.mixture_ppf(0.05, rn[c_rows], pn[c_rows], pa1[c_rows])
-    band_high[c_rows] = cm.mixture_ppf(0.95, rn[c_rows], pn[c_rows], pa1[c_rows])
-    forecast = (sn * rate_f[:, None] * dropout.active_path(p_act, horizon)).sum(1)
-
+    band_low[c_rows], band_high[c_rows], q_low[c_rows], q_high[c_rows] = cm.hurdle_band(
+        rn[c_rows], pn[c_rows], (pa1 * pi_f)[c_rows]
+    )
+    per_week = pi_f[:, None] * (1.0 + sn * rate_f[:, None])
+    forecast = (per_week * dropout.active_path(p_act, horizon)).sum(1)
     # Maturity and unit price.
     hist_weeks = n_weeks - first
     n_purch = bought.sum(1)
@@ -250,21 +304,39 @@ def score_chunk(
     # Commodity signals.
     full_c = com & mature & (silence >= MIN_SILENT_WEEKS) & (p_act < 0.5) & (p_zero <= ALPHA)
     partial = com & mature & ~full_c & (p_partial <= ALPHA) & (magnitude >= MIN_MAGNITUDE)
+    # Campaign without response: the units of the recent campaign weeks are in the lower 1%
+    # tail of what the family's lift predicts (hurdle: a mixture over the number of orders).
+    pi_b = pi[rows, best]
     rc = camp[:, base_end:]
-    camp_exp = np.where(rc, s[:, base_end:], 0).sum(1) * rate_b
-    camp_obs = np.where(rc, u[:, base_end:], 0).sum(1)
+    sc = np.where(rc, s[:, base_end:], 0).astype(float)
+    n_camp = rc.sum(1)
+    camp_exp = pi_b * (n_camp + sc.sum(1) * rate_b)
+    camp_obs = np.where(rc, u[:, base_end:], 0).sum(1).astype(float)
     client_lift = np.where(camp_exp > 0, camp_obs / np.maximum(camp_exp, 1e-9), np.nan)
     fam_lift = ctx.fam_lift[f]
+    lift = np.nan_to_num(fam_lift, nan=1.0)
+    s_bar = sc.sum(1) / np.maximum(n_camp, 1)
+    p_camp = np.zeros(n)
+    for j in range(int(n_camp.max()) + 1 if n else 0):
+        w_j = stats.binom.pmf(j, n_camp, pi_b)
+        # j orders of lifted size: j plus NB units beyond the first of each.
+        s_j = j * np.maximum(lift * (1.0 + s_bar * rate_b) - 1.0, 0.0) / np.maximum(rate_b, 1e-9)
+        rj, pj = cm.negbin_moments(alpha_b, beta_b, s_j, s_j**2 / max(j, 1), inv_k)
+        p_camp += w_j * np.where(j > 0, cm.nb_cdf(camp_obs - j, rj, pj), 1.0)
     camp_nr = (
-        com
-        & (n_purch >= MIN_TECHNICAL_PURCHASES)
-        & rc.any(1)
-        & (fam_lift >= 1.2)
-        & (client_lift <= 1.0)
+        com & mature & rc.any(1) & (fam_lift >= 1.2) & (client_lift <= 1.0) & (p_camp <= ALPHA)
     )
-    e52 = e[:, -52:].sum(1).astype(float)
+    # Uncaptured potential: the last 52 weeks (annualised when the pair is younger) are a small
+    # share of a stated potential, and the gap is material.
+    e52 = e[:, -52:].sum(1).astype(float) * 52.0 / np.clip(hist_weeks, 13, 52)
     share = np.where(potential > 0, e52 / np.where(potential > 0, potential, 1), np.nan)
-    uncaptured = (hist_weeks >= 13) & np.isfinite(share) & (share < 0.5)
+    gap_eur = np.nan_to_num(potential - e52)
+    uncaptured = (
+        (hist_weeks >= 13)
+        & np.isfinite(share)
+        & (share < MAX_SHARE_OF_WALLET)
+        & (gap_eur >= MIN_GAP_EUROS)
+    )
 
     # Technical signals (rows of this chunk that are technical).
     t_rows = np.flatnonzero(tech)
@@ -292,9 +364,10 @@ def score_chunk(
         past90 = tech & mature & (t_sil > t_p90)
         # Recent gaps significantly longer than the earlier ones (one-sided z test, 10%).
         lengthening = (t_trend >= LENGTHENING) & (t_trend >= LENGTHENING_Z * t_trend_se)
-        # Lengthening gaps explain a long silence as deterioration until it is extreme.
-        full_t = past90 & (t_surv <= ALPHA) & np.where(lengthening, t_pact < 0.01, t_pact < 0.2)
-        det = past90 & ~full_t & lengthening
+        # A silence past P90 is a deterioration (its survival is the tail p-value the queue's
+        # BH judges); "stopped buying" only once activity is all but ruled out.
+        full_t = past90 & (t_surv <= ALPHA) & (t_pact < TECH_FULL_P_ACTIVE)
+        det = past90 & ~full_t
         pause = tech & mature & ~full_t & ~det & (t_sil > t_p75) & lengthening
         p_act[t_rows] = t_pact[t_rows]
         expected_next[t_rows] = tfit["expected_next"][tp]
@@ -314,7 +387,7 @@ def score_chunk(
     kind = np.full(n, "", dtype=object)
     for k in reversed(PRECEDENCE):
         kind[flags[k]] = k
-    weekly_c = np.where(com, s[:, base_end:].mean(1) * rate_b, 0.0)
+    weekly_c = np.where(com, pi_b * (1.0 + s[:, base_end:].mean(1) * rate_b), 0.0)
     t_size = np.zeros(n)
     t_mean_gap = np.ones(n)
     if t_rows.size:
@@ -351,8 +424,8 @@ def score_chunk(
         stake,
     )
     stake = np.where(is_u, np.nan_to_num(potential - e52).clip(0) * horizon / 52.0, stake)
-    # Technical non-tail signals and the other rule-based ones carry no p-value of their own.
-    rule_based = tk | is_c | is_u
+    # Suspicious pauses and the other rule-based signals carry no p-value of their own.
+    rule_based = (kind == "suspicious_pause") | is_c | is_u
     pair_p = np.where(rule_based, np.nan, p_value)
 
     o = out
@@ -374,6 +447,10 @@ def score_chunk(
         ("beta_base", beta_b),
         ("inv_k", inv_k),
         ("p_buy", p_buy),
+        ("p_order", pi_f),
+        ("p_order_base", pi_b),
+        ("band_low_q", q_low),
+        ("band_high_q", q_high),
         ("silence_weeks", silence),
         ("unit_price", price),
     ):
@@ -461,18 +538,18 @@ def build_evidence(out, state, rows, units, fam, potential, ctx, tfit, tpos):
         s = ctx.season[fam[g]]
         ss = s[:, cols].astype(float)
         a, b, ik = prm["alpha_base"][g], prm["beta_base"][g], prm["inv_k"][g]
+        pb = prm["p_order_base"][g]
         rr, pp = cm.negbin_moments(a[:, None], b[:, None], ss, ss**2, ik[:, None])
-        lo = cm.nb_ppf(0.05, rr, pp)
-        hi = cm.nb_ppf(0.95, rr, pp)
-        s4 = s[:, base_end:].mean(1) * 4
-        r4, p4 = cm.negbin_moments(a, b, s4, s4**2 / 4, ik)
+        lo, hi, _, _ = cm.hurdle_band(rr, pp, pb[:, None])
+        s4 = s[:, base_end:].mean(1)
+        r4, p4 = cm.hurdle_sum_moments(pb, s4 * a / b, ik, 4)
         rec_l = np.round(cm.nb_ppf(0.05, r4, p4) / 4, 2).tolist()
         wk = ctx.week_start[cols].astype(str).tolist()
         uu = units[g][:, cols].astype(float)
         oob = ((uu < lo) | (uu > hi)).tolist()
         cflag = ctx.campaign[fam[g]][:, cols].tolist()
         uu_l = np.round(uu, 2).tolist()
-        exp_l = np.round(ss * (a / b)[:, None], 2).tolist()
+        exp_l = np.round(pb[:, None] * (1.0 + ss * (a / b)[:, None]), 2).tolist()
         lo_l, hi_l = lo.tolist(), hi.tolist()
         for j, i in enumerate(ca):
             ev = _common_evidence(i, common, ctx.horizon, "commodity")
@@ -588,15 +665,19 @@ def _kind_extras(ev, i, kind, share, potential, e52, fam_lift, client_lift):
         ev.update(family_lift=_r(fam_lift[i], 3), client_lift=_r(client_lift[i], 3))
 
 
-def client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon):
-    """Client-level alerts: cross-family decline (family -1) and cross-sell."""
+def client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon, potential=None):
+    """Client-level alerts: cross-family decline (family -1) and cross-sell.
+
+    Cross-sell comes from a family the client never bought while buyers of its families buy it
+    clearly more than clients at large, or from a pair of the batch that was never bought but
+    carries a stated potential (``potential``, (P,) euros a year)."""
     extra = []
     # Cross-family decline: two or more families of one client falling together (Fisher).
     ev_p = np.where(out.mature, out.p_value, np.nan)
     falling = (
         out.mature
-        & (ev_p <= 0.1)
-        & np.isin(out.alert_kind, ("partial_churn", "full_churn", "technical_deterioration", ""))
+        & (ev_p <= 0.05)
+        & np.isin(out.alert_kind, ("partial_churn", "full_churn", "technical_deterioration"))
     )
     n_fall = np.bincount(cli[falling], minlength=n_cli)
     n_mature = np.bincount(cli[out.mature], minlength=n_cli)
@@ -656,6 +737,17 @@ def client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon):
     cond = np.where(n_buyers[None, :] > 0, co / np.maximum(n_buyers[None, :], 1), 0.0)
     n_own = buy.sum(1)
     score = (buy @ cond.T) / np.maximum(n_own, 1)[:, None]  # mean P(f | g) over owned g
+    raw = np.maximum(score, n_buyers[None, :] / max(n_cli, 1))
+    # Similar clients must buy f clearly more than clients at large: for some owned g, the
+    # buyers of g buy f CROSS_SELL_Z binomial standard errors above the base rate of f.
+    base = n_buyers / max(n_cli, 1)
+    sd = np.sqrt(n_buyers[None, :] * base[:, None] * (1 - base[:, None]))
+    z_fg = np.where(sd > 0, (co - n_buyers[None, :] * base[:, None]) / np.maximum(sd, 1e-9), 0.0)
+    z_best = np.full((n_cli, n_fam), -np.inf)
+    for g in range(n_fam):
+        owner = buy[:, g] > 0
+        z_best[owner] = np.maximum(z_best[owner], z_fg[:, g][None, :])
+    score[z_best < CROSS_SELL_Z] = 0.0
     score[buy > 0] = 0.0
     score[:, n_buyers < 20] = 0.0
     best = score.argmax(1)
@@ -665,29 +757,40 @@ def client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon):
     for f in range(n_fam):
         v = e52[(fam == f) & bought]
         annual[f] = float(np.median(v)) if v.size else 0.0
-    for c in np.flatnonzero((n_own >= 2) & (top >= 0.5)):
-        f = int(best[c])
-        stake = annual[f] * top[c] * horizon / 52.0
+    stated = np.zeros((n_cli, n_fam))
+    if potential is not None:
+        never = ~bought & (np.nan_to_num(potential) > 0)
+        stated[cli[never], fam[never]] = potential[never]
+    stated[buy > 0] = 0.0
+    pairs = [(c, int(best[c]), float(top[c])) for c in np.flatnonzero((n_own >= 2) & (top >= 0.5))]
+    pairs = [(c, f, t) for c, f, t in pairs if stated[c, f] <= 0]
+    sc_, sf_ = np.nonzero(stated > 0)
+    pairs += [(c, f, float(raw[c, f])) for c, f in zip(sc_, sf_, strict=True)]
+    for c, f, prob in pairs:
+        pot = float(stated[c, f])
+        yearly = pot if pot > 0 else annual[f]
+        stake = yearly * prob * horizon / 52.0
         extra.append(
             {
                 "client": int(c),
                 "family": f,
                 "kind": "cross_sell",
-                "score": round(float(top[c]), 4),
+                "score": round(prob, 4),
                 "p_value": None,
                 "at_stake": round(stake, 2),
                 "evidence": {
                     "kind": "cross_sell",
                     "family_kind": None,
                     "maturity_weeks": 0,
-                    "magnitude": round(float(top[c]), 3),
+                    "magnitude": round(prob, 3),
                     "expected_units_per_week": None,
                     "recovery_threshold_units_per_week": None,
                     "euros_at_stake": round(stake, 2),
-                    "probability": round(float(top[c]), 4),
+                    "probability": round(prob, 4),
                     "p_value": None,
                     "support": int(n_buyers[f]),
                     "typical_annual_euros": round(annual[f], 2),
+                    "potential_euros": round(pot, 2) if pot > 0 else None,
                 },
             }
         )

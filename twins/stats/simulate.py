@@ -1,10 +1,11 @@
 """Synthetic (pair x week) histories with planted truth, vectorised (for benchmarks and tests).
 
-Commodity pairs buy ``Poisson(rate * season * lift * noise)`` units a week with Gamma(5, 5)
-weekly noise, a family seasonal pattern (August and Christmas dips) and two-week family
-campaigns (70% of pairs respond with x1.8, then buy x0.7 the week after). Technical pairs buy
-after Log-Normal gaps. Planted events start at week ``onset``: partial churn (rate x 0.2-0.6),
-full churn (no more purchases), technical silence (the last gaps lengthen x1.6, then nothing).
+Commodity pairs are lumpy, like the demo data: each week they order with probability 1/1..1/4
+and an order holds ``NegBin(size 4)`` units with mean ``rate * season * lift / order_prob``; a
+family seasonal pattern (August and Christmas dips) and two-week family campaigns (70% of pairs
+respond with x1.8, then buy x0.7 the week after). Technical pairs buy after Log-Normal gaps.
+Planted events start at week ``onset``: partial churn (units per order x 0.2-0.6), full churn
+(no more purchases), technical silence (the last gaps lengthen x1.6, then nothing).
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from .grid import iso_week_number
 
 TRUTH_KINDS = ("", "partial_churn", "full_churn", "technical_deterioration")
 FIRST_MONDAY = np.datetime64("2022-01-03")
+#: Negative Binomial size of the units of one commodity order.
+ORDER_NB_SIZE = 4.0
 
 
 @dataclass
@@ -23,6 +26,7 @@ class Truth:
     kind: np.ndarray  # object (P,) planted event or ""
     onset: int  # column where events start
     drop: np.ndarray  # float (P,) share of demand lost (partial churn), else 0
+    order_p: np.ndarray  # float (P,) weekly order probability (commodity), NaN for technical
 
 
 def _season(n_families, week_start, rng):
@@ -86,9 +90,13 @@ def simulate(
     post = np.arange(n_weeks)[None, :] >= onset
     factor = np.where(post, 1.0 - drop[com][:, None], 1.0)
     factor = np.where(post & (kind[com] == "full_churn")[:, None], 0.0, factor)
-    noise = rng.gamma(5.0, 0.2, (com.size, n_weeks))
-    mean = rate[:, None] * season[fam[com]] * lift * factor * noise * alive[com]
-    units[com] = rng.poisson(mean)
+    # Lumpy purchases: an order in a week with probability 1/1..1/4, then NegBin units.
+    order_p = 1.0 / rng.choice([1, 2, 3, 4], size=com.size, p=[0.3, 0.35, 0.2, 0.15])
+    pair_order_p = np.full(n_pairs, np.nan)
+    pair_order_p[com] = order_p
+    mean = rate[:, None] * season[fam[com]] * lift * factor * alive[com] / order_p[:, None]
+    qty = rng.negative_binomial(ORDER_NB_SIZE, ORDER_NB_SIZE / (ORDER_NB_SIZE + mean))
+    units[com] = np.where(rng.random(mean.shape) < order_p[:, None], qty, 0)
 
     tix = np.flatnonzero(tech)
     if tix.size:
@@ -135,7 +143,7 @@ def simulate(
         n_clients=int(client.max()) + 1,
         n_families=n_families,
     )
-    return batch, Truth(kind=kind, onset=onset, drop=drop)
+    return batch, Truth(kind=kind, onset=onset, drop=drop, order_p=pair_order_p)
 
 
 def window(batch: PairBatch, end: int, n_weeks: int = 156) -> PairBatch:

@@ -51,20 +51,22 @@ class Command(BaseCommand):
         )
         if not options["no_warmup"]:
             run = self._measure(max(counts), options["shards"], as_of)
-            self.stdout.write(f"warm-up run #{run.pk}: {run.timings['total']:.1f} s (not timed)")
+            self.stdout.write(f"warm-up run #{run.pk}: {run.wall:.1f} s (not in the table)")
         rows = [(n, self._measure(n, options["shards"], as_of)) for n in counts]
         self.stdout.write(self._table(rows))
 
     def _measure(self, processes, shards, as_of):
         worker = _Worker(processes)
         try:
+            t0 = time.perf_counter()
             run = scoring.start_run(as_of, shards)
             if run.status != ScoringRun.Status.RUNNING:
                 raise CommandError(f"Run #{run.pk} not started: {run.error}")
             dispatch(run.pk, run.shards_total)
             while run.is_active:
-                time.sleep(0.2)
+                time.sleep(0.1)
                 run.refresh_from_db()
+            run.wall = time.perf_counter() - t0  # from start to results visible
         finally:
             worker.stop()
         if run.status != ScoringRun.Status.SUCCEEDED:
@@ -78,8 +80,7 @@ class Command(BaseCommand):
             f"{'read %':>7} {'fit %':>6} {'write %':>7} {'other %':>7}"
         ]
         for n, run in rows:
-            t = run.timings
-            total = t["total"]
+            t, total = run.timings, run.wall
             busy = t["read"] + t["fit"] + t["stage"] or 1.0
             # Shard phase wall time split in the ratio of the shards' summed phase times;
             # staging the shard results counts as writing, as does the publishing transaction.
@@ -136,9 +137,15 @@ class _Worker:
         return self.log.read()[-3000:]
 
     def stop(self):
+        """Warm shutdown (SIGTERM to the main process only: it lets running tasks finish),
+        then SIGKILL to the whole process group."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.terminate()
             try:
-                self.process.wait(30)
+                self.process.wait(60)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
