@@ -180,8 +180,7 @@ def families():
 # --- Recommendations ---------------------------------------------------------------------
 
 
-def recommendation_for(alert):
-    """The recommender's current recommendation for ``alert``, or ``None`` until it has one."""
+def _current_recommendation(alert):
     current = _optional("recommender.services", "current_recommendation")
     if current is None:
         return None
@@ -192,29 +191,31 @@ def recommendation_for(alert):
 
 
 def recommendations_for(alerts):
-    """``{alert_pk: recommendation}`` for a page of alerts.
+    """``{alert_pk: recommendation}`` for a page of alerts, in one query.
 
-    Reads the latest stored recommendation of every alert in one query; alerts without one
-    (or every alert, before the recommender stores any) ask ``current_recommendation``.
+    Reads the latest recommendation the recommender stored for each alert (scoring asks for
+    them); without the recommender's model, asks ``current_recommendation`` alert by alert.
     """
     alerts = list(alerts)
-    found = {}
     model = _optional("recommender.models", "Recommendation")
-    if model is not None:
-        stored = (
-            model.objects.filter(alert__in=[a.pk for a in alerts])
-            .select_related("action")
-            .defer("propensities", "context")
-            .order_by("alert_id", "-created_at", "-id")
-        )
-        for rec in stored:
-            found.setdefault(rec.alert_id, rec)
-    for alert in alerts:
-        if alert.pk not in found:
-            rec = recommendation_for(alert)
-            if rec is not None:
-                found[alert.pk] = rec
+    if model is None:
+        found = {alert.pk: _current_recommendation(alert) for alert in alerts}
+        return {pk: rec for pk, rec in found.items() if rec is not None}
+    found = {}
+    stored = (
+        model.objects.filter(alert__in=[a.pk for a in alerts])
+        .select_related("action")
+        .defer("propensities", "context")
+        .order_by("alert_id", "-created_at", "-id")
+    )
+    for rec in stored:
+        found.setdefault(rec.alert_id, rec)
     return found
+
+
+def recommendation_for(alert):
+    """The recommender's current recommendation for ``alert``, or ``None`` until it has one."""
+    return recommendations_for([alert]).get(alert.pk) or _current_recommendation(alert)
 
 
 # --- Alert detail and client page --------------------------------------------------------

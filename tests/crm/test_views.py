@@ -366,7 +366,7 @@ def test_commodity_alert_detail(client, world):
     assert 'class="expected"' in html and 'class="band"' in html
     assert "on holiday" in html  # history
     rec = alert.recommendations.first()
-    assert rec.action.name in html
+    assert f'<p class="rec-big">{rec.action.name}</p>' in html
     assert "Anaesthesia cartridges" in html  # narrative or header
 
 

@@ -58,7 +58,7 @@ def weekly_evidence(as_of, *, drop_from=20, weeks=26):
         "kind": "partial_churn",
         "family_kind": "commodity",
         "maturity_weeks": 120,
-        "magnitude": -0.7,
+        "magnitude": 0.7,
         "expected_units_per_week": 10.0,
         "euros_at_stake": 1840.0,
         "probability": 0.97,

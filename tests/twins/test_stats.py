@@ -242,6 +242,26 @@ def test_technical_silence_with_lengthening_gaps():
     assert ev["last_purchase"] == str(batch.week_start[W - 8])
 
 
+def test_long_technical_silence_is_deterioration_until_a_year_has_passed():
+    def tech_row(n_gaps, silence):
+        row = np.zeros(W)
+        row[W - 1 - silence - 4 * np.arange(n_gaps + 1)] = 4
+        return row
+
+    rng = np.random.default_rng(3)
+    pop = [tech_row(20, int(rng.integers(0, 3))) for _ in range(40)]
+    batch = make_batch(
+        np.empty((0, W)), technical_rows=np.vstack(pop + [tech_row(20, 16), tech_row(10, 60)])
+    )
+    scores = score_pairs(batch)
+    # Four times the usual gap, steady gaps before: a deterioration with a tiny tail p-value.
+    assert scores.alert_kind[-2] == "technical_deterioration"
+    assert scores.p_value[-2] < 1e-3
+    # Over a year without a purchase, far beyond its rhythm: stopped buying.
+    assert scores.alert_kind[-1] == "full_churn"
+    assert scores.p_active[-1] < 0.001
+
+
 def lumpy(every=4, size=40.0):
     """An order of ``size`` units every ``every`` weeks."""
     y = np.zeros(W)
@@ -251,11 +271,12 @@ def lumpy(every=4, size=40.0):
 
 def test_a_lumpy_buyer_quiet_for_six_weeks_is_not_called_churned():
     y = lumpy()
-    y[-7:] = 0  # six empty weeks after the last order's usual slot: happens by chance
+    y[-7:] = 0  # seven empty weeks (one order missed): (3/4)^7 = 13% by chance
     batch = make_batch(np.vstack([lumpy(), y]))
     scores = score_pairs(batch)
     assert scores.alert_kind[-1] == ""
-    assert 0.9 < scores.p_active[-1] < 1.0
+    # q = 0.995 * 0.75; P(active) = q^7 / (q^7 + 0.005 (1 - q^7) / (1 - q)) = 0.88
+    assert scores.p_active[-1] == pytest.approx(0.88, abs=0.02)
     assert scores.params["p_order"][-1] == pytest.approx(0.25, abs=0.03)
     y[-30:] = 0  # thirty weeks is not chance any more
     scores = score_pairs(make_batch(np.vstack([lumpy(), y])))

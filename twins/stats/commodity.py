@@ -19,7 +19,7 @@ HALF_LIFE_WEEKS = 26.0
 RECENT_WEEKS = 8
 #: Windows (the last m weeks) of the lower-tail test; each is tested against a baseline fitted
 #: on the weeks before it.
-TEST_WINDOWS = (2, 4, 6, 8, 13, 26)
+TEST_WINDOWS = (3, 6, 13, 26)
 #: Most pseudo-weeks an empirical-Bayes Beta prior on the order probability may weigh.
 MAX_PRIOR_WEEKS = 12.0
 

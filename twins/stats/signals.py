@@ -45,8 +45,10 @@ MIN_GAP_EUROS = 500.0
 #: One-sided z of "buyers of an owned family buy this one more than clients at large".
 CROSS_SELL_Z = 3.0
 #: Technical pairs are called "stopped buying" (rather than deteriorating) only below this
-#: probability of still being active.
+#: probability of still being active...
 TECH_FULL_P_ACTIVE = 0.001
+#: ...and after at least a year without a purchase.
+TECH_FULL_SILENCE_WEEKS = 52
 #: Empty weeks before a commodity pair can be called a full churn.
 MIN_SILENT_WEEKS = 3
 LENGTHENING = np.log(1.2)
@@ -366,7 +368,12 @@ def score_chunk(
         lengthening = (t_trend >= LENGTHENING) & (t_trend >= LENGTHENING_Z * t_trend_se)
         # A silence past P90 is a deterioration (its survival is the tail p-value the queue's
         # BH judges); "stopped buying" only once activity is all but ruled out.
-        full_t = past90 & (t_surv <= ALPHA) & (t_pact < TECH_FULL_P_ACTIVE)
+        full_t = (
+            past90
+            & (t_surv <= ALPHA)
+            & (t_pact < TECH_FULL_P_ACTIVE)
+            & (t_sil >= TECH_FULL_SILENCE_WEEKS * technical.DAYS_PER_WEEK)
+        )
         det = past90 & ~full_t
         pause = tech & mature & ~full_t & ~det & (t_sil > t_p75) & lengthening
         p_act[t_rows] = t_pact[t_rows]
