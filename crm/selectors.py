@@ -1,6 +1,5 @@
 """Read-side queries, with the visibility rules every page and endpoint shares."""
 
-import importlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -8,6 +7,10 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.http import Http404
 from django.utils import timezone
+
+from recommender import selectors as recommender_selectors
+from recommender.models import Outcome
+from twins.models import TwinState
 
 from .models import Alert, Client, Feedback, Order, OrderLine, ProductFamily, User, VisitNote
 
@@ -17,14 +20,6 @@ TODO = "todo"
 ANY = "all"
 #: Days after which a live alert nobody answered counts against coverage.
 COVERAGE_DAYS = 7
-
-
-def _optional(module, name):
-    """``module.name`` when that app already provides it, else ``None``."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 def _client_q(user, prefix=""):
@@ -180,42 +175,14 @@ def families():
 # --- Recommendations ---------------------------------------------------------------------
 
 
-def _current_recommendation(alert):
-    current = _optional("recommender.services", "current_recommendation")
-    if current is None:
-        return None
-    try:
-        return current(alert)
-    except Exception:  # noqa: BLE001 - a failing recommender must not take the page down
-        return None
-
-
 def recommendations_for(alerts):
-    """``{alert_pk: recommendation}`` for a page of alerts, in one query.
-
-    Reads the latest recommendation the recommender stored for each alert (scoring asks for
-    them); without the recommender's model, asks ``current_recommendation`` alert by alert.
-    """
-    alerts = list(alerts)
-    model = _optional("recommender.models", "Recommendation")
-    if model is None:
-        found = {alert.pk: _current_recommendation(alert) for alert in alerts}
-        return {pk: rec for pk, rec in found.items() if rec is not None}
-    found = {}
-    stored = (
-        model.objects.filter(alert__in=[a.pk for a in alerts])
-        .select_related("action")
-        .defer("propensities", "context")
-        .order_by("alert_id", "-created_at", "-id")
-    )
-    for rec in stored:
-        found.setdefault(rec.alert_id, rec)
-    return found
+    """``{alert_pk: latest recommendation}`` for a page of alerts, in one query."""
+    return recommender_selectors.current_recommendations(alerts)
 
 
 def recommendation_for(alert):
     """The recommender's current recommendation for ``alert``, or ``None`` until it has one."""
-    return recommendations_for([alert]).get(alert.pk) or _current_recommendation(alert)
+    return recommender_selectors.current_recommendation(alert)
 
 
 # --- Alert detail and client page --------------------------------------------------------
@@ -254,10 +221,8 @@ def client_families(client, *, today=None):
             },
         )
 
-    twin_model = _optional("twins.models", "TwinState")
-    if twin_model is not None:
-        for twin in twin_model.objects.filter(client=client).select_related("family"):
-            row(twin.family)["twin"] = twin
+    for twin in TwinState.objects.filter(client=client).select_related("family"):
+        row(twin.family)["twin"] = twin
     for potential in client.potentials.select_related("family"):
         r = row(potential.family)
         r["potential"] = (r["potential"] or 0) + potential.annual_potential
@@ -356,18 +321,18 @@ def track_record(user):
     to closed alerts: resolved (confirmed) against dismissed as false alarms.
     """
     visible = alerts_visible_to(user)
-    outcome_model = _optional("recommender.models", "Outcome")
-    field = _outcome_flag(outcome_model)
     rows = {}
-    if field is not None:
-        outcomes = (
-            outcome_model.objects.filter(alert__in=visible.values("pk"))
-            .order_by()
-            .values("alert__kind")
-            .annotate(n=Count("alert", distinct=True), confirmed=_confirmed(field))
+    outcomes = (
+        Outcome.objects.filter(alert__in=visible.values("pk"))
+        .order_by()
+        .values("alert__kind")
+        .annotate(
+            n=Count("alert", distinct=True),
+            confirmed=Count("alert", filter=Q(recovered=True), distinct=True),
         )
-        for o in outcomes:
-            rows[o["alert__kind"]] = {"judged": o["n"], "confirmed": o["confirmed"]}
+    )
+    for o in outcomes:
+        rows[o["alert__kind"]] = {"judged": o["n"], "confirmed": o["confirmed"]}
     source = "outcomes" if rows else "statuses"
     if not rows:
         closed = (
@@ -393,20 +358,3 @@ def track_record(user):
         )
     result.sort(key=lambda r: r["total"], reverse=True)
     return result, source
-
-
-def _confirmed(field):
-    return Count("alert", filter=Q(**{field: True}), distinct=True)
-
-
-def _outcome_flag(outcome_model):
-    """The boolean field of the recommender's Outcome that says "confirmed", if any."""
-    if outcome_model is None:
-        return None
-    names = {f.name for f in outcome_model._meta.get_fields()}
-    if "alert" not in names:
-        return None
-    for candidate in ("confirmed", "recovered", "success"):
-        if candidate in names:
-            return candidate
-    return None

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from recommender import services as recommender_services
+
 from .models import Alert, Feedback, VisitNote
 
 _STATUS_AFTER = {
@@ -64,7 +66,7 @@ def answer_alert(
             locked.status = _STATUS_AFTER[verdict]
             locked.snoozed_until = feedback.snooze_until
             locked.save(update_fields=["status", "snoozed_until", "updated_at"])
-            _notify_recommender(feedback)
+            recommender_services.record_feedback(feedback)
     except IntegrityError:
         # A concurrent submission with the same key won the race.
         existing = Feedback.objects.filter(idempotency_key=idempotency_key).first()
@@ -73,14 +75,6 @@ def answer_alert(
         return existing
     alert.refresh_from_db()
     return feedback
-
-
-def _notify_recommender(feedback):
-    from recommender import services as recommender_services
-
-    record = getattr(recommender_services, "record_feedback", None)
-    if record is not None:
-        record(feedback)
 
 
 def add_visit_note(client, author, text):

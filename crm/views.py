@@ -21,6 +21,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from twins.narratives import render_narrative
+
 from . import charts, selectors, services
 from .forms import FALSE_ALARM_REASONS, AnswerForm, QueueFilterForm, VisitNoteForm
 from .models import Alert, Feedback
@@ -127,14 +129,8 @@ def _safe_back(request):
 
 def _narrative(alert):
     """The narrative in the reader's language, from twins.narratives when available."""
-    render_narrative = selectors._optional("twins.narratives", "render_narrative")
-    if render_narrative is not None:
-        try:
-            text = render_narrative(alert.kind, alert.evidence or {}, get_language() or "es")
-            if text:
-                return text
-        except Exception:  # noqa: BLE001 - fall back to the generic sentence below
-            pass
+    if alert.evidence:
+        return render_narrative(alert.kind, alert.evidence, get_language() or "es")
     return _(
         "%(kind)s on %(family)s for %(client)s: about %(euros)s at stake. "
         "The detailed explanation will appear once the scoring has written it."
