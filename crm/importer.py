@@ -28,7 +28,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from .bulkload import bulk_insert
+from .bulkload import analyze, bulk_insert
 from .models import (
     Campaign,
     Client,
@@ -927,4 +927,6 @@ def import_directory(
         finally:
             if bar is not None:
                 bar.close()
+    if sheets:
+        analyze(Client, Product, Order, OrderLine, Potential)
     return sorted(reports, key=lambda r: (KINDS.index(r.kind) if r.kind else 9, r.path.name))

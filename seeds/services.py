@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
-from crm.bulkload import bulk_insert
+from crm.bulkload import analyze, bulk_insert
 from crm.models import (
     Alert,
     Campaign,
@@ -181,6 +181,9 @@ def seed_demo(*, clients, weeks, seed, end=None, reset=False, password=None, pro
         tick = time.perf_counter()
         _reset_sequences()
         timings["sequences"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    analyze(Client, Order, OrderLine, Potential, GroundTruth)
+    timings["analyze"] = time.perf_counter() - tick
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from crm.celery import app as celery_app
 from crm.models import Client, OrderLine
 from twins import scoring
 from twins.models import ScoringRun
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if connection.vendor != "postgresql" or settings.CELERY_TASK_ALWAYS_EAGER:
+        if connection.vendor != "postgresql" or celery_app.conf.task_always_eager:
             raise CommandError("bench_scoring needs DATABASE_URL (PostgreSQL) and REDIS_URL set.")
         try:
             counts = [int(n) for n in options["workers"].split(",")]

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from crm.celery import app as celery_app
 from twins import scoring
 from twins.models import ScoringRun
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         for name in ("shards", "horizon"):
             if options[name] is not None and options[name] < 1:
                 raise CommandError(f"--{name} must be at least 1, not {options[name]}.")
-        inline = options["inline"] or settings.CELERY_TASK_ALWAYS_EAGER
+        inline = options["inline"] or celery_app.conf.task_always_eager
         disable = options["no_progress"] or options["verbosity"] == 0
         run = scoring.start_run(as_of, options["shards"], options["horizon"])
         if run.status != ScoringRun.Status.RUNNING:
