@@ -46,3 +46,17 @@ def make_user(db):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in-process, except in tests marked integration (they start a real worker)."""
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    from crm.celery import app
+
+    saved = {k: app.conf[k] for k in ("task_always_eager", "task_eager_propagates")}
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    app.conf.update(saved)

@@ -161,10 +161,13 @@ def _tile(block, n):
 
 
 def loop_baseline(batch, horizon: int = 8):
-    """A straightforward per-pair loop over scipy.stats doing the same core work."""
+    """A straightforward per-pair loop over scipy.stats doing the same core work: the hurdle's
+    Beta and Gamma posteriors, the next-week band, the size and order-count tail tests per
+    window, the zero-run probability (commodity); Log-Normal fit, survival and P75 / P90
+    (technical)."""
     n_pairs, n_weeks = batch.units.shape
-    recent = cm.RECENT_WEEKS
-    w = 0.5 ** (np.arange(n_weeks - recent)[::-1] / cm.HALF_LIFE_WEEKS)
+    windows = [m for m in cm.TEST_WINDOWS if m <= n_weeks // 3]
+    w_all = 0.5 ** (np.arange(n_weeks)[::-1] / cm.HALF_LIFE_WEEKS)
     for i in range(n_pairs):
         y = batch.units[i].astype(float)
         if batch.technical[i]:
@@ -176,13 +179,27 @@ def loop_baseline(batch, horizon: int = 8):
                 stats.lognorm.sf(silence, shape, 0, scale)
                 stats.lognorm.ppf([0.75, 0.9], shape, 0, scale)
             continue
-        base = y[: n_weeks - recent]
-        alpha, beta = 1.0 + (w * base).sum(), 1.0 + w.sum()
-        p = beta / (beta + 1.0)
-        stats.nbinom.ppf([0.05, 0.95], alpha, p)
-        for m in cm.TEST_WINDOWS:
-            stats.nbinom.cdf(y[-m:].sum(), alpha, beta / (beta + m))
-        stats.nbinom.pmf(0, alpha, beta / (beta + horizon))
+        order = y > 0
+        c = 1.0 + (w_all * order).sum()
+        d = 1.0 + (w_all * ~order).sum()
+        alpha = 1.0 + (w_all * np.where(order, y - 1, 0)).sum()
+        beta = 1.0 + (w_all * order).sum()
+        pi = c / (c + d)
+        inner = np.clip((np.array([0.05, 0.95]) - (1 - pi)) / pi, 0, 1)
+        stats.nbinom.ppf(inner, alpha, beta / (beta + 1.0))
+        for m in windows:
+            w = 0.5 ** (np.arange(n_weeks - m)[::-1] / cm.HALF_LIFE_WEEKS)
+            base, recent = y[: n_weeks - m], y[n_weeks - m :]
+            bo = base > 0
+            cm_, dm = 1.0 + (w * bo).sum(), 1.0 + (w * ~bo).sum()
+            am = 1.0 + (w * np.where(bo, base - 1, 0)).sum()
+            bm = 1.0 + (w * bo).sum()
+            n_ord = int((recent > 0).sum())
+            extra = (recent[recent > 0] - 1).sum()
+            stats.nbinom.cdf(extra, am, bm / (bm + max(n_ord, 1)))
+            stats.betabinom.cdf(n_ord, m, cm_, dm)
+        silence = n_weeks - 1 - np.flatnonzero(order)[-1] if order.any() else n_weeks
+        stats.betabinom.pmf(0, silence, c, d)
 
 
 def run(quick: bool = False, out=print, workers: int = 1):

@@ -273,17 +273,24 @@ def _campaign(ev, lang):
 def _cross_sell(ev, lang):
     fam = _family(ev, lang)
     share = fmt_percent(ev.get("probability"), lang)
+    pot = ev.get("potential_euros")
     if lang == "es":
-        return [
+        out = [
             f"Nunca ha comprado {fam}, mientras que el {share} de los clientes que compran "
-            f"sus mismas familias sí la compran.",
-            "Es una oportunidad de venta cruzada.",
+            f"sus mismas familias sí la compran."
         ]
-    return [
+        if pot:
+            out.append(f"Tiene registrado un potencial de {fmt_euros(pot, lang)} al año en ella.")
+        out.append("Es una oportunidad de venta cruzada.")
+        return out
+    out = [
         f"The client has never bought {fam}, while {share} of the clients buying the same "
-        f"families as it do.",
-        "This is a cross-sell opportunity.",
+        f"families as it do."
     ]
+    if pot:
+        out.append(f"It has a recorded potential of {fmt_euros(pot, lang)} a year in it.")
+    out.append("This is a cross-sell opportunity.")
+    return out
 
 
 _RENDERERS = {

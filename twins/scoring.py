@@ -32,6 +32,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from crm.bulkload import analyze
 from crm.models import Alert, Campaign, Client, OrderLine, Potential, ProductFamily
 from twins.models import ScoringRun, ShardResult, TwinState
 from twins.stats import api as stats
@@ -125,6 +126,7 @@ def start_run(as_of=None, shards=None, horizon=None):
         run.shards_total = n
         run.status = ScoringRun.Status.RUNNING
         run.save()
+    analyze(Alert, TwinState)
     return run
 
 
@@ -659,11 +661,10 @@ def _chunks(items, size=5000):
 
 def _recommend(alert_ids):
     """Let the recommender pick the next-best action for new and refreshed alerts."""
-    from recommender import services as recommender_services
+    from recommender.services import recommend_for_alerts
 
-    recommend = getattr(recommender_services, "recommend_for_alerts", None)
-    if recommend is not None and alert_ids:
-        recommend(alert_ids)
+    if alert_ids:
+        recommend_for_alerts(alert_ids)
 
 
 # -- the whole run in-process -----------------------------------------------------------------

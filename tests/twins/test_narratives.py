@@ -107,3 +107,11 @@ def test_number_formatting():
     assert fmt_number(1234.5, "es") == "1.234,5"
     assert fmt_number(1234.5, "en") == "1,234.5"
     assert fmt_number(3.0, "es") == "3"
+
+
+def test_cross_sell_names_a_recorded_potential_in_both_languages():
+    ev = {"kind": "cross_sell", "family_name": "Implants", "probability": 0.3}
+    assert "potential" not in render_narrative("cross_sell", ev, "en")
+    ev["potential_euros"] = 5200.0
+    assert "recorded potential of €5,200 a year" in render_narrative("cross_sell", ev, "en")
+    assert "potencial de 5.200 € al año" in render_narrative("cross_sell", ev, "es")

@@ -95,13 +95,14 @@ def test_install_schedules_is_idempotent(db):
 
     call_command("install_schedules")
 
-    assert PeriodicTask.objects.count() == 2
+    assert PeriodicTask.objects.count() == 3
     assert PeriodicTask.objects.filter(task="recommender.tasks.harvest_outcomes").exists()
+    assert PeriodicTask.objects.filter(task="recommender.tasks.fold_rewards").exists()
     nightly.refresh_from_db()
     assert nightly.crontab.hour == "4", "an admin's edit survives a re-install"
     call_command("install_schedules", "--reset")
     nightly.refresh_from_db()
-    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 2
+    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 3
 
 
 @pytest.fixture

@@ -47,8 +47,11 @@ class PairBatch:
 @dataclass
 class PairScores:
     expected_next: np.ndarray  # float (P,) expected units next week
+    # Next-week band [band_low, band_high] of integer units: band_low is the P5; band_high is
+    # chosen so the band's coverage F(high) - F(low - 1) is nearest 90% (commodity). The exact
+    # levels are params["band_low_q"] = F(low - 1) and params["band_high_q"] = F(high).
     band_low: np.ndarray  # float (P,) next-week P5
-    band_high: np.ndarray  # float (P,) next-week P95
+    band_high: np.ndarray  # float (P,) next-week upper end (coverage nearest 90%)
     p_active: np.ndarray  # float (P,) probability the relationship is still active
     forecast_units: np.ndarray  # float (P,) expected units over the horizon
     mature: np.ndarray  # bool (P,) enough history for loss alerts

@@ -15,6 +15,8 @@ from scipy import special
 from .grid import iso_week_number
 
 HALF_LIFE_WEEKS = 26.0
+#: Half-life of the baselines the loss tests compare the recent windows with.
+BASELINE_HALF_LIFE_WEEKS = 52.0
 #: Weeks before ``as_of`` tested against the baseline fitted on the weeks before them.
 RECENT_WEEKS = 8
 #: Windows (the last m weeks) of the lower-tail test; each is tested against a baseline fitted

@@ -153,7 +153,6 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
             camp,
             first,
             potential[sl],
-            None,
             tech_fit,
             tech_pos[sl],
         )

@@ -12,7 +12,10 @@ Evidence keys (every alert; JSON-serialisable, floats rounded):
 - ``euros_at_stake``; ``probability`` (0..1) and ``p_value`` (tail p-value or None);
 - ``horizon_weeks``, ``unit_price``;
 - commodity: ``recent_weeks``: up to 26 dicts {week_start, units, expected, p5, p95, campaign,
-  out_of_band}; ``window_weeks``, ``observed_units``, ``expected_units`` of the tested window;
+  out_of_band} under the baseline twin (``p5`` / ``p95``: the week's band, P5 and the upper end
+  whose coverage is nearest 90%, see ``commodity.hurdle_band``); ``window_weeks``,
+  ``observed_units``, ``expected_units`` of the tested window (for the size test, the expected
+  units given the orders placed in it);
   ``silence_weeks`` (weeks since the last purchase);
 - technical: ``gaps_days`` (list), ``median_gap_days``, ``p75_gap_days``, ``p90_gap_days``,
   ``current_silence_days``, ``last_purchase`` (ISO date of the Monday of that week),
@@ -182,7 +185,6 @@ def score_chunk(
     camp,
     first,
     potential,
-    rate_hat,
     tfit,
     tpos,
 ):
@@ -205,7 +207,7 @@ def score_chunk(
     wins = np.array([m for m in cm.TEST_WINDOWS if m <= max(n_weeks // 3, 1)] or [1])
     n_win = wins.size
     weights = np.stack(
-        [cm.forgetting_weights(n_weeks, end=n_weeks - m) for m in wins]
+        [cm.forgetting_weights(n_weeks, cm.BASELINE_HALF_LIFE_WEEKS, n_weeks - m) for m in wins]
         + [cm.forgetting_weights(n_weeks)],
         axis=1,
     ).astype(np.float32)
@@ -223,9 +225,15 @@ def score_chunk(
     # standardised deficit is tested exactly; the Bonferroni factor over the windows keeps the
     # test valid.
     tail_w = int(wins.max())
-    y_rev = yv[:, -tail_w:][:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
-    s1 = so[:, -tail_w:][:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
-    s2 = (so[:, -tail_w:] ** 2)[:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
+    # (tail_w, windows) indicator of the last m columns: window sums by one small matmul each.
+    last_m = (np.arange(tail_w)[:, None] >= tail_w - wins[None, :]).astype(np.float32)
+
+    def win_sum(x):
+        return (x[:, -tail_w:] @ last_m).astype(float)
+
+    y_rev = win_sum(yv)
+    s1 = win_sum(so)
+    s2 = win_sum(so * so)
     r, p = cm.negbin_moments(alpha[:, :n_win], beta[:, :n_win], s1, s2, inv_k[:, None])
     mean = r * (1 - p) / p
     z = np.where(s1 > 0, (y_rev - mean) / np.sqrt(np.maximum(mean / p, 1e-12)), np.inf)
@@ -236,9 +244,9 @@ def score_chunk(
     p_size = np.minimum(1.0, p_one * n_win)
     # Lower-tail test of the number of order weeks in each window (the orders thinned out):
     # Beta-binomial over the window's valid weeks, most extreme window, Bonferroni.
-    n_rev = ov[:, -tail_w:][:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
-    v_rev = vv[:, -tail_w:][:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
-    sv_rev = np.where(valid, s, 0)[:, -tail_w:][:, ::-1].cumsum(1, dtype=float)[:, wins - 1]
+    n_rev = win_sum(ov)
+    v_rev = win_sum(vv)
+    sv_rev = win_sum(np.where(valid[:, -tail_w:], s[:, -tail_w:], 0).astype(np.float32))
     cw, dw = c_post[:, :n_win], d_post[:, :n_win]
     pw = cw / (cw + dw)
     var_n = v_rev * pw * (1 - pw) * (cw + dw + v_rev) / (cw + dw + 1)

@@ -7,6 +7,11 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 #: name -> (task, crontab fields, description). Times are in settings.TIME_ZONE.
 DEFAULT_SCHEDULES = {
+    "Nightly reward fold": (
+        "recommender.tasks.fold_rewards",
+        {"minute": "0", "hour": "2", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"},
+        "Fold reps' answers into the recommender's posteriors before the nightly scoring.",
+    ),
     "Nightly refit and score": (
         "twins.tasks.start_scoring_run",
         {
