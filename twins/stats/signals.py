@@ -279,7 +279,14 @@ def score_chunk(
     last = np.where(any_b, n_weeks - 1 - np.argmax(bought[:, ::-1], 1), -1)
     silence = np.where(any_b, n_weeks - 1 - last, n_weeks)
     zi = np.minimum(np.searchsorted(wins, silence), n_win - 1)
-    cz, dz = c_post[rows, zi], d_post[rows, zi]
+    # The silence's order probability comes from baselines with the shorter half-life: a
+    # rhythm that may have drifted is less certain, so chance silences are judged leniently.
+    wz = np.stack([cm.forgetting_weights(n_weeks, end=n_weeks - m) for m in wins], axis=1).astype(
+        np.float32
+    )
+    oz, vz = ov @ wz, vv @ wz
+    cz = ctx.c0[f] + oz[rows, zi]
+    dz = ctx.d0[f] + np.maximum(vz[rows, zi] - oz[rows, zi], 0.0)
     p_zero = np.where(silence > 0, cm.p_zero_run(cz, dz, silence), 1.0)
     p_buy = cz / (cz + dz)
     p_act = dropout.p_active_weekly(p_buy, silence)
