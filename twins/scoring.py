@@ -222,8 +222,24 @@ def potentials(client_ids, family_ids):
     return out
 
 
-def build_batch(frame, as_of, weeks, family_ids, technical):
+def potential_pairs(lo=None, hi=None):
+    """``(client ids, family ids)`` of the pairs with a stated potential, for clients in
+    ``lo <= id < hi``."""
+    qs = Potential.objects.order_by()
+    if lo is not None:
+        qs = qs.filter(client_id__gte=lo)
+    if hi is not None:
+        qs = qs.filter(client_id__lt=hi)
+    rows = np.array(list(qs.values_list("client_id", "family_id").distinct()), dtype=np.int64)
+    rows = rows.reshape(-1, 2)
+    return rows[:, 0], rows[:, 1]
+
+
+def build_batch(frame, as_of, weeks, family_ids, technical, extra_pairs=None):
     """The :class:`PairBatch` of the (client, family) pairs in ``frame``, with their ids.
+
+    ``extra_pairs`` (client ids, family ids) adds zero-filled rows for pairs without orders in
+    the window, such as a stated potential never bought (a cross-sell candidate).
 
     Returns ``(batch, pair_client_ids, pair_family_ids, client_ids)``: the batch's client index
     points into ``client_ids``, its family index into ``family_ids``; pairs are ordered by
@@ -232,7 +248,13 @@ def build_batch(frame, as_of, weeks, family_ids, technical):
     n_families = len(family_ids)
     fam_index = np.searchsorted(family_ids, frame["family"].to_numpy(dtype=np.int64))
     keys = frame["client"].to_numpy(dtype=np.int64) * n_families + fam_index
-    pair_keys, pair_index = np.unique(keys, return_inverse=True)
+    pair_keys = keys
+    if extra_pairs is not None:
+        extra_clients, extra_families = extra_pairs
+        extra_index = np.searchsorted(family_ids, extra_families)
+        pair_keys = np.concatenate([keys, extra_clients * n_families + extra_index])
+    pair_keys = np.unique(pair_keys)
+    pair_index = np.searchsorted(pair_keys, keys)
     pair_clients, pair_fam_index = np.divmod(pair_keys, n_families)
     client_ids, client_index = np.unique(pair_clients, return_inverse=True)
     units, euros, starts = weekly_grid(
@@ -323,7 +345,7 @@ def score_shard(run_id, shard):
     family_ids, technical = families()
     t1 = time.perf_counter()
     batch, pair_clients, pair_families, client_ids = build_batch(
-        frame, run.as_of, weeks, family_ids, technical
+        frame, run.as_of, weeks, family_ids, technical, potential_pairs(bounds[shard], hi)
     )
     if len(pair_clients):
         scores = stats.score_pairs(batch, horizon=run.horizon)

@@ -6,7 +6,16 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from crm.models import Alert, Client, Order, OrderLine, Product, ProductFamily, User
+from crm.models import (
+    Alert,
+    Client,
+    Order,
+    OrderLine,
+    Potential,
+    Product,
+    ProductFamily,
+    User,
+)
 from twins import scoring
 from twins.models import ScoringRun, ShardResult, TwinState
 from twins.stats import api as stats
@@ -51,6 +60,23 @@ def buy(client, product, weeks, units=10, as_of=AS_OF):
 
 def live_alerts():
     return Alert.objects.filter(status__in=Alert.LIVE_STATUSES)
+
+
+def test_stated_potential_never_bought_is_a_cross_sell(world):
+    """A family the client never buys, with a stated potential, while other clients buy it."""
+    implants = ProductFamily.objects.create(code="IMPL", name="Implants", kind="technical")
+    implant = Product.objects.create(code="IMPL-1", family=implants, list_price=Decimal("300"))
+    buy(world["churned"], implant, weeks=range(0, WEEKS, 8), units=2)
+    Potential.objects.create(
+        client=world["stable"], family=implants, annual_potential=Decimal("12000")
+    )
+
+    scoring.run_inline(AS_OF, shards=1)  # one shard: the similar clients are scored together
+
+    alert = live_alerts().get(client=world["stable"])
+    assert (alert.kind, alert.family) == ("cross_sell", implants)
+    assert alert.priority > 0
+    assert TwinState.objects.filter(client=world["stable"], family=implants).exists()
 
 
 def test_default_as_of_is_the_last_sunday():
