@@ -5,18 +5,11 @@ REDIS_URL); otherwise their module skips them.
 """
 
 import os
-import signal
-import subprocess
-import sys
-import tempfile
-import time
-import uuid
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from twins.workers import WorkerProcess
 
 
 def worker_database_url():
@@ -24,60 +17,6 @@ def worker_database_url():
     s = connection.settings_dict
     auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-class Worker:
-    """``celery -A crm worker`` in its own process group; ``kill()`` is a SIGKILL of it all."""
-
-    def __init__(self, env):
-        self.env = env
-        self.name = f"it-{uuid.uuid4().hex[:8]}@%h"
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="celery-worker-", suffix=".log")
-        self.process = None
-
-    def start(self, concurrency=1, timeout=60):
-        from crm.celery import app
-
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", "worker", "-n", self.name]
-            + ["-P", "prefork", "-c", str(concurrency), "-l", "info"]
-            + ["--without-gossip", "--without-mingle"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        hostname = self.name.replace("%h", os.uname().nodename)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited early:\n{self.output()}")
-            if app.control.ping(destination=[hostname], timeout=0.5):
-                return self
-        raise RuntimeError(f"worker not ready after {timeout}s:\n{self.output()}")
-
-    def output(self):
-        self.log.flush()
-        return Path(self.log.name).read_text()[-5000:]
-
-    def kill(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self):
-        """Warm shutdown of the main process (running tasks finish), then kill the group."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @pytest.fixture
@@ -102,10 +41,11 @@ def workers(worker_env):
     started = []
 
     def start(concurrency=1, **env):
-        worker = Worker(worker_env | {k: str(v) for k, v in env.items()})
+        env = worker_env | {k: str(v) for k, v in env.items()}
+        worker = WorkerProcess(concurrency, env=env, prefix="it", loglevel="info")
         started.append(worker)
-        return worker.start(concurrency)
+        return worker.start()
 
     yield start
     for worker in started:
-        worker.stop()
+        worker.stop(wait=20)

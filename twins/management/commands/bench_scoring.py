@@ -1,14 +1,7 @@
 """``manage.py bench_scoring``: end-to-end refit + score time through real Celery workers."""
 
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -17,6 +10,7 @@ from crm.models import Client, OrderLine
 from twins import scoring
 from twins.models import ScoringRun
 from twins.tasks import dispatch
+from twins.workers import WorkerNotReady, WorkerProcess
 
 
 class Command(BaseCommand):
@@ -57,7 +51,10 @@ class Command(BaseCommand):
         self.stdout.write(self._table(rows))
 
     def _measure(self, processes, shards, as_of):
-        worker = _Worker(processes)
+        try:
+            worker = WorkerProcess(processes, prefix="bench").start()
+        except WorkerNotReady as exc:
+            raise CommandError(str(exc)) from exc
         try:
             t0 = time.perf_counter()
             run = scoring.start_run(as_of, shards)
@@ -97,56 +94,3 @@ class Command(BaseCommand):
                 )
             )
         return "\n".join(lines)
-
-
-class _Worker:
-    """``celery -A crm worker -c N`` as a subprocess of this command."""
-
-    def __init__(self, processes, timeout=60):
-        from crm.celery import app
-
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-worker-", suffix=".log")
-        name = f"bench-{uuid.uuid4().hex[:8]}@{os.uname().nodename}"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "crm",
-                "worker",
-                "-n",
-                name,
-                "-c",
-                str(processes),
-            ]
-            + ["-P", "prefork", "-l", "warning", "--without-gossip", "--without-mingle"],
-            cwd=settings.BASE_DIR,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while not app.control.ping(destination=[name], timeout=0.5):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise CommandError(f"The Celery worker did not start:\n{self.output()}")
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()[-3000:]
-
-    def stop(self):
-        """Warm shutdown (SIGTERM to the main process only: it lets running tasks finish),
-        then SIGKILL to the whole process group."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
