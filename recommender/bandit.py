@@ -18,6 +18,34 @@ def pooled_params(successes, failures, prior_alpha, prior_beta):
     return prior_alpha + successes.sum(axis=0), prior_beta + failures.sum(axis=0)
 
 
+def empirical_strength(successes, failures, fallback, cap=100.0):
+    """Empirical-Bayes backoff strength per action, by the beta-binomial method of moments.
+
+    If an action's success rate varies across contexts as Beta(m kappa, (1 - m) kappa), its
+    rates have variance ``tau2 = m (1 - m) / (kappa + 1)``. With ``n_c`` trials and ``s_c``
+    successes per context, ``N = sum n_c`` and pooled rate ``p = sum s_c / N``, the weighted
+    spread ``S = sum n_c (s_c / n_c - p)^2`` has expectation
+    ``(k - 1) p (1 - p) + tau2 (N - sum n_c^2 / N)`` over the ``k`` contexts with evidence, so
+    ``kappa = p (1 - p) / tau2 - 1``, kept within ``[1, cap]`` (``cap`` when the contexts look
+    alike). An action with evidence in fewer than two contexts keeps ``fallback``.
+    ``successes``/``failures`` are (C, A); returns (A,).
+    """
+    successes = np.asarray(successes, dtype=float)
+    n = successes + np.asarray(failures, dtype=float)
+    k = (n > 0).sum(axis=0)
+    total = n.sum(axis=0)
+    safe = np.maximum(total, 1e-12)
+    p = successes.sum(axis=0) / safe
+    var = p * (1 - p)
+    spread = (successes**2 / np.maximum(n, 1e-12)).sum(axis=0) - total * p**2
+    denom = total - (n**2).sum(axis=0) / safe
+    known = (k >= 2) & (denom > 1e-9) & (var > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau2 = (spread - (k - 1) * var) / denom
+        kappa = var / np.maximum(tau2, var / (cap + 1)) - 1
+    return np.where(known, np.clip(kappa, 1.0, cap), float(fallback))
+
+
 def backoff_params(
     successes, failures, pooled_alpha, pooled_beta, strength, prior_alpha=None, prior_beta=None
 ):

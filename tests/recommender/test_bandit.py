@@ -20,6 +20,26 @@ def test_backoff_params_hand_computed():
     assert alpha[1, 0] == pytest.approx(11 / 3) and beta[1, 0] == pytest.approx(19 / 3)
 
 
+def test_empirical_strength_hand_computed():
+    # Action 0: 3/10 and 7/10 successes. N = 20, p = 0.5, spread S = 0.9 + 4.9 - 5 = 0.8,
+    # binomial noise (k - 1) p (1 - p) = 0.25, N - sum n^2 / N = 10, so tau2 = 0.055 and
+    # kappa = 0.25 / 0.055 - 1 = 39 / 11. Action 1: 4/10 and 6/10 vary less than binomial noise
+    # alone would, so the contexts look alike: the cap. Action 2: one context only, the fallback.
+    succ = np.array([[3.0, 4.0, 5.0], [7.0, 6.0, 0.0]])
+    fail = np.array([[7.0, 6.0, 5.0], [3.0, 4.0, 0.0]])
+    kappa = bandit.empirical_strength(succ, fail, fallback=10.0, cap=50.0)
+    np.testing.assert_allclose(kappa, [39 / 11, 50.0, 10.0])
+
+
+def test_empirical_strength_recovers_the_spread_of_rates():
+    # 400 contexts whose rates are Beta(2, 8) draws (kappa = 10), 200 trials each.
+    rng = np.random.default_rng(3)
+    rates = rng.beta(2.0, 8.0, size=(400, 1))
+    succ = rng.binomial(200, rates).astype(float)
+    kappa = bandit.empirical_strength(succ, 200 - succ, fallback=1.0)
+    assert 8.0 < kappa[0] < 12.5
+
+
 def test_explicit_prior_replaces_the_borrowed_one():
     succ, fail = np.array([[3.0], [1.0]]), np.array([[1.0], [5.0]])
     pooled = bandit.pooled_params(succ, fail, 1.0, 1.0)

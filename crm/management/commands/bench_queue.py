@@ -18,11 +18,13 @@ import urllib.error
 import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count, Q
@@ -155,10 +157,9 @@ class Command(BaseCommand):
         return rng.choices(pages, weights=[weights[p] for p, _ in pages], k=n)
 
     def _start_server(self, workers):
+        call_command("collectstatic", "--noinput", verbosity=0)  # served as in production
         port = _free_port()
-        gunicorn = shutil.which("gunicorn") or str(
-            __import__("pathlib").Path(sys.executable).with_name("gunicorn")
-        )
+        gunicorn = shutil.which("gunicorn") or str(Path(sys.executable).with_name("gunicorn"))
         cmd = [
             gunicorn,
             "crm.wsgi:application",
