@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
@@ -181,13 +181,6 @@ def _evidence_rows(alert):
                 fmt = "text"
         rows.append({"label": label, "value": value, "format": fmt})
     return rows
-
-
-def _twin_status_url():
-    try:
-        return reverse("twins:run_status")
-    except NoReverseMatch:
-        return ""
 
 
 # --- Queue -------------------------------------------------------------------------------
@@ -380,7 +373,7 @@ def manager(request):
         "coverage_days": selectors.COVERAGE_DAYS,
         "records": records,
         "record_source": source,
-        "run_status_url": _twin_status_url(),
+        "run_status_url": reverse("twins:run_status"),
         "verdicts": Feedback.Verdict,
     }
     return _render(request, "crm/manager.html", "crm/partials/manager_body.html", context)
