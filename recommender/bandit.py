@@ -46,29 +46,88 @@ def empirical_strength(successes, failures, fallback, cap=100.0):
     return np.where(known, np.clip(kappa, 1.0, cap), float(fallback))
 
 
+def random_effects_mean(successes, failures, strength):
+    """Each action's mean success rate across contexts, leaving each context out, (C, A).
+
+    A random-effects (inverse-variance) average of the contexts' observed rates: context c
+    weighs ``1 / (tau2 + p (1 - p) / n_c)`` with ``tau2 = p (1 - p) / (strength + 1)`` the
+    spread of rates across contexts and ``p`` the action's pooled rate. A heavily played
+    context thus counts like one context, not like all its trials, so the mean a sparse context
+    borrows is not dragged toward the few busy contexts where the action was played most.
+    NaN where no other context has evidence or ``p`` is 0 or 1. ``strength`` is (A,).
+    """
+    successes = np.asarray(successes, dtype=float)
+    n = successes + np.asarray(failures, dtype=float)
+    p = successes.sum(axis=0) / np.maximum(n.sum(axis=0), 1e-12)
+    var = p * (1 - p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(n > 0, successes / n, 0.0)
+        weight = np.where(n > 0, 1 / (var / (strength + 1) + var / n), 0.0)
+        others = weight.sum(axis=0) - weight
+        mean = ((weight * rate).sum(axis=0) - weight * rate) / others
+    return np.where((var > 0) & (others > 1e-9), mean, np.nan)
+
+
 def backoff_params(
-    successes, failures, pooled_alpha, pooled_beta, strength, prior_alpha=None, prior_beta=None
+    successes,
+    failures,
+    pooled_alpha,
+    pooled_beta,
+    strength,
+    prior_alpha=None,
+    prior_beta=None,
+    mean=None,
 ):
     """Beta posterior parameters per (context, action) with hierarchical backoff.
 
     The prior of a context is its explicit prior where one is given (non-NaN ``prior_alpha``),
     otherwise the action's pooled posterior *without this context's own evidence*, shrunk to
-    at most ``strength`` pseudo-observations with its mean kept. The context's evidence is then
-    added. ``successes``/``failures`` (C, A); ``pooled_*`` (A,); ``prior_*`` (C, A) or None.
+    at most ``strength`` pseudo-observations, with its mean kept or, where ``mean`` (C, A) is
+    given and not NaN, replaced by it. The context's evidence is then added.
+    ``successes``/``failures`` (C, A); ``pooled_*`` and ``strength`` (A,) or scalars;
+    ``prior_*`` (C, A) or None.
     """
     successes = np.asarray(successes, dtype=float)
     failures = np.asarray(failures, dtype=float)
     loo_alpha = np.maximum(pooled_alpha - successes, 1e-9)
     loo_beta = np.maximum(pooled_beta - failures, 1e-9)
     total = loo_alpha + loo_beta
-    scale = np.minimum(total, strength) / total
-    base_alpha, base_beta = loo_alpha * scale, loo_beta * scale
+    size = np.minimum(total, strength)
+    borrowed = loo_alpha / total
+    if mean is not None:
+        borrowed = np.where(np.isnan(mean), borrowed, np.clip(mean, 1e-6, 1 - 1e-6))
+    base_alpha, base_beta = borrowed * size, (1 - borrowed) * size
     if prior_alpha is not None:
         explicit = ~np.isnan(prior_alpha)
         base_alpha = np.where(explicit, prior_alpha, base_alpha)
         base_beta = np.where(explicit, prior_beta, base_beta)
     # A context with zero strength and no evidence still needs a proper Beta.
     return np.maximum(base_alpha + successes, 1e-6), np.maximum(base_beta + failures, 1e-6)
+
+
+def hierarchical_params(
+    successes,
+    failures,
+    pooled_prior_alpha,
+    pooled_prior_beta,
+    fallback_strength,
+    prior_alpha=None,
+    prior_beta=None,
+    cap=100.0,
+):
+    """:func:`backoff_params` with the backoff estimated from the data (empirical Bayes).
+
+    Each action's strength is :func:`empirical_strength` (``fallback_strength`` until two
+    contexts have evidence) and the borrowed mean its :func:`random_effects_mean` (the pooled
+    posterior's mean where that is undefined). As in :func:`backoff_params`, a context never
+    borrows more pseudo-observations than the pooled prior and the other contexts hold, which
+    keeps the first few trials from setting a confident prior. Needs the evidence of *all*
+    contexts, (C, A); the pooled priors broadcast against (A,).
+    """
+    strength = empirical_strength(successes, failures, fallback_strength, cap)
+    pooled = pooled_params(successes, failures, pooled_prior_alpha, pooled_prior_beta)
+    mean = random_effects_mean(successes, failures, strength)
+    return backoff_params(successes, failures, *pooled, strength, prior_alpha, prior_beta, mean)
 
 
 def thompson_sample(alpha, beta, eligible, rng, n_samples=1000, optimistic=False, rows=None):

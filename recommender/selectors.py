@@ -1,7 +1,6 @@
 """Read-side queries of the recommender: current recommendations, posteriors, logged decisions."""
 
 import numpy as np
-from django.db.models import Sum
 
 from crm.models import Feedback
 
@@ -41,35 +40,32 @@ def current_recommendations(alerts):
 def arm_params(contexts, actions, config=None):
     """Beta posterior parameters ``(alpha, beta)``, each (len(contexts), len(actions)).
 
-    Each context's evidence sits on its explicit prior, or else on the action's pooled
-    posterior (the pooled prior, an ``*`` ArmPrior or the default one, plus every context's
-    evidence) shrunk to ``config.backoff_strength`` pseudo-observations.
+    Each context's evidence sits on its explicit prior, or else on a prior borrowed from the
+    action's evidence in the other contexts (and the pooled prior, an ``*`` ArmPrior or the
+    default one), its strength and mean estimated from every context's evidence by
+    :func:`recommender.bandit.hierarchical_params`; ``config.backoff_strength`` serves until
+    two contexts have evidence.
     """
     config = config or BanditConfig.get()
     contexts = list(contexts)
-    c_index = {c: i for i, c in enumerate(contexts)}
     a_index = {a.pk: j for j, a in enumerate(actions)}
-    shape = (len(contexts), len(actions))
+    # The backoff is estimated from all contexts' evidence, not only the requested ones.
+    evidence = list(
+        Posterior.objects.filter(action_id__in=a_index).values_list(
+            "context", "action_id", "successes", "failures"
+        )
+    )
+    every = contexts + sorted({row[0] for row in evidence} - set(contexts))
+    c_index = {c: i for i, c in enumerate(every)}
+    shape = (len(every), len(actions))
     succ, fail = np.zeros(shape), np.zeros(shape)
+    for context, action_id, successes, failures in evidence:
+        succ[c_index[context], a_index[action_id]] = successes
+        fail[c_index[context], a_index[action_id]] = failures
     prior_a, prior_b = np.full(shape, np.nan), np.full(shape, np.nan)
     pooled_prior_a = np.full(len(actions), config.default_alpha)
     pooled_prior_b = np.full(len(actions), config.default_beta)
-    pooled_s, pooled_f = np.zeros(len(actions)), np.zeros(len(actions))
-
-    totals = (
-        Posterior.objects.filter(action_id__in=a_index)
-        .order_by()
-        .values("action_id")
-        .annotate(s=Sum("successes"), f=Sum("failures"))
-    )
-    for row in totals:
-        j = a_index[row["action_id"]]
-        pooled_s[j], pooled_f[j] = row["s"], row["f"]
     for part in chunks(contexts):
-        rows = Posterior.objects.filter(context__in=part, action_id__in=a_index)
-        for p in rows.values_list("context", "action_id", "successes", "failures"):
-            i, j = c_index[p[0]], a_index[p[1]]
-            succ[i, j], fail[i, j] = p[2], p[3]
         priors = ArmPrior.objects.filter(context__in=[*part, POOLED], action_id__in=a_index)
         for context, action_id, alpha, beta in priors.values_list(
             "context", "action_id", "alpha", "beta"
@@ -79,12 +75,10 @@ def arm_params(contexts, actions, config=None):
                 pooled_prior_a[j], pooled_prior_b[j] = alpha, beta
             else:
                 prior_a[c_index[context], j], prior_b[c_index[context], j] = alpha, beta
-    pooled_a, pooled_b = bandit.pooled_params(
-        pooled_s[None, :], pooled_f[None, :], pooled_prior_a, pooled_prior_b
+    alpha, beta = bandit.hierarchical_params(
+        succ, fail, pooled_prior_a, pooled_prior_b, config.backoff_strength, prior_a, prior_b
     )
-    return bandit.backoff_params(
-        succ, fail, pooled_a, pooled_b, config.backoff_strength, prior_a, prior_b
-    )
+    return alpha[: len(contexts)], beta[: len(contexts)]
 
 
 def attach_params(posteriors):

@@ -49,19 +49,27 @@ def make_world(eligible, rng, base_rate=0.2, action_sd=0.5, context_sd=0.8, skew
 
 
 class BackoffThompson:
-    """The production policy: Beta posterior per (context, action) with pooled backoff."""
+    """The production policy: Beta posterior per (context, action) with pooled backoff.
+
+    ``empirical`` (the production setting) estimates the backoff from the data
+    (:func:`recommender.bandit.hierarchical_params`), ``strength`` serving until it can;
+    otherwise the backoff is the pooled posterior shrunk to ``strength`` pseudo-observations.
+    """
 
     name = "Thompson + backoff (this policy)"
 
-    def __init__(self, eligible, strength=10.0, n_samples=200, optimistic=True):
+    def __init__(self, eligible, strength=10.0, n_samples=200, optimistic=True, empirical=True):
         self.eligible = eligible
         self.strength = strength
+        self.empirical = empirical
         self.optimistic = optimistic
         self.n_samples = n_samples
         self.succ = np.zeros(eligible.shape)
         self.fail = np.zeros(eligible.shape)
 
     def params(self):
+        if self.empirical:
+            return bandit.hierarchical_params(self.succ, self.fail, 1.0, 1.0, self.strength)
         pooled = bandit.pooled_params(self.succ, self.fail, 1.0, 1.0)
         return bandit.backoff_params(self.succ, self.fail, *pooled, self.strength)
 

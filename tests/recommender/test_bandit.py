@@ -40,6 +40,33 @@ def test_empirical_strength_recovers_the_spread_of_rates():
     assert 8.0 < kappa[0] < 12.5
 
 
+def test_random_effects_mean_hand_computed():
+    # One action: 2/10, 6/10 and 52/80 successes; pooled p = 0.6, p (1 - p) = 0.24. With
+    # strength 3, tau2 = 0.24 / 4 = 0.06; weights 1 / (0.06 + 0.24 / n): 1 / 0.084 for the two
+    # small contexts, 1 / 0.063 for the busy one, i.e. 3 : 3 : 4.
+    succ = np.array([[2.0], [6.0], [52.0]])
+    fail = np.array([[8.0], [4.0], [28.0]])
+    mean = bandit.random_effects_mean(succ, fail, np.array([3.0]))
+    # Context 1 borrows (0.2 x 3 + 0.65 x 4) / 7 = 3.2 / 7, where pooling all trials of the
+    # others would give 54 / 90 = 0.6: the busy context counts like one context, not 80 trials.
+    np.testing.assert_allclose(mean[:, 0], [4.4 / 7, 3.2 / 7, 0.4])
+    pooled = bandit.pooled_params(succ, fail, 1.0, 1.0)
+    alpha, beta = bandit.backoff_params(succ, fail, *pooled, np.array([3.0]), mean=mean)
+    # Context 1: 3 pseudo-observations at mean 3.2 / 7, plus its own 6 / 4.
+    assert alpha[1, 0] == pytest.approx(3 * 3.2 / 7 + 6)
+    assert beta[1, 0] == pytest.approx(3 * 3.8 / 7 + 4)
+
+
+def test_hierarchical_params_before_two_contexts_have_evidence():
+    # Only context 0 has evidence (3 / 1): the strength is the fallback, 4. Context 1 borrows
+    # context 0's rate 0.75 with min(4, 2 + 4 pooled pseudo-observations) = 4: Beta(3, 1).
+    # Context 0 has no other context to borrow from: the pooled prior Beta(1, 1), plus 3 / 1.
+    succ, fail = np.array([[3.0], [0.0]]), np.array([[1.0], [0.0]])
+    alpha, beta = bandit.hierarchical_params(succ, fail, 1.0, 1.0, fallback_strength=4.0)
+    np.testing.assert_allclose(alpha[:, 0], [4.0, 3.0])
+    np.testing.assert_allclose(beta[:, 0], [2.0, 1.0])
+
+
 def test_explicit_prior_replaces_the_borrowed_one():
     succ, fail = np.array([[3.0], [1.0]]), np.array([[1.0], [5.0]])
     pooled = bandit.pooled_params(succ, fail, 1.0, 1.0)

@@ -139,9 +139,12 @@ def test_posterior_after_folds_hand_computed(make_alert, action):
             RewardEvent.objects.create(context=context, action=visit, kind="lost", failures=1)
     services.fold_rewards()
     alpha, beta = selectors.arm_params(["a|commodity|new|low", "b|commodity|new|low"], [visit])
-    # Same numbers as the pure test: Beta(1,3) borrowed + 3/1, Beta(8/3, 4/3) + 1/5.
-    np.testing.assert_allclose(alpha[:, 0], [4.0, 11 / 3])
-    np.testing.assert_allclose(beta[:, 0], [4.0, 19 / 3])
+    # The two rates 3/4 and 1/6 spread more than Beta(p kappa, (1 - p) kappa) with kappa >= 1
+    # allows, so the empirical strength is its floor, 1 (not the configured 4): each context
+    # borrows one pseudo-observation at the other's rate, Beta(1/6, 5/6) + 3/1 and
+    # Beta(3/4, 1/4) + 1/5.
+    np.testing.assert_allclose(alpha[:, 0], [3 + 1 / 6, 1.75])
+    np.testing.assert_allclose(beta[:, 0], [1 + 5 / 6, 5.25])
     # An explicit prior for the second context replaces the borrowed one.
     ArmPrior.objects.create(context="b|commodity|new|low", action=visit, alpha=2, beta=2)
     alpha, beta = selectors.arm_params(["b|commodity|new|low"], [visit])

@@ -51,9 +51,9 @@ class Command(BaseCommand):
         eligible = np.array([[a.applies_to(c[0]) for a in actions] for c in contexts])
         self.stdout.write(
             f"{reps} simulated worlds of {len(contexts)} contexts x {len(actions)} actions; "
-            f"{decisions:,} decisions each in batches of {batch}; backoff strength "
-            f"{strength:g}, optimistic {config.optimistic}, {samples} draws per propensity in "
-            f"the first world; seed {seed}\n"
+            f"{decisions:,} decisions each in batches of {batch}; empirical-Bayes backoff "
+            f"(strength {strength:g} until estimated), optimistic {config.optimistic}, "
+            f"{samples} draws per propensity in the first world; seed {seed}\n"
         )
         marks = [c for c in CHECKPOINTS if c <= decisions]
         half = decisions // 2
