@@ -56,13 +56,14 @@ def page(browser, live_server):
 
 @pytest.fixture
 def shoot():
-    """Save a full-page screenshot under ``screenshots/``; ``docs=`` also copies it to docs/."""
+    """Save a full-page screenshot under ``screenshots/``; with UPDATE_DOCS=1, ``docs=`` also
+    copies it to docs/ (the README's pictures), so a plain test run leaves the tree unchanged."""
     SCREENSHOTS.mkdir(exist_ok=True)
 
     def shoot(page, name, docs=None):
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
-        if docs:
+        if docs and os.environ.get("UPDATE_DOCS") == "1":
             DOCS.mkdir(exist_ok=True)
             shutil.copyfile(path, DOCS / docs)
         return path
