@@ -158,8 +158,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A task whose worker died unacknowledged is handed to another worker after this many seconds;
 # keep it above the longest scoring task.
+# Workers sweep for such abandoned tasks every interval x throttle seconds (kombu's defaults:
+# 10 x 10); the integration tests shorten both to see a killed worker's shard come back.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600))
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", 3600)),
+    "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", 10)),
+    "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", 10)),
 }
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 

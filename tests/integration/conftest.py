@@ -30,6 +30,8 @@ def worker_env(transactional_db):
         DATABASE_URL=worker_database_url(),
         REDIS_URL=os.environ["REDIS_URL"],
         CELERY_VISIBILITY_TIMEOUT="5",
+        CELERY_UNACKED_RESTORE_INTERVAL="1",
+        CELERY_UNACKED_RESTORE_THROTTLE="1",
         PYTHONUNBUFFERED="1",
     )
     return env
