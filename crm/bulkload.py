@@ -32,6 +32,13 @@ def bulk_insert(model, fields, rows, batch_size=5000):
     return written
 
 
+def chunks(items, size):
+    """Consecutive lists of at most ``size`` of ``items``, e.g. to keep ``__in`` lists short."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def analyze(*models):
     """Refresh the planner's statistics for ``models``' tables after a bulk load.
 

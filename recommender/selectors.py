@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from crm.bulkload import chunks
 from crm.models import Feedback
 
 from . import bandit
@@ -9,12 +10,6 @@ from .models import POOLED, ArmPrior, BanditConfig, Outcome, Posterior, Recommen
 
 #: SQLite's historical limit on query parameters; ``__in`` lists are chunked below it.
 CHUNK = 900
-
-
-def chunks(items, size=CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def current_recommendation(alert):
@@ -26,7 +21,7 @@ def current_recommendations(alerts):
     """``{alert_pk: latest recommendation}`` for the given alerts (or alert ids)."""
     ids = [getattr(a, "pk", a) for a in alerts]
     found = {}
-    for part in chunks(ids):
+    for part in chunks(ids, CHUNK):
         recs = (
             Recommendation.objects.filter(alert_id__in=part)
             .select_related("action")
@@ -65,7 +60,7 @@ def arm_params(contexts, actions, config=None):
     prior_a, prior_b = np.full(shape, np.nan), np.full(shape, np.nan)
     pooled_prior_a = np.full(len(actions), config.default_alpha)
     pooled_prior_b = np.full(len(actions), config.default_beta)
-    for part in chunks(contexts):
+    for part in chunks(contexts, CHUNK):
         priors = ArmPrior.objects.filter(context__in=[*part, POOLED], action_id__in=a_index)
         for context, action_id, alpha, beta in priors.values_list(
             "context", "action_id", "alpha", "beta"
@@ -116,7 +111,7 @@ def logged_decisions(reward="engagement"):
     for fb in terminal.values("id", "alert_id", "verdict", "action_id", "created_at"):
         answers.setdefault(fb["alert_id"], fb)
     rows = []
-    for part in chunks(answers):
+    for part in chunks(answers, CHUNK):
         outcomes = {}
         if reward == "outcome":
             outcomes = dict(

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from crm.bulkload import chunks
 from crm.models import Alert, Feedback, OrderLine
 
 from . import bandit, selectors
@@ -64,7 +65,7 @@ def recommend_for_alerts(alert_ids, rng=None):
         return
     latest = {pk: rec.context for pk, rec in current_recommendations(alert_ids).items()}
     todo = []
-    for part in selectors.chunks(alert_ids):
+    for part in chunks(alert_ids, selectors.CHUNK):
         for alert in Alert.objects.filter(pk__in=part).select_related("family"):
             context = alert_context(alert)
             if latest.get(alert.pk) != context:
@@ -166,7 +167,7 @@ def fold_rewards(now=None):
                 n_events=F("n_events") + n,
                 updated_at=now,
             )
-        for part in selectors.chunks([e[0] for e in events]):
+        for part in chunks([e[0] for e in events], selectors.CHUNK):
             RewardEvent.objects.filter(pk__in=part).update(folded_at=now)
         config.last_folded_at = now
         config.save(update_fields=["last_folded_at"])

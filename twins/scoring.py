@@ -32,7 +32,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from crm.bulkload import analyze
+from crm.bulkload import analyze, chunks
 from crm.models import Alert, Campaign, Client, OrderLine, Potential, ProductFamily
 from twins.models import ScoringRun, ShardResult, TwinState
 from twins.stats import api as stats
@@ -618,7 +618,7 @@ def _write_alerts(run, selected, now):
             suppressing.add(alert.dedup_key)
         else:
             closing.append(alert.pk)
-    for part in _chunks(closing):
+    for part in chunks(closing, 5000):
         Alert.objects.filter(pk__in=part).update(closed_at=now)
 
     created, updated = [], []
@@ -647,7 +647,7 @@ def _write_alerts(run, selected, now):
             )
     _refresh_alerts(updated)
     expired = 0
-    for part in _chunks(list(live.values())):
+    for part in chunks(live.values(), 5000):
         expired += Alert.objects.filter(pk__in=part).update(
             status=Alert.Status.EXPIRED, closed_at=now, updated_at=now
         )
@@ -674,11 +674,6 @@ def _refresh_alerts(updates):
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, list(rows))
-
-
-def _chunks(items, size=5000):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _recommend(alert_ids):
