@@ -83,8 +83,8 @@ class BanditConfig(models.Model):
     backoff_strength = models.FloatField(
         default=10.0,
         validators=[MinValueValidator(0.0)],
-        help_text="At most this many pseudo-observations a context borrows from the action's "
-        "pooled posterior when it has no prior of its own.",
+        help_text="Pseudo-observations a context borrows from the other contexts until the "
+        "backoff can be estimated from the data (two contexts with evidence).",
     )
     discount = models.FloatField(
         default=0.98,
