@@ -27,6 +27,9 @@ class Truth:
     onset: int  # column where events start
     drop: np.ndarray  # float (P,) share of demand lost (partial churn), else 0
     order_p: np.ndarray  # float (P,) weekly order probability (commodity), NaN for technical
+    #: float (P, W) mean units of an order under normal buying (before the planted factor), NaN
+    #: rows for technical pairs; only with ``simulate(..., oracle=True)``.
+    order_mean: np.ndarray | None = None
 
 
 def _season(n_families, week_start, rng):
@@ -48,9 +51,11 @@ def simulate(
     pairs_per_client=4,
     events=(0.05, 0.04, 0.05),
     dtype=np.float32,
+    oracle=False,
 ):
     """Return ``(batch, truth)``; ``events`` = shares of partial churn, full churn (commodity
-    pairs) and technical silence (technical pairs)."""
+    pairs) and technical silence (technical pairs). ``oracle=True`` also fills
+    ``truth.order_mean`` (the random stream is the same either way)."""
     rng = np.random.default_rng(seed)
     week_start = FIRST_MONDAY + np.arange(n_weeks) * np.timedelta64(7, "D")
     fam = rng.integers(0, n_families, n_pairs)
@@ -95,6 +100,10 @@ def simulate(
     pair_order_p = np.full(n_pairs, np.nan)
     pair_order_p[com] = order_p
     mean = rate[:, None] * season[fam[com]] * lift * factor * alive[com] / order_p[:, None]
+    order_mean = None
+    if oracle:
+        order_mean = np.full((n_pairs, n_weeks), np.nan)
+        order_mean[com] = rate[:, None] * season[fam[com]] * lift * alive[com] / order_p[:, None]
     qty = rng.negative_binomial(ORDER_NB_SIZE, ORDER_NB_SIZE / (ORDER_NB_SIZE + mean))
     units[com] = np.where(rng.random(mean.shape) < order_p[:, None], qty, 0)
 
@@ -143,7 +152,8 @@ def simulate(
         n_clients=int(client.max()) + 1,
         n_families=n_families,
     )
-    return batch, Truth(kind=kind, onset=onset, drop=drop, order_p=pair_order_p)
+    truth = Truth(kind=kind, onset=onset, drop=drop, order_p=pair_order_p, order_mean=order_mean)
+    return batch, truth
 
 
 def window(batch: PairBatch, end: int, n_weeks: int = 156) -> PairBatch:

@@ -1,0 +1,122 @@
+"""Bayes-optimal ceiling of churn detection on simulated histories (:mod:`.simulate`).
+
+The oracle knows what no detector can: the onset, each pair's true order probability and
+per-week mean units of an order, the law of the units (hurdle + ``NegBin(ORDER_NB_SIZE)``), the
+shares of planted events and the law of the partial drop. Its recall at a given precision is
+therefore an upper bound on what any detector can reach on the same data.
+"""
+
+import numpy as np
+from scipy import stats
+from scipy.special import logsumexp
+
+from .simulate import ORDER_NB_SIZE
+
+#: Planted truths of a commodity pair, in the order of the posterior's columns.
+CLASSES = ("", "partial_churn", "full_churn")
+#: Planted truths on which an alert of the kind is no false alarm (as ``twins.bench.COMPATIBLE``).
+FINE_ON = {
+    "partial_churn": ("partial_churn", "full_churn"),
+    "full_churn": ("full_churn", "technical_deterioration"),
+}
+#: Midpoints of 9 equal bins of the planted partial drop, U(0.4, 0.8).
+DROP_GRID = 0.4 + 0.4 * (np.arange(9) + 0.5) / 9
+ORDER_EVERY = (1, 2, 3, 4)
+
+
+def _log_lik(y, order_p, mean, nb_size):
+    """Log-likelihood of the weeks ``y`` (..., P, D) summed over the weeks."""
+    nb = stats.nbinom.logpmf(y, nb_size, nb_size / (nb_size + mean))
+    with np.errstate(divide="ignore"):
+        log_p = np.log(order_p)[:, None]
+        zero = np.logaddexp(np.log1p(-order_p)[:, None], log_p + nb)
+    return np.where(y == 0, zero, log_p + nb).sum(-1)
+
+
+def churn_posterior(units, order_p, order_mean, priors, drop_grid=DROP_GRID, nb_size=ORDER_NB_SIZE):
+    """
+    Return the (P, 3) posterior of :data:`CLASSES` (normal buying, partial churn, full churn)
+    given the post-onset weeks ``units`` (P, D), the weekly order probabilities ``order_p`` (P,),
+    the mean units of an order under normal buying ``order_mean`` (P, D) and the ``priors`` (3,)
+    of the classes. Partial churn multiplies the mean by ``1 - drop``, averaged over the equally
+    likely ``drop_grid``; full churn leaves only empty weeks. Computed in log space.
+    """
+    y = np.asarray(units, float)
+    drop_grid = np.asarray(drop_grid, float)
+    partial = _log_lik(y, order_p, order_mean * (1 - drop_grid)[:, None, None], nb_size)
+    log_lik = np.stack(
+        [
+            _log_lik(y, order_p, order_mean, nb_size),
+            logsumexp(partial, axis=0) - np.log(drop_grid.size),
+            np.where((y == 0).all(1), 0.0, -np.inf),
+        ]
+    )
+    with np.errstate(divide="ignore"):
+        joint = np.log(np.asarray(priors, float))[:, None] + log_lik
+    return np.exp(joint - logsumexp(joint, axis=0)).T
+
+
+def churn_ceiling(
+    batch, truth, delay=6, min_precision=0.7, drop_grid=DROP_GRID, nb_size=ORDER_NB_SIZE
+):
+    """
+    Return, for partial and full churn, the largest recall within ``delay`` weeks of the onset
+    that any detector could reach at precision >= ``min_precision`` on the commodity pairs of
+    ``simulate(..., oracle=True)``, as a list of dicts: ``kind``, ``planted``, ``flagged``,
+    ``recall``, ``precision``, ``tau`` and ``recall_by_order_every`` (an order every 1-4 weeks).
+
+    This is a ceiling: the oracle knows the onset and the true parameters (:func:`churn_posterior`
+    with the shares of planted events among commodity pairs as priors) and sees the weeks
+    ``onset .. onset + delay - 1``, like the bench's scoring at delay ``delay``; each kind is
+    flagged on its own (a detector gives one kind a pair a week). An alert of kind
+    k is fine on the planted truths ``FINE_ON[k]`` (as in ``twins.bench``). The Bayes-optimal rule
+    for "most planted k at an expected precision of at least m" flags the pairs with
+    ``P(k) >= tau * (m - P(fine))`` (all pairs with ``P(fine) >= m``); for full churn that is a
+    threshold on ``P(full)``. ``tau`` is swept and the best realised recall whose realised
+    precision is at least m is kept (``tau`` is inf where only the pairs with ``P(fine) >= m``
+    are flagged, NaN where no threshold reaches the precision).
+    """
+    com = ~np.asarray(batch.technical)
+    kind = truth.kind[com]
+    order_p = truth.order_p[com]
+    cols = slice(truth.onset, truth.onset + delay)
+    post = churn_posterior(
+        batch.units[com, cols],
+        order_p,
+        truth.order_mean[com, cols],
+        [np.mean(kind == c) for c in CLASSES],
+        drop_grid,
+        nb_size,
+    )
+    rows = []
+    for k in ("partial_churn", "full_churn"):
+        planted, fine = kind == k, np.isin(kind, FINE_ON[k])
+        p_k = post[:, CLASSES.index(k)]
+        slack = min_precision - post[:, np.isin(CLASSES, FINE_ON[k])].sum(1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            score = np.where(slack > 0, p_k / slack, np.inf)
+        order = np.argsort(-score, kind="stable")
+        s = score[order]
+        n = np.arange(1, s.size + 1)
+        precision = np.cumsum(fine[order]) / n
+        ok = np.flatnonzero(np.r_[s[1:] != s[:-1], True] & (precision >= min_precision))
+        flag = np.zeros(s.size, bool)
+        if ok.size:
+            flag[order[: ok[-1] + 1]] = True
+        by_freq = {e: _share(flag, planted & np.isclose(order_p, 1 / e)) for e in ORDER_EVERY}
+        rows.append(
+            {
+                "kind": k,
+                "planted": int(planted.sum()),
+                "flagged": int(flag.sum()),
+                "recall": _share(flag, planted),
+                "precision": float(precision[ok[-1]]) if ok.size else float("nan"),
+                "tau": float(s[ok[-1]]) if ok.size else float("nan"),
+                "recall_by_order_every": by_freq,
+            }
+        )
+    return rows
+
+
+def _share(flag, sel):
+    return float(flag[sel].mean()) if sel.any() else float("nan")
