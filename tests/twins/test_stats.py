@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from twins.stats import commodity as cm
 from twins.stats import dropout, technical
@@ -68,6 +69,27 @@ def test_gamma_poisson_predictive_is_negbin_and_its_quantiles():
     assert (float(r), float(p)) == pytest.approx((2.0, 0.5))
     assert cm.nb_ppf([0.05, 0.5, 0.9375, 0.95], r, p).tolist() == [0, 1, 5, 6]
     assert cm.nb_cdf(4, r, p) == pytest.approx(0.890625)
+
+
+def test_nb_quantiles_and_hurdle_band_agree_with_scipy_everywhere():
+    # Small and huge means, tiny and extreme quantiles (the far guesses finish by bisection).
+    rng = np.random.default_rng(5)
+    r = np.exp(rng.uniform(np.log(0.05), np.log(500), 4000))
+    mean = np.exp(rng.uniform(np.log(0.01), np.log(5000), 4000))
+    p = r / (r + mean)
+    q = np.concatenate([rng.uniform(0, 1, 3000), 1 - 10.0 ** -rng.uniform(3, 12, 1000)])
+    x, cdf, pmf = cm.nb_ppf(q, r, p, with_cdf=True)
+    exact = stats.nbinom.ppf(q, r, p)
+    # Equal, but where the cdf at a quantile of ~1e6 is within rounding (1e-15) of q.
+    tie = np.abs(stats.nbinom.cdf(np.minimum(x, exact), r, p) - q) < 1e-14
+    assert np.array_equal(x[~tie], exact[~tie])
+    assert cdf == pytest.approx(stats.nbinom.cdf(x, r, p), rel=1e-9, abs=1e-12)
+    assert pmf == pytest.approx(stats.nbinom.pmf(x, r, p), rel=1e-7, abs=1e-300)
+    w = rng.uniform(0.05, 1.0, 4000)
+    lo, hi, q_lo, q_hi = cm.hurdle_band(r, p, w)
+    assert q_lo == pytest.approx(cm.hurdle_cdf(lo - 1, r, p, w), abs=1e-12)
+    assert q_hi == pytest.approx(cm.hurdle_cdf(hi, r, p, w), abs=1e-12)
+    assert (lo == cm.hurdle_ppf(0.05, r, p, w)).all() and (hi >= lo).all()
 
 
 def test_weekly_noise_widens_the_predictive():

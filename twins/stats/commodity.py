@@ -61,11 +61,17 @@ def hurdle_cdf(x, r, p, w):
     return np.where(x < 0, 0.0, (1.0 - w) + w * nb_cdf(x - 1, r, p))
 
 
-def hurdle_ppf(q, r, p, w):
-    """Smallest integer x with ``hurdle_cdf(x) >= q``."""
+def hurdle_ppf(q, r, p, w, with_cdf: bool = False):
+    """Smallest integer x with ``hurdle_cdf(x) >= q``; with ``with_cdf``, ``(x, F(x), F(x - 1))``
+    (the cdf values come out of the search, no extra evaluation)."""
     dead = 1.0 - w
     inner = np.clip((q - dead) / np.maximum(w, 1e-12), 0.0, 1.0)
-    return np.where(dead >= q, 0.0, 1.0 + nb_ppf(inner, r, p))
+    x, cdf, pmf = nb_ppf(inner, r, p, with_cdf=True)
+    none = dead >= q
+    x = np.where(none, 0.0, 1.0 + x)
+    if not with_cdf:
+        return x
+    return x, np.where(none, dead, dead + w * cdf), np.where(none, 0.0, dead + w * (cdf - pmf))
 
 
 def hurdle_band(r, p, w, level: float = 0.90, low_q: float = 0.05):
@@ -76,12 +82,9 @@ def hurdle_band(r, p, w, level: float = 0.90, low_q: float = 0.05):
     (never below ``lo``). Returns ``(lo, hi, q_lo, q_hi)`` with ``q_lo = F(lo - 1)`` and
     ``q_hi = F(hi)``: the exact levels of the endpoints (coverage ``q_hi - q_lo``).
     """
-    lo = hurdle_ppf(low_q, r, p, w)
-    q_lo = hurdle_cdf(lo - 1, r, p, w)
+    lo, _, q_lo = hurdle_ppf(low_q, r, p, w, with_cdf=True)
     target = np.minimum(q_lo + level, 1.0 - 1e-12)
-    up = hurdle_ppf(target, r, p, w)
-    f_up = hurdle_cdf(up, r, p, w)
-    f_below = hurdle_cdf(up - 1, r, p, w)
+    up, f_up, f_below = hurdle_ppf(target, r, p, w, with_cdf=True)
     use_below = (up - 1 >= lo) & (np.abs(f_below - target) < np.abs(f_up - target))
     hi = np.where(use_below, up - 1, up)
     return lo, hi, q_lo, np.where(use_below, f_below, f_up)
@@ -141,12 +144,20 @@ def nb_logpmf(x, r, p):
 SUM_FROM_ZERO = 150
 
 
-def nb_ppf(q, r, p, max_steps: int = 1000):
-    """Smallest integer x with P(X <= x) >= q for X ~ NB(r, p).
+#: Steps of the pmf walk up (from 0, or from a guess) and down (from a guess above the
+#: quantile) before the elements still moving switch to bisection on the exact cdf.
+WALK_UP_STEPS = 1000
+WALK_DOWN_STEPS = 16
+
+
+def nb_ppf(q, r, p, with_cdf: bool = False):
+    """Smallest integer x with P(X <= x) >= q for X ~ NB(r, p); with ``with_cdf``,
+    ``(x, P(X <= x), P(X = x))``.
 
     Starts from the Cornish-Fisher approximation: when it is small, from 0 with cdf = pmf(0);
     otherwise there, with the exact cdf (betainc). Then walks to the exact integer with the pmf
-    recursion ``f(x + 1) = f(x) (x + r) / (x + 1) (1 - p)``.
+    recursion ``f(x + 1) = f(x) (x + r) / (x + 1) (1 - p)``; the few elements whose guess was
+    far above (extreme quantiles) finish by bisection on the exact cdf.
     """
     q, r, p = np.broadcast_arrays(np.asarray(q, float), np.asarray(r, float), np.asarray(p, float))
     pc = np.clip(p, 1e-15, 1 - 1e-15)
@@ -166,23 +177,47 @@ def nb_ppf(q, r, p, max_steps: int = 1000):
     # Walk up while the cdf is below q, then down while the cdf one below still reaches q,
     # each time only over the elements still moving (usually 0-2 steps).
     idx = np.flatnonzero(cdf < q)
-    for _ in range(max_steps):
+    for _ in range(WALK_UP_STEPS):
         if idx.size == 0:
             break
         x[idx] += 1
         pmf[idx] *= (x[idx] - 1 + r[idx]) / x[idx] * (1 - pc[idx])
         cdf[idx] += pmf[idx]
         idx = idx[cdf[idx] < q[idx]]
+    if idx.size:  # the answer is above x: find a bracket by doubling, then bisect
+        lo, hi = x[idx], 2 * x[idx] + 16
+        while (below := special.betainc(r[idx], hi + 1, pc[idx]) < q[idx]).any():
+            lo, hi = np.where(below, hi, lo), np.where(below, 2 * hi, hi)
+        x[idx] = _bisect(q[idx], r[idx], pc[idx], lo, hi)
+        cdf[idx] = special.betainc(r[idx], x[idx] + 1, pc[idx])
+        pmf[idx] = np.exp(nb_logpmf(x[idx], r[idx], pc[idx]))
     idx = np.flatnonzero((x > 0) & (cdf - pmf >= q))
-    for _ in range(max_steps):
+    for _ in range(WALK_DOWN_STEPS):
         if idx.size == 0:
             break
         cdf[idx] -= pmf[idx]
         pmf[idx] *= x[idx] / (x[idx] - 1 + r[idx]) / (1 - pc[idx])
         x[idx] -= 1
         idx = idx[(x[idx] > 0) & (cdf[idx] - pmf[idx] >= q[idx])]
-    x = x.reshape(p.shape)
-    return np.where(p >= 1.0, 0.0, x)
+    if idx.size:  # the answer is below x - 1
+        x[idx] = _bisect(q[idx], r[idx], pc[idx], np.full(idx.size, -1.0), x[idx] - 1)
+        cdf[idx] = special.betainc(r[idx], x[idx] + 1, pc[idx])
+        pmf[idx] = np.exp(nb_logpmf(x[idx], r[idx], pc[idx]))
+    one = p >= 1.0  # a point mass at 0
+    x = np.where(one, 0.0, x.reshape(p.shape))
+    if not with_cdf:
+        return x
+    return x, np.where(one, 1.0, cdf.reshape(p.shape)), np.where(one, 1.0, pmf.reshape(p.shape))
+
+
+def _bisect(q, r, pc, lo, hi):
+    """Smallest integer x in (lo, hi] with the NB cdf at x >= q, given cdf(lo) < q <= cdf(hi)."""
+    while (open_ := hi - lo > 1).any():
+        mid = np.floor((lo + hi) / 2)
+        reach = special.betainc(r, np.maximum(mid, 0) + 1, pc) >= q
+        lo = np.where(open_ & ~reach, mid, lo)
+        hi = np.where(open_ & reach, mid, hi)
+    return hi
 
 
 def mixture_ppf(q, r, p, p_active):
