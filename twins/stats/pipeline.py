@@ -79,9 +79,11 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     # Pass 1: family mean units per live pair per week -> seasonal index.
     tot = np.zeros((n_fam, n_weeks))
     live = np.zeros((n_fam, n_weeks))
+    sample_valid = []  # reused by pass 2
     for idx in _index_chunks(sample):
         u, f = units[idx], fam[idx]
         _, valid, _, _ = _masks(u, f, campaign)
+        sample_valid.append(valid)
         for k in np.unique(f):
             rows = f == k
             v = valid[rows]
@@ -95,8 +97,10 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
 
     # Pass 2: baseline rates (no forgetting) of the sample -> priors, dispersion, campaigns.
     parts = [
-        _baseline(units[idx], fam[idx], campaign, season, base_end) for idx in _index_chunks(sample)
+        _baseline(units[idx], fam[idx], campaign, season, base_end, valid)
+        for idx, valid in zip(_index_chunks(sample), sample_valid, strict=True)
     ]
+    del sample_valid
     rate_hat, expo, rate_mean, rate_var, n_ord, freq, n_val, camp_obs, camp_exp = (
         np.concatenate(col) for col in zip(*parts, strict=True)
     )
@@ -259,22 +263,24 @@ def _baseline(units, fam, campaign, season, base_end, valid=None):
         _, valid, _, _ = _masks(units, fam, campaign)
     vb = valid[:, :base_end]
     s = season[fam]
+    sb = s[:, :base_end]
     u = units[:, :base_end]
-    ob = vb & (u > 0)
-    ys = np.where(ob, u - 1, 0).sum(1, dtype=float)  # units beyond the first of each order
-    ss = np.where(ob, s[:, :base_end], 0).sum(1, dtype=float)
-    n = ob.sum(1)
+    # Row sums as float32 dot products (einsum): no temporaries, no slow upcasting sums.
+    ob = (vb & (u > 0)).astype(np.float32)
+    n = ob.sum(1).astype(float)
+    ys = np.einsum("ij,ij->i", u, ob).astype(float) - n  # units beyond the first of each order
+    ss = np.einsum("ij,ij->i", sb, ob).astype(float)
     n_val = vb.sum(1).astype(float)
     freq = n / np.maximum(n_val, 1)
     rate = np.where(ss > 0, ys / np.maximum(ss, 1e-9), 0.0)
-    z = np.where(ob, (u - 1) / s[:, :base_end], 0)
-    mean = z.sum(1, dtype=float) / np.maximum(n, 1)
-    var = (z * z).sum(1, dtype=float) / np.maximum(n, 1) - mean**2
+    z = (u - 1) * ob / sb
+    mean = z.sum(1).astype(float) / np.maximum(n, 1)
+    var = np.einsum("ij,ij->i", z, z).astype(float) / np.maximum(n, 1) - mean**2
     var = np.where(n > 1, var * n / np.maximum(n - 1, 1), 0.0)
     rc = campaign[fam][:, base_end:]
     camp_obs = np.where(rc, units[:, base_end:], 0).sum(1, dtype=float)
     camp_exp = freq * (rc.sum(1) + rate * np.where(rc, s[:, base_end:], 0).sum(1, dtype=float))
-    return rate, ss, mean, var, n.astype(float), freq, n_val, camp_obs, camp_exp
+    return rate, ss, mean, var, n, freq, n_val, camp_obs, camp_exp
 
 
 def _index_from_totals(tot, live, week_start):

@@ -200,9 +200,9 @@ def score_chunk(
     # baseline: one baseline per test window (ending where the window starts) plus the whole
     # history with forgetting (last column) for the bands and forecasts.
     order = (u > 0) & valid
-    yv = np.where(order, u - 1, 0).astype(np.float32)  # units beyond the first of each order
-    so = np.where(order, s, 0).astype(np.float32)
     ov = order.astype(np.float32)
+    yv = (u - 1).astype(np.float32, copy=False) * ov  # units beyond the first of each order
+    so = s.astype(np.float32, copy=False) * ov
     vv = valid.astype(np.float32)
     wins = np.array([m for m in cm.TEST_WINDOWS if m <= max(n_weeks // 3, 1)] or [1])
     n_win = wins.size
