@@ -17,7 +17,8 @@ from .api import PairBatch, PairScores
 from .fdr import fdr_select
 from .grid import iso_week_number
 
-CHUNK_PAIRS = 100_000
+#: Pairs fitted at once: 20k x 156 weeks of float32 is 12 MB, so the temporaries stay in cache.
+CHUNK_PAIRS = 20_000
 #: Pairs (evenly spaced) used for the family-level estimates: seasonality, priors, dispersion.
 SAMPLE_PAIRS = 200_000
 #: Weeks after a campaign week also left out of the fit (stock bought ahead).
