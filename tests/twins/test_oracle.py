@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from twins.stats.oracle import churn_ceiling, churn_posterior
+from twins.stats.oracle import changepoint_posterior, churn_ceiling, churn_posterior
 from twins.stats.simulate import Truth, simulate
 
 
@@ -97,3 +97,46 @@ def test_simulate_oracle_keeps_random_stream():
     assert (oracle.order_mean[~batch.technical] >= 0).all()
     partial, full = churn_ceiling(again, oracle, delay=8)
     assert full["recall_by_order_every"][1] == 1.0 and 0 < partial["recall"] <= 1
+
+
+def test_changepoint_with_one_candidate_is_the_known_onset():
+    # At delay 1 with lookback 1 the only change point is the onset column.
+    batch, truth = lumpy(5_000, 1 / np.random.default_rng(3).choice([1, 2, 3, 4], 5_000))
+    truth.onset = 2
+    col = batch.units[:, [2]], truth.order_p, truth.order_mean[:, [2]], [0.91, 0.05, 0.04]
+    assert np.allclose(changepoint_posterior(*col), churn_posterior(*col), rtol=1e-12, atol=0)
+    known = churn_ceiling(batch, truth, delay=1)
+    unknown = churn_ceiling(batch, truth, delay=1, known_onset=False, lookback=1)
+    assert known == unknown and known[1]["flagged"] > 0
+
+
+def test_changepoint_posterior_by_hand():
+    # Weekly orders of mean 2, drop 0.5, 2 weeks, a change from week 0 or 1 (prior / 2 each).
+    priors = [0.5, 0.25, 0.25]
+    post = changepoint_posterior([[0, 0], [3, 0]], np.ones(2), np.full((2, 2), 2.0), priors, [0.5])
+    nb0, nb0_half = (4 / 6) ** 4, (4 / 5) ** 4
+    pmf3, pmf3_half = 20 * (4 / 6) ** 4 * (2 / 6) ** 3, 20 * (4 / 5) ** 4 * (1 / 5) ** 3
+    # Two empty weeks: full churn from week 0 or from week 1 (after a normal empty week 0).
+    normal, partial, full = nb0**2, (nb0_half**2 + nb0 * nb0_half) / 2, (1 + nb0) / 2
+    evidence = 0.5 * normal + 0.25 * partial + 0.25 * full
+    assert post[0] == pytest.approx(
+        np.array([0.5 * normal, 0.25 * partial, 0.25 * full]) / evidence
+    )
+    # 3 units then none: full churn only from week 1.
+    normal, partial, full = pmf3 * nb0, (pmf3_half * nb0_half + pmf3 * nb0_half) / 2, pmf3 / 2
+    evidence = 0.5 * normal + 0.25 * partial + 0.25 * full
+    assert post[1, 2] == pytest.approx(0.25 * full / evidence, rel=1e-12)
+    assert post[1] == pytest.approx(
+        np.array([0.5 * normal, 0.25 * partial, 0.25 * full]) / evidence
+    )
+
+
+def test_unknown_onset_ceiling_is_lower():
+    batch, truth = simulate(8_000, n_weeks=60, onset=52, seed=2, oracle=True)
+    known = churn_ceiling(batch, truth)
+    unknown = churn_ceiling(batch, truth, known_onset=False)
+    for k, u in zip(known, unknown, strict=True):
+        assert u["kind"] == k["kind"] and u["precision"] >= 0.7
+        assert u["recall"] <= k["recall"]
+    # A window longer than the data is cut at its first week.
+    assert churn_ceiling(batch, truth, known_onset=False, lookback=100)[1]["recall"] > 0

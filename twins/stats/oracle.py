@@ -3,7 +3,8 @@
 The oracle knows what no detector can: the onset, each pair's true order probability and
 per-week mean units of an order, the law of the units (hurdle + ``NegBin(ORDER_NB_SIZE)``), the
 shares of planted events and the law of the partial drop. Its recall at a given precision is
-therefore an upper bound on what any detector can reach on the same data.
+therefore an upper bound on what any detector can reach on the same data. The tighter bound of
+``churn_ceiling(..., known_onset=False)`` knows all but the onset (:func:`changepoint_posterior`).
 """
 
 import numpy as np
@@ -24,13 +25,18 @@ DROP_GRID = 0.4 + 0.4 * (np.arange(9) + 0.5) / 9
 ORDER_EVERY = (1, 2, 3, 4)
 
 
-def _log_lik(y, order_p, mean, nb_size):
-    """Log-likelihood of the weeks ``y`` (..., P, D) summed over the weeks."""
+def _week_log_lik(y, order_p, mean, nb_size):
+    """Log-likelihood of each of the weeks ``y`` (..., P, D)."""
     nb = stats.nbinom.logpmf(y, nb_size, nb_size / (nb_size + mean))
     with np.errstate(divide="ignore"):
         log_p = np.log(order_p)[:, None]
         zero = np.logaddexp(np.log1p(-order_p)[:, None], log_p + nb)
-    return np.where(y == 0, zero, log_p + nb).sum(-1)
+    return np.where(y == 0, zero, log_p + nb)
+
+
+def _log_lik(y, order_p, mean, nb_size):
+    """Log-likelihood of the weeks ``y`` (..., P, D) summed over the weeks."""
+    return _week_log_lik(y, order_p, mean, nb_size).sum(-1)
 
 
 def churn_posterior(units, order_p, order_mean, priors, drop_grid=DROP_GRID, nb_size=ORDER_NB_SIZE):
@@ -56,8 +62,54 @@ def churn_posterior(units, order_p, order_mean, priors, drop_grid=DROP_GRID, nb_
     return np.exp(joint - logsumexp(joint, axis=0)).T
 
 
+def changepoint_posterior(
+    units, order_p, order_mean, priors, drop_grid=DROP_GRID, nb_size=ORDER_NB_SIZE
+):
+    """
+    Return the (P, 3) posterior of :data:`CLASSES` like :func:`churn_posterior`, but with the
+    onset unknown: ``units`` (P, L) are the last L weeks seen and a churn takes effect from any
+    of their L columns ``tau`` with equal probability (prior ``priors[k] / L`` for each). The
+    weeks before ``tau`` follow normal buying, the weeks from ``tau`` on the churned law; the
+    posterior of a churn sums over ``tau``. Prefix and suffix sums of the weekly log-likelihoods
+    give every ``tau`` at once; computed in log space.
+    """
+    y = np.asarray(units, float)
+    n_tau = y.shape[1]
+
+    def before(log_lik):  # (P, L + 1): the weeks before tau = 0..L
+        return np.cumsum(np.pad(log_lik, ((0, 0), (1, 0))), 1)
+
+    def after(log_lik):  # (P, L): the weeks from tau = 0..L-1 on
+        return np.cumsum(log_lik[:, ::-1], 1)[:, ::-1]
+
+    normal = before(_week_log_lik(y, order_p, order_mean, nb_size))
+    partial = np.full(y.shape, -np.inf)
+    for drop in np.asarray(drop_grid, float):
+        churned = _week_log_lik(y, order_p, order_mean * (1 - drop), nb_size)
+        partial = np.logaddexp(partial, after(churned))
+    partial -= np.log(np.size(drop_grid))
+    full = after(np.where(y == 0, 0.0, -np.inf))
+    log_lik = np.stack(
+        [
+            normal[:, -1],
+            logsumexp(normal[:, :-1] + partial, axis=1) - np.log(n_tau),
+            logsumexp(normal[:, :-1] + full, axis=1) - np.log(n_tau),
+        ]
+    )
+    with np.errstate(divide="ignore"):
+        joint = np.log(np.asarray(priors, float))[:, None] + log_lik
+    return np.exp(joint - logsumexp(joint, axis=0)).T
+
+
 def churn_ceiling(
-    batch, truth, delay=6, min_precision=0.7, drop_grid=DROP_GRID, nb_size=ORDER_NB_SIZE
+    batch,
+    truth,
+    delay=6,
+    min_precision=0.7,
+    drop_grid=DROP_GRID,
+    nb_size=ORDER_NB_SIZE,
+    known_onset=True,
+    lookback=26,
 ):
     """
     Return, for partial and full churn, the largest recall within ``delay`` weeks of the onset
@@ -68,7 +120,10 @@ def churn_ceiling(
     This is a ceiling: the oracle knows the onset and the true parameters (:func:`churn_posterior`
     with the shares of planted events among commodity pairs as priors) and sees the weeks
     ``onset .. onset + delay - 1``, like the bench's scoring at delay ``delay``; each kind is
-    flagged on its own (a detector gives one kind a pair a week). An alert of kind
+    flagged on its own (a detector gives one kind a pair a week). With ``known_onset=False`` it
+    knows all but the onset and sees the last ``lookback`` of the weeks up to
+    ``onset + delay - 1`` (fewer if the data starts later), a churn taking effect from any of
+    them (:func:`changepoint_posterior`): a tighter ceiling. An alert of kind
     k is fine on the planted truths ``FINE_ON[k]`` (as in ``twins.bench``). The Bayes-optimal rule
     for "most planted k at an expected precision of at least m" flags the pairs with
     ``P(k) >= tau * (m - P(fine))`` (all pairs with ``P(fine) >= m``); for full churn that is a
@@ -79,8 +134,10 @@ def churn_ceiling(
     com = ~np.asarray(batch.technical)
     kind = truth.kind[com]
     order_p = truth.order_p[com]
-    cols = slice(truth.onset, truth.onset + delay)
-    post = churn_posterior(
+    end = truth.onset + delay
+    cols = slice(truth.onset if known_onset else max(0, end - lookback), end)
+    posterior = churn_posterior if known_onset else changepoint_posterior
+    post = posterior(
         batch.units[com, cols],
         order_p,
         truth.order_mean[com, cols],
