@@ -173,7 +173,7 @@ CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 SCORING_SHARDS = int(os.environ.get("SCORING_SHARDS", 8))
 SCORING_HORIZON = int(os.environ.get("SCORING_HORIZON", 8))
 SCORING_HISTORY_WEEKS = int(os.environ.get("SCORING_HISTORY_WEEKS", 156))
-SCORING_FDR_Q = float(os.environ.get("SCORING_FDR_Q", 0.1))
+SCORING_FDR_Q = float(os.environ.get("SCORING_FDR_Q", 0.2))  # twins.stats.fdr.DEFAULT_Q
 SCORING_DISMISS_COOLDOWN_DAYS = int(os.environ.get("SCORING_DISMISS_COOLDOWN_DAYS", 84))
 SCORING_STALE_AFTER = int(os.environ.get("SCORING_STALE_AFTER", 1800))
 

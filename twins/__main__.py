@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from twins.stats.api import PairBatch, fdr_select, score_pairs
+from twins.stats.fdr import DEFAULT_Q
 from twins.stats.grid import weekly_grid
 
 REQUIRED = ("client", "family", "date", "units")
@@ -132,7 +133,7 @@ def build_batch(df, as_of, n_weeks):
     return batch, np.asarray(clients), np.asarray(families)
 
 
-def score_file(path, as_of, horizon, out, n_weeks=156, fdr_q=0.1):
+def score_file(path, as_of, horizon, out, n_weeks=156, fdr_q=DEFAULT_Q):
     """Score ``path`` and write one row per pair to ``out``; returns the number of pairs."""
     import pandas as pd
 
@@ -170,7 +171,12 @@ def main(argv=None):
     sc.add_argument("--horizon", type=int, default=8, help="forecast weeks (default 8)")
     sc.add_argument("--out", required=True, help="output CSV")
     sc.add_argument("--weeks", type=int, default=156, help="weeks of history (default 156)")
-    sc.add_argument("--fdr-q", type=float, default=0.1, help="Benjamini-Hochberg level")
+    sc.add_argument(
+        "--fdr-q",
+        type=float,
+        default=DEFAULT_Q,
+        help=f"Benjamini-Hochberg level (default {DEFAULT_Q})",
+    )
     be = sub.add_parser("bench", help="quality and speed benchmark on simulated data")
     be.add_argument("--quick", action="store_true", help="small run (about a minute)")
     be.add_argument("--workers", type=int, default=1, help="processes for the speed runs")

@@ -11,13 +11,14 @@ from scipy import stats
 from twins.stats import commodity as cm
 from twins.stats import dropout
 from twins.stats.api import PairBatch, score_pairs
+from twins.stats.fdr import DEFAULT_Q
 from twins.stats.oracle import churn_ceiling
 from twins.stats.simulate import simulate, window
 
 HISTORY_WEEKS = 156
 PAIRS_PER_REP = 300
 #: The production default (settings.SCORING_FDR_Q) and the levels of the trade-off table.
-FDR_Q = 0.1
+FDR_Q = DEFAULT_Q
 FDR_LEVELS = (0.05, 0.1, 0.2, 0.3)
 #: The issue's target: recall within 6 weeks of the onset at least this, at this precision.
 TARGET_RECALL = 0.8

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .fdr import DEFAULT_Q
+
 #: Alert kinds produced by the statistics (same strings as crm.Alert.Kind).
 ALERT_KINDS = (
     "partial_churn",
@@ -41,7 +43,7 @@ class PairBatch:
     # Optional int (P,) queue (rep) of each pair. When given, score_pairs applies
     # Benjamini-Hochberg per queue itself (fdr_q) and builds evidence for kept alerts only.
     queue: np.ndarray | None = None
-    fdr_q: float = 0.1
+    fdr_q: float = DEFAULT_Q
 
 
 @dataclass
@@ -83,7 +85,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     return _score(batch, horizon, workers)
 
 
-def fdr_select(p_values: np.ndarray, groups: np.ndarray, q: float = 0.1) -> np.ndarray:
+def fdr_select(p_values: np.ndarray, groups: np.ndarray, q: float = DEFAULT_Q) -> np.ndarray:
     """Benjamini-Hochberg within each group (a rep's queue). NaN p-values pass unchanged.
 
     Returns a boolean mask, True where the alert is kept.

@@ -2,8 +2,13 @@
 
 import numpy as np
 
+#: Default level: the expected share of false alarms among a queue's tail-test alerts is at
+#: most this. 0.2 gives the most churn recall at precision >= 0.7 on the planted-truth bench
+#: (``python -m twins bench`` prints the trade-off); settings.SCORING_FDR_Q repeats it.
+DEFAULT_Q = 0.2
 
-def fdr_select(p_values, groups, q: float = 0.1) -> np.ndarray:
+
+def fdr_select(p_values, groups, q: float = DEFAULT_Q) -> np.ndarray:
     """Benjamini-Hochberg at level ``q`` within each group (a rep's queue).
 
     Returns a boolean mask: True where the test is rejected (the alert is kept). NaN p-values
