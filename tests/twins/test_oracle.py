@@ -140,3 +140,11 @@ def test_unknown_onset_ceiling_is_lower():
         assert u["recall"] <= k["recall"]
     # A window longer than the data is cut at its first week.
     assert churn_ceiling(batch, truth, known_onset=False, lookback=100)[1]["recall"] > 0
+
+
+def test_oracle_and_bench_agree_on_false_alarms():
+    from twins.bench import COMPATIBLE
+    from twins.stats.oracle import FINE_ON
+
+    for kind, truths in FINE_ON.items():
+        assert set(truths) == {t for t, fine in COMPATIBLE.items() if kind in fine}
