@@ -148,3 +148,20 @@ def test_oracle_and_bench_agree_on_false_alarms():
 
     for kind, truths in FINE_ON.items():
         assert set(truths) == {t for t, fine in COMPATIBLE.items() if kind in fine}
+
+
+def test_weekly_oracle_counts_every_look():
+    batch, truth = simulate(8000, n_weeks=60, onset=52, seed=2, oracle=True)
+    # One look (delay 1): rescoring weekly changes nothing.
+    for once, weekly in zip(
+        churn_ceiling(batch, truth, delay=1, known_onset=False),
+        churn_ceiling(batch, truth, delay=1, known_onset=False, weekly=True),
+        strict=True,
+    ):
+        assert once["flagged"] == weekly["flagged"] and once["recall"] == weekly["recall"]
+        assert once["precision"] == pytest.approx(weekly["precision"], nan_ok=True)
+    # Six looks whose flags stay: false alarms pile up, so no more recall than the ceiling.
+    ceiling = churn_ceiling(batch, truth)
+    weekly = churn_ceiling(batch, truth, known_onset=False, weekly=True)
+    for c, w in zip(ceiling, weekly, strict=True):
+        assert w["precision"] >= 0.7 and 0 < w["recall"] <= c["recall"]
