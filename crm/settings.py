@@ -168,13 +168,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 
 # Scoring runs (twins.scoring): client shards per run, forecast horizon and history in weeks,
-# false-discovery level per rep's queue, cooldown of a dismissed alert, and the seconds without
-# a sign of life after which an active run is failed so that a new one can start.
+# false-discovery level per rep's queue, cooldown of a dismissed alert, the seconds without a
+# sign of life after which a running run's missing shards are queued again (a task can be lost
+# for good when its worker dies while taking it from Redis), and after which an active run is
+# failed so that a new one can start.
 SCORING_SHARDS = int(os.environ.get("SCORING_SHARDS", 8))
 SCORING_HORIZON = int(os.environ.get("SCORING_HORIZON", 8))
 SCORING_HISTORY_WEEKS = int(os.environ.get("SCORING_HISTORY_WEEKS", 156))
 SCORING_FDR_Q = float(os.environ.get("SCORING_FDR_Q", 0.2))  # twins.stats.fdr.DEFAULT_Q
 SCORING_DISMISS_COOLDOWN_DAYS = int(os.environ.get("SCORING_DISMISS_COOLDOWN_DAYS", 84))
+SCORING_RESUME_AFTER = int(os.environ.get("SCORING_RESUME_AFTER", 600))
 SCORING_STALE_AFTER = int(os.environ.get("SCORING_STALE_AFTER", 1800))
 
 if REDIS_URL:

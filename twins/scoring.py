@@ -94,6 +94,30 @@ def reap_stale_runs(now=None):
     return reaped
 
 
+def stalled_runs(now=None):
+    """``[(run id, shards to queue again)]`` for the running or publishing runs with no sign of
+    life for ``SCORING_RESUME_AFTER`` seconds: the shards not staged yet (none when only the
+    publishing is missing).
+
+    Kombu's Redis transport loses a task for good when its worker dies between taking it off the
+    queue and recording it as unacknowledged. Shards and publishing are idempotent, so a shard
+    that was only slow runs twice at worst; ``SCORING_RESUME_AFTER`` must exceed the longest
+    shard. A run that still does not move is failed by :func:`reap_stale_runs`.
+    """
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.SCORING_RESUME_AFTER)
+    runs = ScoringRun.objects.filter(
+        status__in=(ScoringRun.Status.RUNNING, ScoringRun.Status.PUBLISHING),
+        heartbeat_at__lt=limit,
+    )
+    stalled = []
+    for run in runs:
+        staged = set(run.shard_results.values_list("shard", flat=True))
+        missing = [shard for shard in range(run.shards_total) if shard not in staged]
+        stalled.append((run.pk, [] if run.status == ScoringRun.Status.PUBLISHING else missing))
+    return stalled
+
+
 def start_run(as_of=None, shards=None, horizon=None):
     """Create a run for ``as_of`` split into ``shards`` client shards, or a stopped one.
 

@@ -2,7 +2,9 @@
 :mod:`twins.scoring`.
 
 The shard and publish tasks acknowledge late and are re-queued when their worker dies, so a
-killed worker's shard runs again elsewhere; staging and publishing are idempotent. Transient
+killed worker's shard runs again elsewhere; staging and publishing are idempotent. A task lost
+for good (see :func:`twins.scoring.stalled_runs`) is queued again by ``resume_stalled_runs``,
+which beat runs every few minutes. Transient
 database errors are retried with backoff; any other failure marks the run failed, which
 leaves the previous results published.
 """
@@ -37,7 +39,7 @@ def start_scoring_run(as_of=None, shards=None, horizon=None):
     run = scoring.start_run(scoring.parse_as_of(as_of), shards, horizon)
     if run.status == run.Status.RUNNING:
         try:
-            dispatch(run.pk, run.shards_total)
+            dispatch(run.pk, range(run.shards_total))
         except Exception as exc:  # raised here only when tasks run in-process
             scoring.fail_run(run.pk, repr(exc))
             raise
@@ -45,12 +47,23 @@ def start_scoring_run(as_of=None, shards=None, horizon=None):
     return {"run": run.pk, "status": run.status, "error": run.error}
 
 
-def dispatch(run_id, shards_total):
-    """Queue the shard tasks of ``run_id`` and the publishing task that follows them."""
+def dispatch(run_id, shards):
+    """Queue the given shard tasks of ``run_id`` and the publishing task that follows them."""
     finish = publish_run.si(run_id)
-    if shards_total == 0:
+    if not shards:
         return finish.apply_async()
-    return chord([score_shard.si(run_id, shard) for shard in range(shards_total)])(finish)
+    return chord([score_shard.si(run_id, shard) for shard in shards])(finish)
+
+
+@shared_task(name="twins.tasks.resume_stalled_runs")
+def resume_stalled_runs():
+    """Fail the runs dead for ``SCORING_STALE_AFTER`` seconds; queue again the missing shards
+    (and the publishing) of those that stopped moving for ``SCORING_RESUME_AFTER``."""
+    scoring.reap_stale_runs()
+    stalled = scoring.stalled_runs()
+    for run_id, shards in stalled:
+        dispatch(run_id, shards)
+    return {"resumed": [{"run": run_id, "shards": shards} for run_id, shards in stalled]}
 
 
 @shared_task(base=ScoringTask, name="twins.tasks.score_shard")

@@ -375,7 +375,7 @@ class ScoringRunViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
         run = scoring.start_run(start.validated_data.get("as_of"))
         if run.status != ScoringRun.Status.RUNNING:
             return Response(s.ScoringRunSerializer(run).data, status=status.HTTP_409_CONFLICT)
-        tasks.dispatch(run.pk, run.shards_total)
+        tasks.dispatch(run.pk, range(run.shards_total))
         run.refresh_from_db()
         return Response(s.ScoringRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 

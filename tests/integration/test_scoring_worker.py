@@ -6,10 +6,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from crm.models import Alert, Client, Order, OrderLine, Product, ProductFamily, User
 from crm.selectors import alerts_visible_to
-from twins import tasks
+from twins import scoring, tasks
 from twins.models import ScoringRun, TwinState
 
 pytestmark = [
@@ -62,14 +63,23 @@ def plant(n_clients, churn_every=5):
     return rep, churned
 
 
-def wait_for(run_id, done, timeout=120, poll=0.02):
+def wait_for(run_id, done, timeout=120, poll=0.02, workers=(), tick=None, every=2.0):
+    """The run once ``done(run)``, calling ``tick()`` every ``every`` seconds meanwhile (as beat
+    would); on timeout the failure shows the workers' last log lines."""
     deadline = time.monotonic() + timeout
+    next_tick = time.monotonic() + every
     while time.monotonic() < deadline:
         run = ScoringRun.objects.get(pk=run_id)
         if done(run):
             return run
+        if tick and time.monotonic() >= next_tick:
+            tick()
+            next_tick = time.monotonic() + every
         time.sleep(poll)
-    raise AssertionError(f"run {run_id} still {run.status} ({run.shards_done}/{run.shards_total})")
+    logs = "".join(f"\n--- {w.name}\n{w.output()}" for w in workers)
+    raise AssertionError(
+        f"run {run_id} still {run.status} ({run.shards_done}/{run.shards_total}){logs}"
+    )
 
 
 def start(as_of, shards):
@@ -108,7 +118,7 @@ def test_full_scoring_through_the_worker_creates_the_expected_alerts(workers):
     assert TwinState.objects.filter(scoring_run=run, as_of=AS_OF).count() == 40
 
 
-def test_killed_worker_leaves_previous_results_and_a_later_run_completes(workers):
+def test_killed_worker_leaves_previous_results_and_a_later_run_completes(workers, settings):
     rep, churned = plant(300)
     first = workers(concurrency=1, SCORING_HISTORY_WEEKS=WEEKS)
     run1 = wait_for(start(AS_OF, shards=4), finished)
@@ -125,13 +135,17 @@ def test_killed_worker_leaves_previous_results_and_a_later_run_completes(workers
     assert sorted(live(rep).values_list("pk", "as_of", "scoring_run_id")) == seen
     assert set(TwinState.objects.values_list("scoring_run_id", flat=True)) == {run1.pk}
 
-    # Past the broker's visibility timeout, a new worker takes over the lost shard.
+    # Past the broker's visibility timeout, a new worker takes over the dead worker's shard. A
+    # shard lost for good (taken off the queue, killed before it was recorded as unacknowledged)
+    # is queued again by the sweep that beat runs every five minutes: here every two seconds.
     time.sleep(6)
     second = workers(concurrency=2, SCORING_HISTORY_WEEKS=WEEKS)
-    run2 = wait_for(run2_id, finished)
-    assert run2.status in {ScoringRun.Status.SUCCEEDED, ScoringRun.Status.FAILED}, run2.error
-    if run2.status == ScoringRun.Status.SUCCEEDED:  # re-delivered and completed
-        assert run2.shards_done == run2.shards_total == 40
+    settings.SCORING_RESUME_AFTER = 2
+    run2 = wait_for(
+        run2_id, finished, workers=(first, second), tick=tasks.resume_stalled_runs, every=2
+    )
+    assert run2.status == ScoringRun.Status.SUCCEEDED, (run2.error, second.output())
+    assert run2.shards_done == run2.shards_total == 40
 
     run3 = wait_for(start(AS_OF + timedelta(days=14), shards=4), finished)
     assert run3.status == ScoringRun.Status.SUCCEEDED, (run3.error, second.output())
@@ -139,3 +153,20 @@ def test_killed_worker_leaves_previous_results_and_a_later_run_completes(workers
     assert {a.client_id for a in alerts if a.kind in CHURN_KINDS} == churned
     assert {a.as_of for a in alerts} == {AS_OF + timedelta(days=14)}
     assert len(alerts) == len({a.dedup_key for a in alerts}), "no duplicated alerts"
+
+
+def test_a_run_whose_tasks_were_lost_is_resumed_by_the_sweep(workers, settings):
+    rep, churned = plant(40)
+    worker = workers(concurrency=2, SCORING_HISTORY_WEEKS=WEEKS)
+    settings.SCORING_HISTORY_WEEKS = WEEKS
+    run = scoring.start_run(AS_OF, shards=4)  # created, its tasks never queued: all lost
+    scoring.score_shard(run.pk, 2)
+    ScoringRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.SCORING_RESUME_AFTER + 1)
+    )
+
+    assert tasks.resume_stalled_runs() == {"resumed": [{"run": run.pk, "shards": [0, 1, 3]}]}
+
+    run = wait_for(run.pk, finished, workers=(worker,))
+    assert run.status == ScoringRun.Status.SUCCEEDED, (run.error, worker.output())
+    assert {a.client_id for a in live(rep) if a.kind in CHURN_KINDS} == churned

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from crm.models import Alert
@@ -87,6 +88,38 @@ def test_start_task_reports_a_refused_run(world):
     assert f"run #{active.pk}" in result["error"]
 
 
+def test_a_run_whose_shard_was_lost_is_resumed_and_published(world, settings):
+    settings.SCORING_RESUME_AFTER, settings.SCORING_STALE_AFTER = 600, 1800
+    run = scoring.start_run(AS_OF, shards=2)  # its tasks were never queued: as if lost
+    scoring.score_shard(run.pk, 1)
+    assert scoring.stalled_runs() == [], "a run that moved recently is left alone"
+    ScoringRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=700)
+    )
+    assert scoring.stalled_runs() == [(run.pk, [0])]
+
+    result = tasks.resume_stalled_runs.delay().get()
+
+    run.refresh_from_db()
+    assert result == {"resumed": [{"run": run.pk, "shards": [0]}]}
+    assert run.status == ScoringRun.Status.SUCCEEDED and run.shards_done == 2
+    assert Alert.objects.get(status=Alert.Status.OPEN).client == world["churned"]
+
+
+def test_a_run_dead_for_too_long_is_failed_not_resumed(world, settings):
+    settings.SCORING_RESUME_AFTER, settings.SCORING_STALE_AFTER = 600, 1800
+    run = scoring.start_run(AS_OF, shards=2)
+    ScoringRun.objects.filter(pk=run.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=1900)
+    )
+
+    assert tasks.resume_stalled_runs.delay().get() == {"resumed": []}
+
+    run.refresh_from_db()
+    assert run.status == ScoringRun.Status.FAILED and "No sign of life" in run.error
+    assert not Alert.objects.exists()
+
+
 def test_install_schedules_is_idempotent(db):
     call_command("install_schedules")
     nightly = PeriodicTask.objects.get(task="twins.tasks.start_scoring_run")
@@ -95,14 +128,15 @@ def test_install_schedules_is_idempotent(db):
 
     call_command("install_schedules")
 
-    assert PeriodicTask.objects.count() == 3
+    assert PeriodicTask.objects.count() == 4
     assert PeriodicTask.objects.filter(task="recommender.tasks.harvest_outcomes").exists()
+    assert PeriodicTask.objects.filter(task="twins.tasks.resume_stalled_runs").exists()
     assert PeriodicTask.objects.filter(task="recommender.tasks.fold_rewards").exists()
     nightly.refresh_from_db()
     assert nightly.crontab.hour == "4", "an admin's edit survives a re-install"
     call_command("install_schedules", "--reset")
     nightly.refresh_from_db()
-    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 3
+    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 4
 
 
 @pytest.fixture

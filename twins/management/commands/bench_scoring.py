@@ -60,7 +60,7 @@ class Command(BaseCommand):
             run = scoring.start_run(as_of, shards)
             if run.status != ScoringRun.Status.RUNNING:
                 raise CommandError(f"Run #{run.pk} not started: {run.error}")
-            dispatch(run.pk, run.shards_total)
+            dispatch(run.pk, range(run.shards_total))
             while run.is_active:
                 time.sleep(0.1)
                 run.refresh_from_db()

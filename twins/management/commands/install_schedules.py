@@ -23,6 +23,17 @@ DEFAULT_SCHEDULES = {
         },
         "Refit every twin on the orders up to last Sunday and publish the alerts.",
     ),
+    "Resume stalled scoring runs": (
+        "twins.tasks.resume_stalled_runs",
+        {
+            "minute": "*/5",
+            "hour": "*",
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+        },
+        "Queue again the shards of a scoring run that stopped moving (a lost worker's task).",
+    ),
     "Weekly outcome harvest": (
         "recommender.tasks.harvest_outcomes",
         {"minute": "0", "hour": "5", "day_of_week": "1", "day_of_month": "*", "month_of_year": "*"},
@@ -33,9 +44,9 @@ DEFAULT_SCHEDULES = {
 
 class Command(BaseCommand):
     help = (
-        "Install the nightly refit-and-score and the weekly outcome harvest in "
-        "django-celery-beat. Existing schedules (possibly edited in the admin) are kept "
-        "unless --reset is given."
+        "Install the default schedules (nightly reward fold and refit-and-score, the sweep "
+        "that resumes stalled scoring runs, weekly outcome harvest) in django-celery-beat. "
+        "Existing schedules (possibly edited in the admin) are kept unless --reset is given."
     )
 
     def add_arguments(self, parser):

@@ -80,7 +80,7 @@ class Command(BaseCommand):
     def _celery(self, run, bar):
         from twins.tasks import dispatch
 
-        dispatch(run.pk, run.shards_total)
+        dispatch(run.pk, range(run.shards_total))
         stale = timedelta(seconds=settings.SCORING_STALE_AFTER)
         while True:
             run.refresh_from_db()
