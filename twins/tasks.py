@@ -4,9 +4,8 @@
 The shard and publish tasks acknowledge late and are re-queued when their worker dies, so a
 killed worker's shard runs again elsewhere; staging and publishing are idempotent. A task lost
 for good (see :func:`twins.scoring.stalled_runs`) is queued again by ``resume_stalled_runs``,
-which beat runs every few minutes. Transient
-database errors are retried with backoff; any other failure marks the run failed, which
-leaves the previous results published.
+which beat runs every few minutes. Transient database errors are retried with backoff; any
+other failure marks the run failed, which leaves the previous results published.
 """
 
 from celery import Task, chord, shared_task
