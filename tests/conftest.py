@@ -35,6 +35,15 @@ def pytest_configure(config):
         raise pytest.UsageError("; ".join(problems))
 
 
+#: Hashing with MD5 keeps the many test users cheap; production keeps Django's defaults.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
+
 @pytest.fixture
 def make_user(db):
     from crm.models import User

@@ -10,18 +10,7 @@ from django.utils import timezone, translation
 
 from crm import charts, selectors, services
 from crm.models import Alert, Feedback, VisitNote
-from tests.e2e.world import make_world, technical_evidence, weekly_evidence
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def world(db):
-    return make_world()
-
+from tests.e2e.world import technical_evidence, weekly_evidence
 
 # --- answer_alert ------------------------------------------------------------------------
 

@@ -16,16 +16,6 @@ from tests.e2e.world import PASSWORD, make_world
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def world(db):
-    return make_world()
-
-
 def login(client, user):
     """Log ``user`` in; pages come in English unless a test switches the language."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"

@@ -11,16 +11,16 @@ from django.test import override_settings
 from crm.models import Campaign, Order, OrderLine, Potential
 from seeds import services
 from seeds.models import GroundTruth
+from tests.conftest import FAST_PASSWORD_HASHERS
 
 END = dt.date(2026, 6, 28)  # a Sunday
 WEEKS = 156
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
 def history(django_db_setup, django_db_blocker):
     """Seed 400 clients once for the module; yield weekly units per pair and the truth."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
         services.seed_demo(clients=400, weeks=WEEKS, seed=11, end=END, reset=True, password="pw")
         lines = pd.DataFrame.from_records(
             OrderLine.objects.values_list("client_id", "family_id", "date", "units", "net_value"),

@@ -15,11 +15,6 @@ from seeds.models import GroundTruth
 END = "2026-03-29"  # a Sunday
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def seed(*args, **options):
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out, stderr=io.StringIO(), **options)
