@@ -13,7 +13,7 @@ from twins.stats import dropout
 from twins.stats.api import PairBatch, score_pairs
 from twins.stats.fdr import DEFAULT_Q
 from twins.stats.oracle import churn_ceiling
-from twins.stats.simulate import simulate, window
+from twins.stats.simulate import COMPATIBLE, simulate, window
 
 HISTORY_WEEKS = 156
 PAIRS_PER_REP = 300
@@ -35,12 +35,6 @@ ORACLES = {
 #: Fresh planted events in the speed data (1% partial, 1% full churn, 1% technical silence).
 SPEED_EVENTS = (0.01, 0.01, 0.01)
 LOSS_KINDS = ("partial_churn", "full_churn", "technical_deterioration")
-#: Alert kinds that are not false alarms on a pair with the given planted event.
-COMPATIBLE = {
-    "partial_churn": {"partial_churn"},
-    "full_churn": {"full_churn", "partial_churn", "suspicious_pause", "technical_deterioration"},
-    "technical_deterioration": {"technical_deterioration", "suspicious_pause", "full_churn"},
-}
 
 
 def with_queues(batch, fdr_q: float = FDR_Q):
@@ -51,14 +45,20 @@ def with_queues(batch, fdr_q: float = FDR_Q):
 
 
 def quality(
-    n_pairs: int, seed: int = 1, weeks_after: int = 8, max_delay: int = 6, fdr_q: float = FDR_Q
+    n_pairs: int,
+    seed: int = 1,
+    weeks_after: int = 8,
+    max_delay: int = 6,
+    fdr_q: float = FDR_Q,
+    oracles: bool = True,
 ):
     """Replay weekly scorings from the week before the planted onsets; return table rows and
     calibration figures, with three oracles on the same histories (``oracles``: rescored weekly
-    without the onset, once at week ``max_delay`` without it, once with it: the ceiling)."""
+    without the onset, once at week ``max_delay`` without it, once with it: the ceiling; none
+    with ``oracles=False``)."""
     onset = HISTORY_WEEKS
     batch, truth = simulate(
-        n_pairs, n_weeks=onset + weeks_after + 1, onset=onset, seed=seed, oracle=True
+        n_pairs, n_weeks=onset + weeks_after + 1, onset=onset, seed=seed, oracle=oracles
     )
     first_seen = {k: np.full(n_pairs, np.inf) for k in LOSS_KINDS}
     flagged = {k: np.zeros(n_pairs, bool) for k in LOSS_KINDS}
@@ -129,7 +129,9 @@ def quality(
         "coverage_randomised": inside_pit / max(total, 1),
         "coverage_nominal": nominal / max(total, 1),
         "partial_recall_by_drop": by_drop,
-        "oracles": {name: _oracle(batch, truth, max_delay, **kw) for name, kw in ORACLES.items()},
+        "oracles": {name: _oracle(batch, truth, max_delay, **kw) for name, kw in ORACLES.items()}
+        if oracles
+        else {},
     }
     return rows, calib
 
@@ -283,7 +285,10 @@ def run(quick: bool = False, out=print, workers: int = 1):
     out(f"{'':<28}" + "".join(f"{k + ' P / R':>26}" for k in CHURN_KINDS))
     best = {k: (float("nan"), None) for k in CHURN_KINDS}
     for q in FDR_LEVELS:
-        by_kind = {r["kind"]: r for r in (rows if q == FDR_Q else quality(n_quality, fdr_q=q)[0])}
+        by_kind = {
+            r["kind"]: r
+            for r in (rows if q == FDR_Q else quality(n_quality, fdr_q=q, oracles=False)[0])
+        }
         cells = []
         for k in CHURN_KINDS:
             r = by_kind[k]

@@ -11,15 +11,12 @@ import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
-from .simulate import ORDER_NB_SIZE
+from .simulate import COMPATIBLE, ORDER_NB_SIZE
 
 #: Planted truths of a commodity pair, in the order of the posterior's columns.
 CLASSES = ("", "partial_churn", "full_churn")
-#: Planted truths on which an alert of the kind is no false alarm (as ``twins.bench.COMPATIBLE``).
-FINE_ON = {
-    "partial_churn": ("partial_churn", "full_churn"),
-    "full_churn": ("full_churn", "technical_deterioration"),
-}
+#: Planted truths on which an alert of the kind is no false alarm.
+FINE_ON = {k: tuple(t for t, fine in COMPATIBLE.items() if k in fine) for k in CLASSES[1:]}
 #: Midpoints of 9 equal bins of the planted partial drop, U(0.4, 0.8).
 DROP_GRID = 0.4 + 0.4 * (np.arange(9) + 0.5) / 9
 ORDER_EVERY = (1, 2, 3, 4)

@@ -16,6 +16,12 @@ from .api import PairBatch
 from .grid import iso_week_number
 
 TRUTH_KINDS = ("", "partial_churn", "full_churn", "technical_deterioration")
+#: Alert kinds that are not false alarms on a pair with the given planted event.
+COMPATIBLE = {
+    "partial_churn": {"partial_churn"},
+    "full_churn": {"full_churn", "partial_churn", "suspicious_pause", "technical_deterioration"},
+    "technical_deterioration": {"technical_deterioration", "suspicious_pause", "full_churn"},
+}
 FIRST_MONDAY = np.datetime64("2022-01-03")
 #: Negative Binomial size of the units of one commodity order.
 ORDER_NB_SIZE = 4.0
