@@ -169,11 +169,14 @@ def nb_ppf(q, r, p, with_cdf: bool = False):
     x, q, r, pc = x.ravel(), q.ravel(), r.ravel(), pc.ravel()
     # Small quantiles: sum the pmf from 0 (cheap); large ones: exact cdf at the guess (betainc).
     x = np.where(x <= SUM_FROM_ZERO, 0.0, x)
-    big = np.flatnonzero(x > 0)
     cdf = np.exp(r * np.log(pc))
     pmf = cdf.copy()
-    cdf[big] = special.betainc(r[big], x[big] + 1, pc[big])
-    pmf[big] = np.exp(nb_logpmf(x[big], r[big], pc[big]))
+
+    def exact(idx):  # the cdf and pmf at x of the elements idx, evaluated afresh
+        cdf[idx] = nb_cdf(x[idx], r[idx], pc[idx])
+        pmf[idx] = np.exp(nb_logpmf(x[idx], r[idx], pc[idx]))
+
+    exact(np.flatnonzero(x > 0))
     # Walk up while the cdf is below q, then down while the cdf one below still reaches q,
     # each time only over the elements still moving (usually 0-2 steps).
     idx = np.flatnonzero(cdf < q)
@@ -186,11 +189,10 @@ def nb_ppf(q, r, p, with_cdf: bool = False):
         idx = idx[cdf[idx] < q[idx]]
     if idx.size:  # the answer is above x: find a bracket by doubling, then bisect
         lo, hi = x[idx], 2 * x[idx] + 16
-        while (below := special.betainc(r[idx], hi + 1, pc[idx]) < q[idx]).any():
+        while (below := nb_cdf(hi, r[idx], pc[idx]) < q[idx]).any():
             lo, hi = np.where(below, hi, lo), np.where(below, 2 * hi, hi)
         x[idx] = _bisect(q[idx], r[idx], pc[idx], lo, hi)
-        cdf[idx] = special.betainc(r[idx], x[idx] + 1, pc[idx])
-        pmf[idx] = np.exp(nb_logpmf(x[idx], r[idx], pc[idx]))
+        exact(idx)
     idx = np.flatnonzero((x > 0) & (cdf - pmf >= q))
     for _ in range(WALK_DOWN_STEPS):
         if idx.size == 0:
@@ -201,8 +203,7 @@ def nb_ppf(q, r, p, with_cdf: bool = False):
         idx = idx[(x[idx] > 0) & (cdf[idx] - pmf[idx] >= q[idx])]
     if idx.size:  # the answer is below x - 1
         x[idx] = _bisect(q[idx], r[idx], pc[idx], np.full(idx.size, -1.0), x[idx] - 1)
-        cdf[idx] = special.betainc(r[idx], x[idx] + 1, pc[idx])
-        pmf[idx] = np.exp(nb_logpmf(x[idx], r[idx], pc[idx]))
+        exact(idx)
     one = p >= 1.0  # a point mass at 0
     x = np.where(one, 0.0, x.reshape(p.shape))
     if not with_cdf:
@@ -214,7 +215,7 @@ def _bisect(q, r, pc, lo, hi):
     """Smallest integer x in (lo, hi] with the NB cdf at x >= q, given cdf(lo) < q <= cdf(hi)."""
     while (open_ := hi - lo > 1).any():
         mid = np.floor((lo + hi) / 2)
-        reach = special.betainc(r, np.maximum(mid, 0) + 1, pc) >= q
+        reach = nb_cdf(mid, r, pc) >= q
         lo = np.where(open_ & ~reach, mid, lo)
         hi = np.where(open_ & reach, mid, hi)
     return hi

@@ -255,13 +255,12 @@ def _index_chunks(index, size=CHUNK_PAIRS):
         yield index[lo : lo + size]
 
 
-def _baseline(units, fam, campaign, season, base_end, valid=None):
+def _baseline(units, fam, campaign, season, base_end, valid):
     """Per-pair baseline statistics of the weeks before the recent window (no forgetting):
     seasonally adjusted units per order, its exposure (season summed over order weeks), mean
     and variance of the adjusted units per order, orders, order frequency, valid weeks, and
-    units / expected units in recent campaign weeks."""
-    if valid is None:
-        _, valid, _, _ = _masks(units, fam, campaign)
+    units / expected units in recent campaign weeks. ``valid``: the weeks a fit may use
+    (:func:`_masks`)."""
     vb = valid[:, :base_end]
     s = season[fam]
     sb = s[:, :base_end]
