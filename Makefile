@@ -35,6 +35,7 @@ test: install browser
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	CRM_ENV=production SECRET_KEY=ci-only-$$(printf '%060d' 0) ALLOWED_HOSTS=crm.example.com \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 

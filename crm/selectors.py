@@ -4,15 +4,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from recommender import selectors as recommender_selectors
-from recommender.models import Outcome
-from twins.models import TwinState
-
-from .models import Alert, Client, Feedback, Order, OrderLine, ProductFamily, User, VisitNote
+from .models import Alert, Client, Feedback, Order, ProductFamily, User, VisitNote
 
 #: Value of the status filter that shows what still needs an answer (the default).
 TODO = "todo"
@@ -172,19 +168,6 @@ def families():
     return list(ProductFamily.objects.only("id", "name", "kind").order_by("name"))
 
 
-# --- Recommendations ---------------------------------------------------------------------
-
-
-def recommendations_for(alerts):
-    """``{alert_pk: latest recommendation}`` for a page of alerts, in one query."""
-    return recommender_selectors.current_recommendations(alerts)
-
-
-def recommendation_for(alert):
-    """The recommender's current recommendation for ``alert``, or ``None`` until it has one."""
-    return recommender_selectors.current_recommendation(alert)
-
-
 # --- Alert detail and client page --------------------------------------------------------
 
 
@@ -198,51 +181,6 @@ def client_alerts(client):
     live = [a for a in alerts if a.is_live]
     past = sorted((a for a in alerts if not a.is_live), key=lambda a: a.created_at, reverse=True)
     return live, past[:20]
-
-
-def client_families(client, *, today=None):
-    """One row per family the client buys, has a twin for, or has a potential for.
-
-    Each row: ``family``, ``twin`` (or ``None``), ``potential`` (annual euros, summed over
-    sources), ``last_12m`` (net euros bought in the last 365 days) and ``last_purchase``.
-    """
-    today = today or timezone.localdate()
-    rows = {}
-
-    def row(family):
-        return rows.setdefault(
-            family.pk,
-            {
-                "family": family,
-                "twin": None,
-                "potential": None,
-                "last_12m": 0,
-                "last_purchase": None,
-            },
-        )
-
-    for twin in TwinState.objects.filter(client=client).select_related("family"):
-        row(twin.family)["twin"] = twin
-    for potential in client.potentials.select_related("family"):
-        r = row(potential.family)
-        r["potential"] = (r["potential"] or 0) + potential.annual_potential
-    bought = (
-        OrderLine.objects.filter(client=client)
-        .order_by()
-        .values("family")
-        .annotate(
-            last=Max("date"),
-            year=Sum("net_value", filter=Q(date__gt=today - timedelta(days=365))),
-        )
-    )
-    bought = {b["family"]: b for b in bought}
-    missing = set(bought) - set(rows)
-    for family in ProductFamily.objects.filter(pk__in=missing):
-        row(family)
-    for pk, b in bought.items():
-        rows[pk]["last_purchase"] = b["last"]
-        rows[pk]["last_12m"] = b["year"] or 0
-    return sorted(rows.values(), key=lambda r: r["family"].name)
 
 
 def recent_orders(client, limit=10):
@@ -311,50 +249,3 @@ def unanswered_alerts(user, *, days=COVERAGE_DAYS, now=None):
         .select_related("client", "client__rep", "family")
         .order_by("-priority", "created_at")
     )
-
-
-def track_record(user):
-    """Per alert kind, how often alerts were confirmed, and where that judgement comes from.
-
-    Returns ``(rows, source)``. With the recommender's outcomes, an alert counts as confirmed
-    when its outcome says the client's later orders bore it out; otherwise the rows fall back
-    to closed alerts: resolved (confirmed) against dismissed as false alarms.
-    """
-    visible = alerts_visible_to(user)
-    rows = {}
-    outcomes = (
-        Outcome.objects.filter(alert__in=visible.values("pk"))
-        .order_by()
-        .values("alert__kind")
-        .annotate(
-            n=Count("alert", distinct=True),
-            confirmed=Count("alert", filter=Q(recovered=True), distinct=True),
-        )
-    )
-    for o in outcomes:
-        rows[o["alert__kind"]] = {"judged": o["n"], "confirmed": o["confirmed"]}
-    source = "outcomes" if rows else "statuses"
-    if not rows:
-        closed = (
-            visible.filter(status__in=[Alert.Status.RESOLVED, Alert.Status.DISMISSED])
-            .order_by()
-            .values("kind")
-            .annotate(
-                n=Count("pk"),
-                confirmed=Count("pk", filter=Q(status=Alert.Status.RESOLVED)),
-            )
-        )
-        for c in closed:
-            rows[c["kind"]] = {"judged": c["n"], "confirmed": c["confirmed"]}
-    totals = visible.order_by().values("kind").annotate(n=Count("pk"))
-    result = []
-    labels = dict(Alert.Kind.choices)
-    for t in totals:
-        r = rows.get(t["kind"], {"judged": 0, "confirmed": 0})
-        share = r["confirmed"] / r["judged"] if r["judged"] else None
-        result.append(
-            {"kind": t["kind"], "label": labels.get(t["kind"], t["kind"]), "total": t["n"], **r}
-            | {"share": share}
-        )
-    result.sort(key=lambda r: r["total"], reverse=True)
-    return result, source

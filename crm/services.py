@@ -4,9 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from recommender import services as recommender_services
-
 from .models import Alert, Feedback, VisitNote
+from .signals import feedback_recorded
 
 _STATUS_AFTER = {
     Feedback.Verdict.ACT: Alert.Status.ACTING,
@@ -66,7 +65,7 @@ def answer_alert(
             locked.status = _STATUS_AFTER[verdict]
             locked.snoozed_until = feedback.snooze_until
             locked.save(update_fields=["status", "snoozed_until", "updated_at"])
-            recommender_services.record_feedback(feedback)
+            feedback_recorded.send(sender=Feedback, feedback=feedback)
     except IntegrityError:
         # A concurrent submission with the same key won the race.
         existing = Feedback.objects.filter(idempotency_key=idempotency_key).first()

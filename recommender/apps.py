@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class RecommenderConfig(AppConfig):
     name = "recommender"
     verbose_name = "Recommender"
+
+    def ready(self):
+        from crm import signals
+
+        from . import receivers
+
+        signals.feedback_recorded.connect(
+            receivers.on_feedback_recorded, dispatch_uid="recommender.feedback"
+        )
+        signals.alerts_published.connect(
+            receivers.on_alerts_published, dispatch_uid="recommender.alerts"
+        )

@@ -63,7 +63,7 @@ def _celery_in_process(request):
     if request.node.get_closest_marker("integration"):
         yield
         return
-    from crm.celery import app
+    from config.celery import app
 
     saved = {k: app.conf[k] for k in ("task_always_eager", "task_eager_propagates")}
     app.conf.update(task_always_eager=True, task_eager_propagates=True)

@@ -1,7 +1,7 @@
 """Offline twins, no database.
 
 python -m twins score ORDERS.csv --as-of 2025-01-05 --horizon 8 --out OUT.csv
-python -m twins bench [--quick]
+python -m bench twins [--quick]   (the benchmark lives in bench/)
 """
 
 import argparse
@@ -177,15 +177,7 @@ def main(argv=None):
         default=DEFAULT_Q,
         help=f"Benjamini-Hochberg level (default {DEFAULT_Q})",
     )
-    be = sub.add_parser("bench", help="quality and speed benchmark on simulated data")
-    be.add_argument("--quick", action="store_true", help="small run (about a minute)")
-    be.add_argument("--workers", type=int, default=1, help="processes for the speed runs")
     args = parser.parse_args(argv)
-    if args.command == "bench":
-        from twins.bench import run
-
-        run(quick=args.quick, workers=args.workers)
-        return 0
     try:
         as_of = np.datetime64(args.as_of, "D")
     except ValueError:

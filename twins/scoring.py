@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from crm.bulkload import analyze, chunks
 from crm.models import Alert, Campaign, Client, OrderLine, Potential, ProductFamily
+from crm.signals import alerts_published
 from twins.models import ScoringRun, ShardResult, TwinState
 from twins.stats import api as stats
 from twins.stats.grid import week_starts, weekly_grid
@@ -702,10 +703,8 @@ def _refresh_alerts(updates):
 
 def _recommend(alert_ids):
     """Let the recommender pick the next-best action for new and refreshed alerts."""
-    from recommender.services import recommend_for_alerts
-
     if alert_ids:
-        recommend_for_alerts(alert_ids)
+        alerts_published.send(sender=Alert, alert_ids=list(alert_ids))
 
 
 # -- the whole run in-process -----------------------------------------------------------------

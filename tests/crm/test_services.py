@@ -8,9 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from crm import charts, selectors, services
+from crm import selectors, services
 from crm.models import Alert, Feedback, VisitNote
 from tests.e2e.world import technical_evidence, weekly_evidence
+from web import charts
+from web import selectors as web_selectors
 
 # --- answer_alert ------------------------------------------------------------------------
 
@@ -120,7 +122,7 @@ def test_recommendations_for_a_page_in_one_query(world):
     pks = [world.alerts["churn"].pk, world.alerts["technical"].pk]
     alerts = list(Alert.objects.filter(pk__in=pks))
     with CaptureQueriesContext(connection) as ctx:
-        recs = selectors.recommendations_for(alerts)
+        recs = web_selectors.recommendations_for(alerts)
     assert len(ctx) == 1
     assert recs[world.alerts["churn"].pk].action.code in {"call", "visit", "offer", "email"}
 
@@ -135,7 +137,7 @@ def test_unanswered_alerts_are_older_than_a_week_without_feedback(world):
 
 def test_track_record_falls_back_to_statuses(world):
     Alert.objects.filter(pk=world.alerts["technical"].pk).update(status=Alert.Status.RESOLVED)
-    rows, source = selectors.track_record(world.manager)
+    rows, source = web_selectors.track_record(world.manager)
     by_kind = {r["kind"]: r for r in rows}
     assert source == "statuses"
     assert by_kind["technical_deterioration"]["share"] == 1.0
@@ -161,13 +163,13 @@ def test_track_record_uses_outcomes_when_recorded(world):
         threshold_units_per_week=6.0,
         recovered=True,
     )
-    rows, source = selectors.track_record(world.ana)
+    rows, source = web_selectors.track_record(world.ana)
     assert source == "outcomes"
     assert {r["kind"]: r["share"] for r in rows}["partial_churn"] == 1.0
 
 
 def test_client_families_merge_twins_potentials_and_orders(world):
-    rows = selectors.client_families(world.clients["C001"])
+    rows = web_selectors.client_families(world.clients["C001"])
     assert [r["family"].code for r in rows] == ["ANES"]
     assert rows[0]["potential"] == 6000 and rows[0]["last_12m"] == 546
 

@@ -7,7 +7,7 @@ from django.conf import settings
 
 def _import_settings(env):
     return subprocess.run(
-        [sys.executable, "-c", "import crm.settings"],
+        [sys.executable, "-c", "import config.settings"],
         env={**os.environ, **env},
         capture_output=True,
         text=True,

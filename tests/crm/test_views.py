@@ -31,7 +31,7 @@ def answer(client, alert, verdict="act", htmx=True, **data):
     payload = {"verdict": verdict, "key": data.pop("key", f"k-{alert.pk}-{verdict}")}
     payload.update(data)
     extra = HTMX if htmx else {}
-    return client.post(reverse("crm:answer", args=[alert.pk]), payload, **extra)
+    return client.post(reverse("web:answer", args=[alert.pk]), payload, **extra)
 
 
 # --- Queue -------------------------------------------------------------------------------
@@ -39,10 +39,10 @@ def answer(client, alert, verdict="act", htmx=True, **data):
 
 def test_pages_need_login(client, world):
     for url in [
-        reverse("crm:queue"),
-        reverse("crm:alert", args=[world.alerts["churn"].pk]),
-        reverse("crm:client", args=[world.clients["C001"].pk]),
-        reverse("crm:manager"),
+        reverse("web:queue"),
+        reverse("web:alert", args=[world.alerts["churn"].pk]),
+        reverse("web:client", args=[world.clients["C001"].pk]),
+        reverse("web:manager"),
     ]:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response.url
@@ -50,7 +50,7 @@ def test_pages_need_login(client, world):
 
 def test_queue_lists_own_open_alerts_by_euros_at_stake(client, world):
     login(client, world.ana)
-    response = client.get(reverse("crm:queue"))
+    response = client.get(reverse("web:queue"))
     html = response.content.decode()
     assert response.status_code == 200 and "<html" in html
     a = world.alerts
@@ -69,7 +69,7 @@ def _rec_code(world, name):
 
 def test_queue_htmx_returns_the_partial_with_counts_out_of_band(client, world):
     login(client, world.ana)
-    response = client.get(reverse("crm:queue"), {"kind": "partial_churn"}, **HTMX)
+    response = client.get(reverse("web:queue"), {"kind": "partial_churn"}, **HTMX)
     html = response.content.decode()
     assert "<html" not in html
     assert 'id="queue-counts" class="chips" hx-swap-oob="true"' in html
@@ -79,7 +79,7 @@ def test_queue_htmx_returns_the_partial_with_counts_out_of_band(client, world):
 def test_htmx_history_restore_gets_the_full_page(client, world):
     login(client, world.ana)
     response = client.get(
-        reverse("crm:queue"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+        reverse("web:queue"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
     )
     assert "<html" in response.content.decode()
     assert "HX-Request" in response["Vary"]
@@ -98,13 +98,13 @@ def test_htmx_history_restore_gets_the_full_page(client, world):
 )
 def test_queue_filters(client, world, query, expected):
     login(client, world.ana)
-    html = client.get(reverse("crm:queue"), query).content.decode()
+    html = client.get(reverse("web:queue"), query).content.decode()
     assert row_ids(html) == [world.alerts[name].pk for name in expected]
 
 
 def test_queue_family_filter(client, world):
     login(client, world.ana)
-    html = client.get(reverse("crm:queue"), {"family": world.families["IMPL"].pk}).content
+    html = client.get(reverse("web:queue"), {"family": world.families["IMPL"].pk}).content
     assert row_ids(html.decode()) == [world.alerts["technical"].pk]
 
 
@@ -117,17 +117,17 @@ def test_snoozed_alert_comes_back_when_due(client, world):
         status=Alert.Status.SNOOZED, snoozed_until=today
     )
     login(client, world.ana)
-    html = client.get(reverse("crm:queue")).content.decode()
+    html = client.get(reverse("web:queue")).content.decode()
     assert row_ids(html) == [world.alerts["churn"].pk, world.alerts["stopped"].pk]
 
 
 def test_pagination_keeps_the_filters(client, db):
     world = make_world(extra_alerts=70)
     login(client, world.ana)
-    html = client.get(reverse("crm:queue"), {"province": "Sevilla"}).content.decode()
+    html = client.get(reverse("web:queue"), {"province": "Sevilla"}).content.decode()
     assert len(row_ids(html)) == 25
     assert 'href="?province=Sevilla&amp;page=2"' in html
-    page2 = client.get(reverse("crm:queue"), {"province": "Sevilla", "page": 2}).content.decode()
+    page2 = client.get(reverse("web:queue"), {"province": "Sevilla", "page": 2}).content.decode()
     sevilla = Alert.objects.filter(client__province="Sevilla", client__rep=world.ana).count()
     assert len(row_ids(page2)) == sevilla - 25
     assert not set(row_ids(html)) & set(row_ids(page2))
@@ -136,28 +136,28 @@ def test_pagination_keeps_the_filters(client, db):
 def test_queue_query_count_does_not_grow_with_rows(client, db):
     world = make_world(extra_alerts=40)
     login(client, world.ana)
-    client.get(reverse("crm:queue"))  # warm the province cache and the session
+    client.get(reverse("web:queue"))  # warm the province cache and the session
     with CaptureQueriesContext(connection) as small:
-        client.get(reverse("crm:queue"), {"province": "Toledo"})
+        client.get(reverse("web:queue"), {"province": "Toledo"})
     with CaptureQueriesContext(connection) as large:
-        client.get(reverse("crm:queue"))
+        client.get(reverse("web:queue"))
     assert len(large) == len(small)
     assert len(large) <= 10
 
 
 def test_manager_queue_covers_the_team_and_filters_by_rep(client, world):
     login(client, world.manager)
-    html = client.get(reverse("crm:queue")).content.decode()
+    html = client.get(reverse("web:queue")).content.decode()
     assert world.alerts["ben_pause"].pk in row_ids(html)
     assert world.alerts["carla_churn"].pk not in row_ids(html)
-    html = client.get(reverse("crm:queue"), {"rep": world.ben.pk}).content.decode()
+    html = client.get(reverse("web:queue"), {"rep": world.ben.pk}).content.decode()
     assert row_ids(html) == [world.alerts["ben_pause"].pk]
 
 
 def test_empty_queue_says_so(client, world):
     login(client, world.carla)
     Alert.objects.filter(client__rep=world.carla).update(status=Alert.Status.RESOLVED)
-    html = client.get(reverse("crm:queue")).content.decode()
+    html = client.get(reverse("web:queue")).content.decode()
     assert "All caught up" in html
 
 
@@ -189,7 +189,7 @@ def test_answer_inline_records_feedback_and_updates_counts(client, world):
 def test_answer_forms_load_when_opened(client, world):
     login(client, world.ana)
     alert = world.alerts["churn"]
-    url = reverse("crm:answer", args=[alert.pk])
+    url = reverse("web:answer", args=[alert.pk])
     html = client.get(url, {"next": "/?kind=partial_churn"}, **HTMX).content.decode()
     assert html.count('<form class="answer-form') == 3 and "<html" not in html
     assert 'name="next" value="/?kind=partial_churn"' in html
@@ -198,9 +198,9 @@ def test_answer_forms_load_when_opened(client, world):
     # Without JavaScript the row's "Answer" leads to the alert page, which has the forms.
     response = client.get(url)
     assert response.status_code == 302 and response.url.startswith(
-        reverse("crm:alert", args=[alert.pk])
+        reverse("web:alert", args=[alert.pk])
     )
-    other = reverse("crm:answer", args=[world.alerts["carla_churn"].pk])
+    other = reverse("web:answer", args=[world.alerts["carla_churn"].pk])
     assert client.get(other, **HTMX).status_code == 404
 
 
@@ -220,7 +220,7 @@ def test_answer_refuses_an_unsafe_next_url(client, world):
     login(client, world.ana)
     alert = world.alerts["technical"]
     response = answer(client, alert, "false_alarm", htmx=False, reason="x", next="https://evil")
-    assert response.url == reverse("crm:alert", args=[alert.pk])
+    assert response.url == reverse("web:alert", args=[alert.pk])
 
 
 def test_snooze_answer(client, world):
@@ -229,7 +229,7 @@ def test_snooze_answer(client, world):
     answer(client, world.alerts["stopped"], "snooze", snooze_until=until.isoformat(), where="row")
     alert = Alert.objects.get(pk=world.alerts["stopped"].pk)
     assert (alert.status, alert.snoozed_until) == (Alert.Status.SNOOZED, until)
-    html = client.get(reverse("crm:queue")).content.decode()
+    html = client.get(reverse("web:queue")).content.decode()
     assert alert.pk not in row_ids(html)
 
 
@@ -293,7 +293,7 @@ def test_answer_from_the_detail_page_returns_the_detail_partial(client, world):
 def test_answer_needs_post_and_csrf(world):
     browser = HttpClient(enforce_csrf_checks=True)
     login(browser, world.ana)
-    url = reverse("crm:answer", args=[world.alerts["churn"].pk])
+    url = reverse("web:answer", args=[world.alerts["churn"].pk])
     response = browser.post(url, {"verdict": "act", "action": world.actions["call"].pk})
     assert response.status_code == 403
     assert not Feedback.objects.exists()
@@ -305,13 +305,13 @@ def test_answer_needs_post_and_csrf(world):
 def test_rep_cannot_read_or_answer_another_reps_alert(client, world):
     login(client, world.ana)
     other = world.alerts["carla_churn"]
-    assert client.get(reverse("crm:alert", args=[other.pk])).status_code == 404
-    assert client.get(reverse("crm:alert", args=[other.pk]), **HTMX).status_code == 404
+    assert client.get(reverse("web:alert", args=[other.pk])).status_code == 404
+    assert client.get(reverse("web:alert", args=[other.pk]), **HTMX).status_code == 404
     response = answer(client, other, action=world.actions["call"].pk)
     assert response.status_code == 404
-    assert client.get(reverse("crm:alert", args=[999999])).status_code == 404
+    assert client.get(reverse("web:alert", args=[999999])).status_code == 404
     teammate = world.alerts["ben_pause"]
-    assert client.get(reverse("crm:alert", args=[teammate.pk])).status_code == 404
+    assert client.get(reverse("web:alert", args=[teammate.pk])).status_code == 404
     assert answer(client, teammate, "false_alarm", reason="x").status_code == 404
     assert not Feedback.objects.exists()
     other.refresh_from_db()
@@ -321,24 +321,24 @@ def test_rep_cannot_read_or_answer_another_reps_alert(client, world):
 def test_rep_cannot_open_or_annotate_another_reps_client(client, world):
     login(client, world.ana)
     other = world.clients["C004"]
-    assert client.get(reverse("crm:client", args=[other.pk])).status_code == 404
-    url = reverse("crm:add_note", args=[other.pk])
+    assert client.get(reverse("web:client", args=[other.pk])).status_code == 404
+    url = reverse("web:add_note", args=[other.pk])
     assert client.post(url, {"text": "sneaky"}).status_code == 404
     assert not VisitNote.objects.filter(client=other).exists()
 
 
 def test_manager_sees_the_team_but_not_other_teams(client, world):
     login(client, world.manager)
-    assert client.get(reverse("crm:alert", args=[world.alerts["ben_pause"].pk])).status_code == 200
-    assert client.get(reverse("crm:client", args=[world.clients["C001"].pk])).status_code == 200
+    assert client.get(reverse("web:alert", args=[world.alerts["ben_pause"].pk])).status_code == 200
+    assert client.get(reverse("web:client", args=[world.clients["C001"].pk])).status_code == 200
     other = world.alerts["carla_churn"]
-    assert client.get(reverse("crm:alert", args=[other.pk])).status_code == 404
+    assert client.get(reverse("web:alert", args=[other.pk])).status_code == 404
     assert answer(client, other, action=world.actions["call"].pk).status_code == 404
 
 
 def test_rep_has_no_manager_view(client, world):
     login(client, world.ana)
-    assert client.get(reverse("crm:manager")).status_code == 404
+    assert client.get(reverse("web:manager")).status_code == 404
 
 
 # --- Alert detail ------------------------------------------------------------------------
@@ -348,7 +348,7 @@ def test_commodity_alert_detail(client, world):
     login(client, world.ana)
     alert = world.alerts["churn"]
     Feedback.objects.create(alert=alert, user=world.ana, verdict="snooze", reason="on holiday")
-    response = client.get(reverse("crm:alert", args=[alert.pk]))
+    response = client.get(reverse("web:alert", args=[alert.pk]))
     html = response.content.decode()
     assert response.status_code == 200 and "<html" in html
     assert 'role="img"' in html and f'id="chart-{alert.pk}-title"' in html
@@ -363,7 +363,7 @@ def test_commodity_alert_detail(client, world):
 def test_technical_alert_detail_partial(client, world):
     login(client, world.ana)
     alert = world.alerts["technical"]
-    response = client.get(reverse("crm:alert", args=[alert.pk]), **HTMX)
+    response = client.get(reverse("web:alert", args=[alert.pk]), **HTMX)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert html.startswith('<div id="alert-body"')
@@ -374,7 +374,7 @@ def test_technical_alert_detail_partial(client, world):
 def test_detail_without_evidence_has_no_chart_but_a_narrative(client, world):
     login(client, world.ana)
     alert = world.alerts["stopped"]
-    html = client.get(reverse("crm:alert", args=[alert.pk])).content.decode()
+    html = client.get(reverse("web:alert", args=[alert.pk])).content.decode()
     assert '<svg class="chart"' not in html
     assert 'class="lead"' in html
 
@@ -384,7 +384,7 @@ def test_detail_without_evidence_has_no_chart_but_a_narrative(client, world):
 
 def test_client_page_full_and_partial(client, world):
     login(client, world.ana)
-    url = reverse("crm:client", args=[world.clients["C001"].pk])
+    url = reverse("web:client", args=[world.clients["C001"].pk])
     html = client.get(url).content.decode()
     assert "<html" in html
     assert "Anaesthesia cartridges" in html and "F-0000" in html and "F-0001" in html
@@ -397,7 +397,7 @@ def test_client_page_full_and_partial(client, world):
 def test_add_note_htmx_and_plain(client, world):
     login(client, world.ana)
     c = world.clients["C002"]
-    url = reverse("crm:add_note", args=[c.pk])
+    url = reverse("web:add_note", args=[c.pk])
     html = client.post(url, {"text": "Asked for a demo."}, **HTMX).content.decode()
     assert html.startswith('<section id="notes"') and "Asked for a demo." in html
     response = client.post(url, {"text": "Second visit."})
@@ -416,21 +416,21 @@ def test_add_note_htmx_and_plain(client, world):
 
 def test_manager_view_full_and_partial(client, world):
     login(client, world.manager)
-    response = client.get(reverse("crm:manager"))
+    response = client.get(reverse("web:manager"))
     html = response.content.decode()
     assert response.status_code == 200 and "<html" in html
     assert "Ana García" in html and "Ben Soler" in html and "Carla" not in html
     coverage = html[html.index('id="coverage"') : html.index('id="record-h"')]
     assert "Dentalia Retiro" in coverage and "Clínica Bahía" in coverage  # 12 and 9 days
     assert "Clínica Dental Sonrisa" not in coverage  # 3 days old
-    partial = client.get(reverse("crm:manager"), **HTMX).content.decode()
+    partial = client.get(reverse("web:manager"), **HTMX).content.decode()
     assert partial.startswith('<div id="manager-body"') and "<html" not in partial
 
 
 def test_answered_alert_leaves_coverage(client, world):
     Feedback.objects.create(alert=world.alerts["stopped"], user=world.ana, verdict="act")
     login(client, world.manager)
-    html = client.get(reverse("crm:manager")).content.decode()
+    html = client.get(reverse("web:manager")).content.decode()
     coverage = html[html.index('id="coverage"') : html.index('id="record-h"')]
     assert "Dentalia Retiro" not in coverage and "Clínica Bahía" in coverage
 
@@ -438,7 +438,7 @@ def test_answered_alert_leaves_coverage(client, world):
 def test_track_record_says_where_it_comes_from(client, world):
     Alert.objects.filter(pk=world.alerts["technical"].pk).update(status=Alert.Status.RESOLVED)
     login(client, world.manager)
-    html = client.get(reverse("crm:manager")).content.decode()
+    html = client.get(reverse("web:manager")).content.decode()
     assert "No outcomes recorded yet" in html
     record = html[html.index('id="record-h"') :]
     assert "100" in record and "0\xa0%" in record  # technical 1/1, partial churn 0/1
@@ -450,8 +450,8 @@ def test_track_record_says_where_it_comes_from(client, world):
 def test_language_switch(client, world):
     login(client, world.ana)
     client.post(reverse("set_language"), {"language": "es", "next": "/"})
-    html = client.get(reverse("crm:queue")).content.decode()
+    html = client.get(reverse("web:queue")).content.decode()
     assert 'lang="es"' in html and "Mi cola" in html and "1\xa0840\xa0€" in html
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    html = client.get(reverse("crm:queue")).content.decode()
+    html = client.get(reverse("web:queue")).content.decode()
     assert 'lang="en"' in html and "My queue" in html and "€1,840" in html

@@ -9,7 +9,7 @@ import os
 import pytest
 from django.db import connection
 
-from twins.workers import WorkerProcess
+from bench.workers import WorkerProcess
 
 
 def worker_database_url():
@@ -22,7 +22,7 @@ def worker_database_url():
 @pytest.fixture
 def worker_env(transactional_db):
     """Environment of a worker subprocess sharing this test's database and Redis."""
-    from crm.celery import app
+    from config.celery import app
 
     app.control.purge()  # messages left by an earlier, interrupted session
     env = os.environ.copy()

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from recommender import bandit, simulation
+from bench import bandit_sim as simulation
+from recommender import bandit
 
 
 def test_backoff_params_hand_computed():

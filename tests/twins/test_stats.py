@@ -381,7 +381,7 @@ def test_client_level_cross_family_decline_and_cross_sell():
 
 
 def test_planted_truth_is_found_and_bands_are_calibrated():
-    from twins.bench import quality
+    from bench.twins import quality
 
     rows, calib = quality(3000, seed=1)
     by_kind = {r["kind"]: r for r in rows}

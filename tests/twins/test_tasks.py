@@ -22,7 +22,7 @@ world = test_scoring.world  # the fixture
 @pytest.fixture(autouse=True)
 def in_process_tasks():
     """Run tasks in-process even when REDIS_URL is set (CI); tests/integration uses a worker."""
-    from crm.celery import app
+    from config.celery import app
 
     saved = {k: app.conf[k] for k in ("task_always_eager", "task_eager_propagates")}
     app.conf.update(task_always_eager=True, task_eager_propagates=True)
@@ -150,7 +150,7 @@ def test_status_widget_polls_while_the_run_is_active(world, manager_client):
     run = scoring.start_run(AS_OF, shards=2)
     scoring.score_shard(run.pk, 0)
 
-    page = manager_client.get(reverse("twins:run_status"), headers={"HX-Request": "true"})
+    page = manager_client.get(reverse("web:run_status"), headers={"HX-Request": "true"})
 
     html = page.content.decode()
     assert page.status_code == 200 and "<html" not in html
@@ -160,7 +160,7 @@ def test_status_widget_polls_while_the_run_is_active(world, manager_client):
 def test_status_widget_stops_polling_when_the_run_is_over(world, manager_client):
     run = scoring.run_inline(AS_OF)
 
-    html = manager_client.get(reverse("twins:run_status")).content.decode()
+    html = manager_client.get(reverse("web:run_status")).content.decode()
 
     assert f"#{run.pk}" in html and "every 2s" not in html and "<html" in html
     assert "1 new alerts" in html
@@ -173,10 +173,10 @@ def test_status_widget_shows_why_a_run_failed(world, manager_client, settings):
     )
     scoring.reap_stale_runs()
 
-    html = manager_client.get(reverse("twins:run_status")).content.decode()
+    html = manager_client.get(reverse("web:run_status")).content.decode()
     assert "No sign of life" in html and "every 2s" not in html
 
 
 def test_status_widget_is_for_managers(world, client):
     client.force_login(world["rep"])
-    assert client.get(reverse("twins:run_status")).status_code == 403
+    assert client.get(reverse("web:run_status")).status_code == 403

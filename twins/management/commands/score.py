@@ -3,12 +3,12 @@
 import time
 from datetime import timedelta
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from crm.celery import app as celery_app
 from twins import scoring
 from twins.models import ScoringRun
 

@@ -1,0 +1,17 @@
+"""URLs of the rep- and manager-facing pages."""
+
+from django.urls import path
+
+from . import run_views, views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert"),
+    path("alerts/<int:pk>/answer/", views.answer, name="answer"),
+    path("clients/<int:pk>/", views.client_detail, name="client"),
+    path("clients/<int:pk>/notes/", views.add_note, name="add_note"),
+    path("team/", views.manager, name="manager"),
+    path("runs/status/", run_views.run_status, name="run_status"),
+]
