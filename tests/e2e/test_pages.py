@@ -25,7 +25,7 @@ def test_rep_filters_and_answers_the_queue_inline(page, shoot):
     rows = page.locator("table.queue tbody tr")
     assert rows.count() == 17
     assert "Carla" not in page.content() and "Odontología Levante" not in page.content()
-    shoot(page, "queue", docs="queue.png")
+    shoot(page, "queue")
 
     page.click("label.chip.kind-technical_deterioration")
     page.wait_for_url(re.compile(r"kind=technical_deterioration"))
@@ -63,7 +63,7 @@ def test_rep_reads_the_alert_and_the_client(page, shoot):
     assert page.locator("svg.chart title").first.text_content().startswith("Units per week")
     assert page.locator("svg.chart rect.bar.out").count() == 6
     assert page.locator("svg.chart rect.campaign").count() == 2
-    shoot(page, "detail", docs="detail.png")
+    shoot(page, "detail")
 
     page.goto(page.base_url + f"/alerts/{w.alerts['technical'].pk}/")
     assert page.locator("svg.chart line.threshold.p90").count() == 1
