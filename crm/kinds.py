@@ -83,9 +83,7 @@ def register(kind: AlertKind) -> AlertKind:
     """Add ``kind``; registering the same code twice from another engine is an error."""
     existing = _REGISTRY.get(kind.code)
     if existing is not None and existing.engine != kind.engine:
-        raise ValueError(
-            f"alert kind {kind.code!r} is registered by {existing.engine!r} already"
-        )
+        raise ValueError(f"alert kind {kind.code!r} is registered by {existing.engine!r} already")
     _REGISTRY[kind.code] = kind
     return kind
 
