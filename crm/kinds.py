@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import Promise
 
 #: Formats an evidence value may be shown in (the template filters of ``web``).
@@ -143,6 +144,22 @@ def all_kinds() -> list[AlertKind]:
 def choices():
     """``[(code, label)]`` for ``Alert.kind`` and forms (a callable: evaluated when needed)."""
     return [(k.code, k.label) for k in _REGISTRY.values()]
+
+
+class _RegisteredChoices(BaseChoiceIterator):
+    """``(code, label)`` of the registered kinds, read afresh on each iteration.
+
+    For choice fields built before every engine is ready (a filter set's class body): unlike
+    the :func:`choices` callable, tools that read a field's choices without calling anything
+    (drf-spectacular's filter parameters) still see the list.
+    """
+
+    def __iter__(self):
+        return iter(choices())
+
+
+#: The registered kinds as a lazy iterable of ``(code, label)``.
+CHOICES = _RegisteredChoices()
 
 
 def label(code: str, language: str | None = None):

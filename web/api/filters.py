@@ -71,7 +71,7 @@ class AlertFilter(filters.FilterSet):
     and username. An unknown code or username matches nothing.
     """
 
-    kind = filters.ChoiceFilter(choices=kinds.choices)
+    kind = filters.ChoiceFilter(choices=kinds.CHOICES)
     family = filters.CharFilter(help_text="Family code.")
     province = filters.CharFilter()
     status = filters.ChoiceFilter(
