@@ -15,6 +15,12 @@ def label(code):
     return kinds.label(code)
 
 
+def color(code):
+    """The colour the kind registers for its badge and chip, or ``""`` (then ``app.css``)."""
+    kind = kinds.get(code)
+    return kind.color if kind is not None else ""
+
+
 def choices():
     """``[(code, label)]`` of every registered kind, for forms, filters and chips."""
     return kinds.choices()

@@ -98,7 +98,7 @@ def _queue_state(request, query):
         total = sum(n for n, _e in counts.values())
         euros = sum(e for _n, e in counts.values())
     chips = [
-        {"kind": kind, "label": label, "n": counts.get(kind, (0, 0))[0]}
+        {"kind": kind, "label": label, "n": counts.get(kind, (0, 0))[0], "color": kinds.color(kind)}
         for kind, label in kinds.choices()
         if kind in counts or kind == filters.kind
     ]

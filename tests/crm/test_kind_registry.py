@@ -144,7 +144,7 @@ def test_a_new_kind_is_counted_listed_and_filtered_in_the_queue(client, world, f
     html = client.get(reverse("web:queue")).content.decode()
     assert f'class="chip kind-{FAKE}' in html and "Deal at risk</span> <b>1</b>" in html
     assert f'id="alert-row-{alert.pk}"' in html
-    assert 'style="--kind: #123456"' in html  # the engine's colour, no CSS change
+    assert html.count('style="--kind: #123456"') == 2  # chip and badge: no CSS change
     assert "Deal 7" in html  # the subject the engine names
     only = client.get(reverse("web:queue"), {"kind": FAKE}, **HTMX).content.decode()
     assert f'id="alert-row-{alert.pk}"' in only
@@ -213,3 +213,15 @@ def test_a_retired_kind_still_renders_with_its_code(client, world):
     assert data["kind_label"] == "retired_kind" and data["narrative"] == "retired_kind"
     login(client, world.manager)
     assert "retired_kind</span>" in client.get(reverse("web:manager")).content.decode()
+
+
+def test_the_admin_filters_alerts_by_any_registered_kind(client, world, fake_kind, make_user):
+    alert = make_alert(world, FAKE, DEAL)
+    client.force_login(make_user("boss", role="admin", is_staff=True, is_superuser=True))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    url = reverse("admin:crm_alert_changelist")
+    html = client.get(url).content.decode()
+    assert f"?kind__exact={FAKE}" in html and "Deal at risk" in html
+    only = client.get(url, {"kind__exact": FAKE}).content.decode()
+    assert f"/admin/crm/alert/{alert.pk}/change/" in only
+    assert f"/admin/crm/alert/{world.alerts['churn'].pk}/change/" not in only
