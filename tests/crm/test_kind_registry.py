@@ -5,6 +5,7 @@ queue, the detail page and the API render its alerts with the engine's label, na
 evidence fields and chart. A kind no engine registers any more still renders.
 """
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -225,3 +226,29 @@ def test_the_admin_filters_alerts_by_any_registered_kind(client, world, fake_kin
     only = client.get(url, {"kind__exact": FAKE}).content.decode()
     assert f"/admin/crm/alert/{alert.pk}/change/" in only
     assert f"/admin/crm/alert/{world.alerts['churn'].pk}/change/" not in only
+
+
+def test_the_admin_opens_and_saves_an_alert_of_a_retired_kind(client, world, make_user):
+    alert = make_alert(world, "retired_kind", {"old_score": 0.4})
+    client.force_login(make_user("boss", role="admin", is_staff=True, is_superuser=True))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    url = reverse("admin:crm_alert_change", args=[alert.pk])
+    assert "retired_kind" in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {
+            "client": alert.client_id,
+            "status": "dismissed",
+            "priority": "5000",
+            "score": "0.5",
+            "evidence": '{"old_score": 0.4}',
+            "as_of": alert.as_of.isoformat(),
+            "feedback-TOTAL_FORMS": "0",
+            "feedback-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, re.findall(
+        r"errorlist[^<]*<li>([^<]*)", response.content.decode()
+    )
+    alert.refresh_from_db()
+    assert (alert.kind, alert.status) == ("retired_kind", "dismissed")
