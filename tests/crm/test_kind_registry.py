@@ -12,7 +12,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from rest_framework.test import APIClient
 
 from crm import kinds
@@ -23,6 +25,11 @@ from twins.stats.api import ALERT_KINDS
 from .test_views import HTMX, login
 
 # --- A test-only engine ------------------------------------------------------------------
+
+#: The kind's label in the active language, as ``gettext_lazy`` gives with a translation.
+deal_at_risk = lazy(
+    lambda: "Oportunidad en riesgo" if get_language().startswith("es") else "Deal at risk", str
+)()
 
 FAKE = "fake_deal_at_risk"
 
@@ -55,7 +62,7 @@ def fake_kind():
         kinds.AlertKind(
             code=FAKE,
             engine="tests_deals",
-            label="Deal at risk",
+            label=deal_at_risk,
             labels={"es": "Oportunidad en riesgo", "en": "Deal at risk"},
             narrative=fake_narrative,
             subject=kinds.Subject.OTHER,
@@ -181,6 +188,12 @@ def test_a_new_kind_is_in_the_api_with_its_label_and_narrative(world, fake_kind)
     detail = api.get(f"/api/v1/alerts/{alert.pk}/", HTTP_ACCEPT_LANGUAGE="es").json()
     assert detail["kind"] == FAKE and detail["kind_label"] == "Oportunidad en riesgo"
     assert detail["narrative"] == "La oportunidad Sillones 2027 lleva 41 días parada."
+    churn = world.alerts["churn"].pk
+    assert api.get(f"/api/v1/alerts/{churn}/", HTTP_ACCEPT_LANGUAGE="es").json()["kind_label"] == (
+        "Fuga parcial"
+    )
+    english = api.get(f"/api/v1/alerts/{churn}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["kind_label"] == "Partial churn"
 
 
 def test_a_new_kind_has_its_row_in_the_track_record(client, world, fake_kind):

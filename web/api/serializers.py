@@ -187,8 +187,8 @@ class AlertSerializer(serializers.ModelSerializer):
         ]
 
     def get_kind_label(self, alert) -> str:
-        language = getattr(self.context.get("request"), "LANGUAGE_CODE", None)
-        return str(kinds.label(alert.kind, language))
+        # The label the pages show, translated to the request's language by LocaleMiddleware.
+        return str(kinds.label(alert.kind))
 
 
 class RecommendationSerializer(serializers.Serializer):
