@@ -265,3 +265,15 @@ def test_the_admin_opens_and_saves_an_alert_of_a_retired_kind(client, world, mak
     )
     alert.refresh_from_db()
     assert (alert.kind, alert.status) == ("retired_kind", "dismissed")
+
+
+def test_twins_charts_keep_their_titles_legends_and_table_of_weeks(client, world):
+    login(client, world.ana)
+    churn = client.get(reverse("web:alert", args=[world.alerts["churn"].pk])).content.decode()
+    assert '<h2 id="chart-h">Last weeks against the usual band</h2>' in churn
+    assert '<i class="sw band"></i>Usual band (P5–P95)' in churn
+    assert "Show the numbers" in churn and churn.count('<tr class="out">') == 6
+    assert churn.count('<span class="badge campaign">campaign</span>') == 2
+    gaps = client.get(reverse("web:alert", args=[world.alerts["technical"].pk])).content.decode()
+    assert '<h2 id="chart-h">Gaps between purchases</h2>' in gaps
+    assert '<i class="sw p90"></i>P90' in gaps and "Show the numbers" not in gaps
