@@ -209,7 +209,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "AlertKindEnum": "crm.models.Alert.Kind",
+        "AlertKindEnum": "crm.kinds.choices",
         "FamilyKindEnum": "crm.models.ProductFamily.Kind",
         "AlertStatusEnum": "crm.models.Alert.Status",
         "ScoringRunStatusEnum": "twins.models.ScoringRun.Status",

@@ -172,6 +172,11 @@ class AlertAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [FeedbackInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # An alert keeps its kind (the dedup key names it), even one no engine registers now.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "kind") if obj is not None else fields
+
 
 @admin.register(Feedback)
 class FeedbackAdmin(admin.ModelAdmin):

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import kinds
+
 
 class Territory(models.Model):
     code = models.CharField(max_length=32, unique=True)
@@ -213,16 +215,6 @@ class Campaign(models.Model):
 
 
 class Alert(models.Model):
-    class Kind(models.TextChoices):
-        PARTIAL_CHURN = "partial_churn", _("Partial churn")
-        FULL_CHURN = "full_churn", _("Stopped buying")
-        TECHNICAL_DETERIORATION = "technical_deterioration", _("Technical deterioration")
-        SUSPICIOUS_PAUSE = "suspicious_pause", _("Suspicious pause")
-        UNCAPTURED_POTENTIAL = "uncaptured_potential", _("Uncaptured potential")
-        CROSS_FAMILY_DECLINE = "cross_family_decline", _("Several families falling")
-        CAMPAIGN_NO_RESPONSE = "campaign_no_response", _("No response to campaign")
-        CROSS_SELL = "cross_sell", _("Cross-sell opportunity")
-
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         ACTING = "acting", _("Acting")
@@ -238,7 +230,8 @@ class Alert(models.Model):
     family = models.ForeignKey(
         ProductFamily, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
     )
-    kind = models.CharField(max_length=32, choices=Kind.choices)
+    #: One of the kinds the engines register in ``crm.kinds`` (crm names none of them).
+    kind = models.CharField(max_length=32, choices=kinds.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     dedup_key = models.CharField(
         max_length=200, help_text=_("client:family:kind; unique among live alerts.")

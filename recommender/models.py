@@ -21,12 +21,13 @@ MIXED = "mixed"
 
 def validate_context(value):
     """A context is ``*`` or ``alert kind|family kind|maturity|magnitude``."""
-    from crm.models import Alert, ProductFamily
+    from crm import kinds
+    from crm.models import ProductFamily
 
     if value == POOLED:
         return
     allowed = (
-        ("alert kind", set(Alert.Kind.values)),
+        ("alert kind", {kind.code for kind in kinds.all_kinds()}),
         ("family kind", {*ProductFamily.Kind.values, MIXED, UNKNOWN}),
         ("maturity", {name for _, name in MATURITY_BUCKETS} | {UNKNOWN}),
         ("magnitude", {name for _, name in MAGNITUDE_BUCKETS} | {UNKNOWN}),

@@ -7,7 +7,7 @@ import math
 
 LANGUAGES = ("es", "en")
 
-_LABELS = {
+LABELS = {
     "partial_churn": ("Posible fuga parcial", "Possible partial churn"),
     "full_churn": ("Ha dejado de comprar", "Stopped buying"),
     "technical_deterioration": ("Deterioro en familia técnica", "Technical deterioration"),
@@ -21,7 +21,7 @@ _LABELS = {
 
 def kind_label(kind: str, language: str = "es") -> str:
     """Short human label of an alert kind."""
-    es, en = _LABELS.get(kind, (kind, kind))
+    es, en = LABELS.get(kind, (kind, kind))
     return es if _lang(language) == "es" else en
 
 

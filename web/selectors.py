@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
+from crm import kinds
 from crm.models import Alert, OrderLine, ProductFamily
 from crm.selectors import alerts_visible_to
 from recommender import selectors as recommender_selectors
@@ -105,12 +106,11 @@ def track_record(user):
             rows[c["kind"]] = {"judged": c["n"], "confirmed": c["confirmed"]}
     totals = visible.order_by().values("kind").annotate(n=Count("pk"))
     result = []
-    labels = dict(Alert.Kind.choices)
     for t in totals:
         r = rows.get(t["kind"], {"judged": 0, "confirmed": 0})
         share = r["confirmed"] / r["judged"] if r["judged"] else None
         result.append(
-            {"kind": t["kind"], "label": labels.get(t["kind"], t["kind"]), "total": t["n"], **r}
+            {"kind": t["kind"], "label": kinds.label(t["kind"]), "total": t["n"], **r}
             | {"share": share}
         )
     result.sort(key=lambda r: r["total"], reverse=True)

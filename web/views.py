@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crm import selectors, services
-from crm.models import Alert, Feedback
-from twins.narratives import render_narrative
+from crm.models import Feedback
 
-from . import charts
+from . import kinds
 from . import selectors as web_selectors
 from .forms import FALSE_ALARM_REASONS, AnswerForm, QueueFilterForm, VisitNoteForm
 from .templatetags.web_tags import euros as format_euros
@@ -99,9 +98,16 @@ def _queue_state(request, query):
         total = sum(n for n, _e in counts.values())
         euros = sum(e for _n, e in counts.values())
     chips = [
-        {"kind": kind, "label": label, "n": counts.get(kind, (0, 0))[0]}
-        for kind, label in Alert.Kind.choices
+        {"kind": kind, "label": label, "n": counts.get(kind, (0, 0))[0], "color": kinds.color(kind)}
+        for kind, label in kinds.choices()
         if kind in counts or kind == filters.kind
+    ]
+    # Alerts of a kind no engine registers any more still count, under their code.
+    known = {c["kind"] for c in chips}
+    chips += [
+        {"kind": kind, "label": kinds.label(kind), "n": n}
+        for kind, (n, _e) in sorted(counts.items())
+        if kind not in known
     ]
     all_n = sum(n for n, _e in counts.values())
     return {
@@ -130,59 +136,19 @@ def _safe_back(request):
 
 
 def _narrative(alert):
-    """The narrative in the reader's language, from twins.narratives when available."""
-    if alert.evidence:
-        return render_narrative(alert.kind, alert.evidence, get_language() or "es")
+    """The narrative of the alert's kind in the reader's language, or a plain summary."""
+    text = kinds.narrative(alert, get_language() or "es")
+    if text:
+        return text
     return _(
         "%(kind)s on %(family)s for %(client)s: about %(euros)s at stake. "
         "The detailed explanation will appear once the scoring has written it."
     ) % {
-        "kind": alert.get_kind_display(),
-        "family": alert.family or _("several families"),
+        "kind": kinds.label(alert.kind),
+        "family": kinds.subject(alert) or _("several families"),
         "client": alert.client.name or alert.client.code,
         "euros": format_euros(alert.priority),
     }
-
-
-def _evidence_rows(alert):
-    """``(label, value, format)`` for the evidence numbers a reader cares about."""
-    ev = alert.evidence or {}
-    spec = [
-        ("euros_at_stake", _("Euros at stake"), "euros"),
-        ("observed_units", _("Units bought in the window"), "number"),
-        ("expected_units", _("Units expected in the window"), "number"),
-        ("window_weeks", _("Window (weeks)"), "int"),
-        ("silence_weeks", _("Weeks without buying"), "int"),
-        ("expected_units_per_week", _("Expected units per week"), "number"),
-        ("purchases_52w_euros", _("Bought in the last 52 weeks"), "euros"),
-        ("potential_euros", _("Annual potential"), "euros"),
-        ("share_of_wallet", _("Share of potential captured"), "percent"),
-        ("typical_annual_euros", _("Typical annual purchase of similar clients"), "euros"),
-        ("families_falling", _("Families falling"), "int"),
-        ("families_mature", _("Families with a mature twin"), "int"),
-        ("p_active", _("Probability it still buys"), "percent"),
-        ("median_gap_days", _("Median gap (days)"), "number"),
-        ("magnitude", _("Size of the change"), "percent_signed"),
-        ("probability", _("Probability"), "percent"),
-        ("p_value", _("Tail p-value"), "p"),
-        ("maturity_weeks", _("Weeks of history"), "int"),
-        ("current_silence_days", _("Days since last purchase"), "int"),
-        ("p75_gap_days", _("Usual gap, P75 (days)"), "number"),
-        ("p90_gap_days", _("Long gap, P90 (days)"), "number"),
-        ("last_purchase", _("Last purchase"), "text"),
-    ]
-    rows = []
-    for key, label, fmt in spec:
-        value = ev.get(key)
-        if value is None or value == "":
-            continue
-        if fmt == "percent_signed":
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                fmt = "text"
-        rows.append({"label": label, "value": value, "format": fmt})
-    return rows
 
 
 # --- Queue -------------------------------------------------------------------------------
@@ -285,9 +251,8 @@ def _render_detail(request, alert, *, form=None, partial=False, status=200):
     context = {
         "alert": alert,
         "narrative": _narrative(alert),
-        "chart": charts.alert_chart(alert),
-        "weeks": charts.weekly_rows(alert.evidence or {}),
-        "evidence": _evidence_rows(alert),
+        "chart": kinds.chart(alert),
+        "evidence": kinds.evidence_rows(alert),
         "history": selectors.alert_history(alert),
         "answer": _answer_context(alert, _actions(), recommendation, form=form),
         "recommendation": recommendation,

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from crm import selectors, services
 from crm.models import Alert, Feedback, VisitNote
 from tests.e2e.world import technical_evidence, weekly_evidence
-from web import charts
+from twins import charts
 from web import selectors as web_selectors
 
 # --- answer_alert ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import django_filters as filters
 from django.db.models import Q
 
-from crm import selectors
+from crm import kinds, selectors
 from crm.models import Alert, Client, Order, Potential, Product, ProductFamily, User
 from twins.models import ScoringRun, TwinState
 
@@ -71,7 +71,7 @@ class AlertFilter(filters.FilterSet):
     and username. An unknown code or username matches nothing.
     """
 
-    kind = filters.ChoiceFilter(choices=Alert.Kind.choices)
+    kind = filters.ChoiceFilter(choices=kinds.CHOICES)
     family = filters.CharFilter(help_text="Family code.")
     province = filters.CharFilter()
     status = filters.ChoiceFilter(

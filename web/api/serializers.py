@@ -8,9 +8,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm import kinds
 from crm.models import Alert, Client, Feedback, Order, OrderLine, Potential, Product, ProductFamily
 from recommender.models import Action
 from twins.models import ScoringRun, TwinState
+from web import kinds as web_kinds
 from web import selectors as web_selectors
 
 #: Keys of one row of a bulk order upload (the same columns as the CSV import).
@@ -162,6 +164,9 @@ class PotentialSerializer(serializers.ModelSerializer):
 class AlertSerializer(serializers.ModelSerializer):
     client = ClientSerializer(read_only=True)
     family = FamilySerializer(read_only=True, allow_null=True)
+    kind_label = serializers.SerializerMethodField(
+        help_text="The kind's label in the request's language (its code for a retired kind)."
+    )
 
     class Meta:
         model = Alert
@@ -170,6 +175,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "client",
             "family",
             "kind",
+            "kind_label",
             "status",
             "priority",
             "score",
@@ -179,6 +185,10 @@ class AlertSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def get_kind_label(self, alert) -> str:
+        # The label the pages show, translated to the request's language by LocaleMiddleware.
+        return str(kinds.label(alert.kind))
 
 
 class RecommendationSerializer(serializers.Serializer):
@@ -196,10 +206,8 @@ class AlertDetailSerializer(AlertSerializer):
         fields = AlertSerializer.Meta.fields + ["evidence", "narrative", "recommendation"]
 
     def get_narrative(self, alert) -> str:
-        from twins.narratives import render_narrative
-
         language = getattr(self.context.get("request"), "LANGUAGE_CODE", None) or "es"
-        return render_narrative(alert.kind, alert.evidence, language)
+        return web_kinds.narrative(alert, language) or web_kinds.label(alert.kind)
 
     @extend_schema_field(RecommendationSerializer(allow_null=True))
     def get_recommendation(self, alert):

@@ -9,7 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from crm.models import Alert
+from crm import kinds
+from web import kinds as web_kinds
 
 register = template.Library()
 
@@ -67,13 +68,31 @@ def days_since(value):
 
 @register.simple_tag
 def kind_badge(kind):
-    """A badge in the colour of the alert kind (the colour is repeated by its label)."""
-    label = dict(Alert.Kind.choices).get(kind, kind)
+    """A badge in the colour of the alert kind (the colour is repeated by its label).
+
+    The colour comes from ``static/css/app.css`` (``.kind-<code>``) or, for a kind that
+    registers a ``color``, from the badge's own style; an unregistered kind shows its code.
+    """
+    registered = kinds.get(kind)
+    if registered is not None and registered.color:
+        return format_html(
+            '<span class="badge kind kind-{}" style="--kind: {}"><i class="dot" '
+            'aria-hidden="true"></i>{}</span>',
+            kind,
+            registered.color,
+            registered.label,
+        )
     return format_html(
         '<span class="badge kind kind-{}"><i class="dot" aria-hidden="true"></i>{}</span>',
         kind,
-        label,
+        kinds.label(kind),
     )
+
+
+@register.simple_tag
+def alert_subject(alert, default=""):
+    """What the alert is about: its family, the record its engine names, or ``default``."""
+    return web_kinds.subject(alert, default)
 
 
 @register.simple_tag

@@ -6,9 +6,10 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from bench import bandit_sim as simulation
-from crm.models import Alert, ProductFamily
+from crm.models import ProductFamily
 from recommender import bandit
 from recommender.models import MAGNITUDE_BUCKETS, MATURITY_BUCKETS, Action, BanditConfig
+from twins.kinds import Kind as TwinKind
 
 CHECKPOINTS = (1_000, 10_000, 100_000)
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         samples = samples or config.propensity_samples
         contexts = [
             (kind, fk, mat, mag)
-            for kind in Alert.Kind.values
+            for kind in TwinKind.values
             for fk in ProductFamily.Kind.values
             for _, mat in MATURITY_BUCKETS
             for _, mag in MAGNITUDE_BUCKETS

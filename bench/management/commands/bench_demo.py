@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from crm.models import Alert
 from seeds.models import GroundTruth
+from twins.kinds import Kind as TwinKind
 
 #: Planted scenario(s) that an alert of each kind should find.
 MATCHES = {
@@ -62,7 +63,7 @@ def evaluate():
         true_kind[kind] += ok
         found.setdefault((client, family), set()).add(kind)
     kind_rows = []
-    for kind in Alert.Kind.values:
+    for kind in TwinKind.values:
         if kind == "cross_family_decline":
             planted = sum(1 for n in losses_of.values() if n >= 2)
         else:

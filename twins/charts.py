@@ -1,7 +1,10 @@
-"""Server-side SVG charts of an alert's evidence: no JavaScript, readable, accessible.
+"""Server-side SVG charts of a twin alert's evidence: no JavaScript, readable, accessible.
 
-Each function takes the evidence stored on the alert and returns safe SVG markup (or an empty
-string when the evidence has nothing to draw). Colours come from CSS classes in ``app.css``.
+``commodity_chart`` and ``technical_chart`` take the evidence stored on the alert and return
+safe SVG markup (or an empty string when the evidence has nothing to draw); :func:`alert_chart`
+is the chart every twins kind registers in ``crm.kinds``: it picks the one that suits the
+evidence and adds its title, legend and the table of numbers. Colours come from CSS classes in
+``static/css/app.css``.
 """
 
 import math
@@ -10,8 +13,12 @@ from html import escape
 
 from django.utils import dateformat
 from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.kinds import Chart
 
 WIDTH, HEIGHT = 760, 280
 LEFT, RIGHT, TOP, BOTTOM = 52, 64, 18, 42
@@ -208,11 +215,75 @@ def technical_chart(evidence, chart_id="chart"):
     return _svg(chart_id, title, desc, "".join(parts))
 
 
-def alert_chart(alert):
-    """The chart that suits ``alert``'s evidence, or an empty string."""
-    evidence = alert.evidence or {}
+def _cell(value, digits):
+    return number_format(
+        round(value, digits), decimal_pos=digits, use_l10n=True, force_grouping=True
+    )
+
+
+def weeks_table(rows):
+    """The numbers behind :func:`commodity_chart`, one row per week (safe HTML)."""
+    head = format_html(
+        '<thead><tr><th scope="col">{}</th><th class="num" scope="col">{}</th>'
+        '<th class="num" scope="col">{}</th><th class="num" scope="col">P5</th>'
+        '<th class="num" scope="col">P95</th><th scope="col">{}</th></tr></thead>',
+        _("Week"),
+        _("Units"),
+        _("Expected"),
+        _("Notes"),
+    )
+    out_badge = format_html('<span class="badge status-dismissed">{}</span>', _("out of band"))
+    campaign_badge = format_html('<span class="badge campaign">{}</span>', _("campaign"))
+    body = format_html_join(
+        "",
+        '<tr{}><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td><td>{} {}</td></tr>',
+        (
+            (
+                mark_safe(' class="out"') if w["out_of_band"] else "",
+                dateformat.format(w["week_start"], "j M Y") if w["week_start"] else "",
+                _cell(w["units"], 0),
+                _cell(w["expected"], 1),
+                _cell(w["p5"], 1),
+                _cell(w["p95"], 1),
+                out_badge if w["out_of_band"] else "",
+                campaign_badge if w["campaign"] else "",
+            )
+            for w in rows
+        ),
+    )
+    return format_html('<table class="compact">{}<tbody>{}</tbody></table>', head, body)
+
+
+WEEKS_LEGEND = (
+    ("bar", gettext_lazy("Units bought")),
+    ("out", gettext_lazy("Outside the band")),
+    ("band", gettext_lazy("Usual band (P5–P95)")),
+    ("expected", gettext_lazy("Expected")),
+    ("campaign", gettext_lazy("Campaign week")),
+)
+GAPS_LEGEND = (
+    ("bar", gettext_lazy("Past gaps")),
+    ("out", gettext_lazy("Current silence")),
+    ("p75", "P75"),
+    ("p90", "P90"),
+)
+
+
+def alert_chart(evidence, chart_id="chart"):
+    """The chart that suits a twin alert's evidence (weeks or gaps), or ``None``."""
+    evidence = evidence or {}
     if evidence.get("recent_weeks"):
-        return commodity_chart(evidence, f"chart-{alert.pk}")
+        svg = commodity_chart(evidence, chart_id)
+        if svg:
+            return Chart(
+                svg=svg,
+                title=_("Last weeks against the usual band"),
+                legend=WEEKS_LEGEND,
+                table=weeks_table(weekly_rows(evidence)),
+            )
     if evidence.get("gaps_days") or evidence.get("current_silence_days") is not None:
-        return technical_chart(evidence, f"chart-{alert.pk}")
-    return ""
+        svg = technical_chart(evidence, chart_id)
+        if svg:
+            return Chart(svg=svg, title=_("Gaps between purchases"), legend=GAPS_LEGEND)
+    return None
