@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from crm.importer import CHUNK_SIZE, ErrorFile, import_directory
+from crm.importing import CHUNK_SIZE, ErrorFile, import_directory
 
 
 def print_summary(reports, write):
