@@ -13,12 +13,14 @@ from django.db import transaction
 
 from ..bulkload import batched, bulk_insert
 from ..models import Client, Order, OrderLine, Product
+from .reference import create_clients, note_created_clients
 from .values import (
     FieldError,
     ImportResult,
     collect,
     date_or_none,
     decimal_or_reason,
+    is_placeholder,
     lookup,
     parse_date,
     parse_decimal,
@@ -71,6 +73,9 @@ def _clean_order_fast(raw, comma):
         not (invoice and client and product and day)
         or "\x00" in invoice + client + product
         or len(invoice) > 64
+        or is_placeholder(invoice)
+        or is_placeholder(client)
+        or is_placeholder(product)
         or units.__class__ is str
         or value.__class__ is str
         or (line and not (line.isdigit() and 0 < int(line) < 2**31))
@@ -81,12 +86,21 @@ def _clean_order_fast(raw, comma):
     return values, []
 
 
+def is_adjustment(values):
+    """A credit note or adjustment: a negative value, or no units (``0`` units with ``0,00`` or
+    any value). ERP exports book them on the original invoice number with their own, later
+    date; they are kept as lines of that invoice dated on their own day."""
+    return values["net_value"] < 0 or values["units"] == 0
+
+
 class OrderImport:
     """Streams sales rows into Order and OrderLine, ``chunk_size`` rows at a time.
 
     The only state kept across chunks is, per invoice seen in the input, its client, date,
     row count and the line keys already used (to number ERP rows and catch duplicates);
-    clients, products and existing invoices are looked up per chunk.
+    clients, products and existing invoices are looked up per chunk. With
+    ``create_missing_clients`` a client code absent from the database is created (code only)
+    instead of rejecting its rows; the codes are listed in ``created_clients``.
     """
 
     def __init__(
@@ -98,8 +112,11 @@ class OrderImport:
         writer=bulk_insert,
         atomic_chunks=True,
         progress=None,
+        create_missing_clients=False,
     ):
         self.result, self.comma, self.chunk_size = result, comma, chunk_size
+        self.create_missing_clients, self.created_clients = create_missing_clients, []
+        self.adjustments = 0
         self.writer, self.atomic_chunks, self.progress = writer, atomic_chunks, progress
         # invoice -> [client code, date, rows seen, line numbers and row hashes used]
         self.invoices = {}
@@ -114,6 +131,16 @@ class OrderImport:
             if len(self.pending) >= self.chunk_size:
                 self.flush()
         self.flush()
+        self._notes()
+
+    def _notes(self):
+        result = self.result
+        note_created_clients(result, self.created_clients)
+        if self.adjustments:
+            result.note(
+                f"{self.adjustments} credit notes or adjustments on an earlier invoice with a "
+                "later date imported as lines of that invoice, each dated on its own day"
+            )
 
     def _add(self, number, raw):
         values, errors = clean_order_row(raw, comma=self.comma)
@@ -136,7 +163,9 @@ class OrderImport:
                     f"invoice {invoice} belongs to client {state[0]} on an earlier row.",
                 )
             )
-        elif state[1] != values["date"]:
+        elif state[1] != values["date"] and not (
+            values["date"] > state[1] and is_adjustment(values)
+        ):
             errors.append(
                 FieldError(
                     "date",
@@ -146,7 +175,9 @@ class OrderImport:
             )
         keys = [line]
         if values["line"] is None:  # ERP row: a second identical row is a duplicate
-            keys.append(hash((values["product"], values["units"], values["net_value"])))
+            keys.append(
+                hash((values["product"], values["units"], values["net_value"], values["date"]))
+            )
         if not errors and any(k in state[3] for k in keys):
             errors.append(
                 FieldError(
@@ -159,6 +190,7 @@ class OrderImport:
             return self.result.reject(number, errors, raw)
         state[3].extend(keys)
         values["line"] = line
+        values["adjustment"] = values["date"] != state[1]
         self.pending.append((number, values, raw))
 
     def _resolve(self, cache, queryset, codes, *fields):
@@ -168,6 +200,12 @@ class OrderImport:
             for code in missing:
                 row = found.get(code)
                 cache[code] = None if row is None else (row if len(fields) > 1 else row[0])
+
+    def _create_clients(self, codes):
+        """Create the clients ``codes`` (code only) and remember their ids."""
+        created = create_clients(codes)
+        self.clients.update(created)
+        self.created_clients.extend(created)
 
     def flush(self):
         """Write the pending chunk: new orders, then lines not stored yet."""
@@ -181,7 +219,10 @@ class OrderImport:
 
     def _write(self, chunk):
         result = self.result
-        self._resolve(self.clients, Client.objects, {v["client"] for _, v, _ in chunk}, "id")
+        codes = {v["client"] for _, v, _ in chunk}
+        self._resolve(self.clients, Client.objects, codes, "id")
+        if self.create_missing_clients:
+            self._create_clients(sorted(c for c in codes if self.clients[c] is None))
         self._resolve(
             self.products, Product.objects, {v["product"] for _, v, _ in chunk}, "id", "family_id"
         )
@@ -213,7 +254,7 @@ class OrderImport:
                     )
                 )
             order = stored.get(values["invoice"])
-            if not errors and order is not None and order[1:] != (client_id, values["date"]):
+            if not errors and order is not None and not _fits(order, client_id, values):
                 errors.append(
                     FieldError(
                         "invoice",
@@ -225,7 +266,8 @@ class OrderImport:
                 result.reject(number, errors, raw)
                 continue
             if order is None:
-                new_orders.setdefault(values["invoice"], (values["date"], client_id))
+                first = self.invoices[values["invoice"]][1]
+                new_orders.setdefault(values["invoice"], (first, client_id))
             good.append((values, client_id, product))
         if new_orders:
             self.writer(
@@ -250,6 +292,7 @@ class OrderImport:
             if (order_id, values["line"]) in present:
                 result.skipped += 1
                 continue
+            self.adjustments += values["adjustment"]
             lines.append(
                 (
                     order_id,
@@ -286,3 +329,11 @@ def import_order_rows(rows, *, atomic=False):
             result.imported = 0
     result.errors.sort(key=lambda error: error["row"])
     return result
+
+
+def _fits(order, client_id, values):
+    """Whether a row fits the stored order ``(id, client id, date)``: same client, and the
+    same date unless the row is a later credit note or adjustment."""
+    if order[1] != client_id:
+        return False
+    return order[2] == values["date"] or (order[2] < values["date"] and is_adjustment(values))

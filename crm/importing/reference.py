@@ -1,13 +1,12 @@
-"""Reference sheets: campaigns, clients, products and potentials.
+"""Reference sheets: campaigns, clients and products (potentials: :mod:`.potentials`).
 
 They are small and read whole; each row is validated, bad rows are rejected with their line,
 field and reason, and the good ones are created or updated by their natural key.
 """
 
-from decimal import Decimal
-
 from ..bulkload import batched
-from ..models import Campaign, Client, Potential, Product, ProductFamily, ProductLine, User
+from ..models import Campaign, Client, Product, ProductFamily, ProductLine, User
+from .provinces import contradiction
 from .values import FieldError, collect, lookup, parse_date, parse_decimal, text
 
 
@@ -52,6 +51,53 @@ def _clean_rows(rows, result, clean):
             yield number, raw, values
 
 
+def first_of_each(accepted, result, what):
+    """``({code: values}, {code: line})`` of ``accepted`` (number, raw, values) rows, keeping
+    each code's first row. A repeat identical to it is skipped with a warning; a repeat with
+    other values is rejected naming the line of the first. The summary notes which."""
+    wanted, lines, repeated = {}, {}, 0
+    for number, raw, values in accepted:
+        code = values.pop("code")
+        if code not in wanted:
+            wanted[code], lines[code] = values, number
+            continue
+        repeated += 1
+        first = lines[code]
+        if values == wanted[code]:
+            result.skipped += 1
+            result.warn(number, "code", f"{what} {code} repeats line {first} identically.")
+        else:
+            message = f"{what} {code} is on line {first} with other values; line {first} is kept."
+            result.reject(number, [FieldError("code", f"repeated {what} code", message)], raw)
+    if repeated:
+        result.note(
+            f"{repeated} rows repeat a {what} code of an earlier row: the first occurrence of "
+            "each code is kept, identical repeats skipped, differing ones rejected"
+        )
+    return wanted, lines
+
+
+def create_clients(codes):
+    """Create clients with only their ``codes`` (``--create-missing-clients``); return
+    ``{code: id}``. Codes longer than a client code can be are left out."""
+    codes = sorted(code for code in codes if len(code) <= 64)
+    if not codes:
+        return {}
+    Client.objects.bulk_create([Client(code=code) for code in codes], batch_size=1000)
+    return {code: row[0] for code, row in lookup(Client.objects, "code", codes, "id").items()}
+
+
+def note_created_clients(result, codes):
+    """Name the clients ``--create-missing-clients`` created in the summary."""
+    if codes:
+        codes = sorted(codes)
+        more = f" and {len(codes) - 20} more" if len(codes) > 20 else ""
+        result.note(
+            f"created {len(codes)} clients absent from the clients sheet "
+            f"(--create-missing-clients, code only): {', '.join(codes[:20])}{more}"
+        )
+
+
 def import_campaigns(rows, result, columns):
     """Campaigns by code: ``code``, ``start``, ``end`` and, when the sheet has it, ``name``."""
 
@@ -72,7 +118,7 @@ def import_campaigns(rows, result, columns):
             )
         return values, errors
 
-    wanted = {v.pop("code"): v for _, _, v in _clean_rows(rows, result, clean)}
+    wanted, _ = first_of_each(_clean_rows(rows, result, clean), result, "campaign")
     _upsert(
         Campaign,
         result,
@@ -104,9 +150,16 @@ def import_clients(rows, result, columns):
             parsers[key] = lambda r, key=key, length=length: text(r, key, max_length=length)
     if "rep" in columns:
         parsers["rep_id"] = rep
-    wanted = {
-        v.pop("code"): v for _, _, v in _clean_rows(rows, result, lambda r: collect(r, parsers))
-    }
+    accepted = _clean_rows(rows, result, lambda r: collect(r, parsers))
+    wanted, lines = first_of_each(accepted, result, "client")
+    doubts = 0
+    for code, values in wanted.items():
+        message = contradiction(values.get("postcode", ""), values.get("province", ""))
+        if message:
+            doubts += 1
+            result.warn(lines[code], "postcode", f"client {code}: {message}")
+    if doubts:
+        result.note(f"clients whose postcode lies in another province: {doubts}, kept as warned")
     _upsert(
         Client, result, wanted, _by_code(Client, wanted), lambda code, v: Client(code=code, **v)
     )
@@ -171,65 +224,3 @@ def import_products(rows, result, columns, *, comma=False, technical=()):
             fields["attributes"] = {**current, "category": v["category"]}
         wanted[v["code"]] = fields
     _upsert(Product, result, wanted, existing, lambda code, v: Product(code=code, **v))
-
-
-def import_potentials(rows, result, columns, *, comma=False):
-    """Potentials per (client, family, source); rows of the same triple (the ERP splits a
-    family by product category) are added up."""
-    by_code, by_name = {}, {}
-    for pk, code, name in ProductFamily.objects.values_list("pk", "code", "name"):
-        by_code[code] = pk
-        by_name.setdefault(name.casefold(), pk)
-    parsed = list(
-        _clean_rows(
-            rows,
-            result,
-            lambda raw: collect(
-                raw,
-                {
-                    "client": lambda r: text(r, "client", required=True),
-                    "family": lambda r: text(r, "family", required=True),
-                    "annual_potential": lambda r: parse_decimal(
-                        r, "annual_potential", comma=comma, max_digits=14
-                    ),
-                    "source": lambda r: text(r, "source", max_length=64) or "erp",
-                },
-            ),
-        )
-    )
-    clients = lookup(Client.objects, "code", {v["client"] for _, _, v in parsed}, "id")
-    totals = {}
-    for number, raw, v in parsed:
-        client = clients.get(v["client"])
-        family = by_code.get(v["family"]) or by_name.get(v["family"].casefold())
-        errors = []
-        if client is None:
-            errors.append(
-                FieldError("client", "unknown client", f"client {v['client']!r} does not exist.")
-            )
-        if family is None:
-            errors.append(
-                FieldError("family", "unknown family", f"family {v['family']!r} does not exist.")
-            )
-        if v["annual_potential"] < 0:
-            errors.append(
-                FieldError(
-                    "annual_potential", "negative potential", "annual_potential is negative."
-                )
-            )
-        if errors:
-            result.reject(number, errors, raw)
-            continue
-        key = (client[0], family, v["source"])
-        totals[key] = totals.get(key, Decimal(0)) + v["annual_potential"]
-    existing = {}
-    for batch in batched({k[0] for k in totals}):
-        for p in Potential.objects.filter(client_id__in=batch):
-            existing[(p.client_id, p.family_id, p.source)] = p
-    _upsert(
-        Potential,
-        result,
-        {k: {"annual_potential": v} for k, v in totals.items()},
-        existing,
-        lambda k, v: Potential(client_id=k[0], family_id=k[1], source=k[2], **v),
-    )

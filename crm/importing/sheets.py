@@ -1,15 +1,10 @@
-"""Sheets and directories: recognising a CSV file by its header, reading it, and importing a
-directory of sheets in dependency order.
-
-Two formats are known: the distributor's ERP export (Spanish headers, ``M/D/YYYY`` dates,
-``1.234,56`` numbers) and the plain documented format (English headers, ISO dates, decimal
-point).
-"""
+"""Sheets and directories: opening a CSV file (encoding, delimiter, header matched to a format
+by :mod:`.formats`), reading its rows, and importing a directory of sheets in dependency
+order."""
 
 import codecs
 import csv
 import json
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,88 +12,11 @@ from django.db import transaction
 
 from ..bulkload import analyze, bulk_insert
 from ..models import Client, Order, OrderLine, Potential, Product
+from .formats import KINDS, match_format
 from .orders import CHUNK_SIZE, OrderImport
-from .reference import import_campaigns, import_clients, import_potentials, import_products
+from .potentials import import_potentials
+from .reference import import_campaigns, import_clients, import_products
 from .values import ImportResult, SheetError
-
-KINDS = ("campaigns", "clients", "products", "potentials", "orders")
-
-
-@dataclass(frozen=True)
-class Format:
-    """One known header layout: ``columns`` maps header -> plain key."""
-
-    kind: str
-    name: str
-    columns: dict
-    optional: frozenset = frozenset()
-
-    @property
-    def comma(self):
-        return self.name == "erp"
-
-
-FORMATS = [
-    Format("orders", "erp", {"Num.Fact": "invoice", "Fecha": "date", "Id. Cliente": "client",
-        "Id. Producto": "product", "Unidades": "units", "Valores_H": "net_value"}),
-    Format("products", "erp", {"Id.Prod": "code", "Bloque analítico": "line",
-        "Categoria_H": "category", "Familia_H": "family"},
-        frozenset({"Bloque analítico", "Categoria_H"})),
-    Format("clients", "erp", {"Id. Cliente": "code", "postcode": "postcode",
-        "Provincia": "province"}),
-    Format("potentials", "erp", {"Id.Cliente": "client", "Familia": "family",
-        "Categoria Productos": "category", "Potencial_H": "annual_potential"},
-        frozenset({"Categoria Productos"})),
-    Format("campaigns", "erp", {"Campaña": "code", "Fecha inicio": "start", "Fecha fin": "end"}),
-    Format("orders", "plain", {k: k for k in
-        ("invoice", "line", "date", "client", "product", "units", "net_value")},
-        frozenset({"line"})),
-    Format("products", "plain", {k: k for k in ("code", "name", "family", "family_name",
-        "family_kind", "line", "list_price", "launch_date")},
-        frozenset({"name", "family_name", "family_kind", "line", "list_price", "launch_date"})),
-    Format("clients", "plain", {k: k for k in ("code", "name", "postcode", "province", "rep")},
-        frozenset({"name", "postcode", "province", "rep"})),
-    Format("potentials", "plain", {k: k for k in ("client", "family", "annual_potential",
-        "source")}, frozenset({"source"})),
-    Format("campaigns", "plain", {k: k for k in ("code", "name", "start", "end")},
-        frozenset({"name"})),
-]  # fmt: skip
-
-
-def normalise_header(name):
-    """``' Id. Cliente\\ufeff'`` -> ``'idcliente'``: no BOM, accents, case, spaces, ``._-``."""
-    name = unicodedata.normalize("NFKD", name.replace("\ufeff", "")).casefold()
-    return "".join(c for c in name if c.isalnum())
-
-
-def detect_format(header):
-    """Return (format, {plain key: column index}) for a header row.
-
-    The format sharing most columns wins; a missing required column raises
-    :class:`SheetError` naming it, and so does a header no format recognises.
-    """
-    seen = {normalise_header(h): i for i, h in reversed(list(enumerate(header)))}
-
-    def matches(fmt):
-        return sum(normalise_header(h) in seen for h in fmt.columns)
-
-    best = max(FORMATS, key=lambda f: (matches(f), matches(f) / len(f.columns)))
-    if matches(best) < 2:
-        raise SheetError(f"header not recognised: {', '.join(h.strip() for h in header)}")
-    missing = [
-        h for h in best.columns if h not in best.optional and normalise_header(h) not in seen
-    ]
-    if missing:
-        raise SheetError(
-            f"looks like {best.name} {best.kind} but lacks the column "
-            f"{', '.join(repr(m) for m in missing)}; sheet rejected"
-        )
-    indexes = {
-        key: seen[normalise_header(h)]
-        for h, key in best.columns.items()
-        if normalise_header(h) in seen
-    }
-    return best, indexes
 
 
 def _encoding(path):
@@ -115,7 +33,10 @@ def _encoding(path):
 class Sheet:
     """A CSV file opened for reading: its format, delimiter and rows as plain-key dicts."""
 
-    def __init__(self, path):
+    #: Data rows read ahead to recognise an unnamed column by its values.
+    SAMPLE = 200
+
+    def __init__(self, path, columns=None):
         self.path = Path(path)
         self.encoding = _encoding(self.path)
         with open(self.path, encoding=self.encoding, newline="") as f:
@@ -124,10 +45,16 @@ class Sheet:
         self.delimiter = max(counts, key=counts.get)
         header = next(csv.reader([first], delimiter=self.delimiter), [])
         self.header = [h.strip().lstrip("\ufeff") for h in header]
-        self.format, self.indexes = detect_format(self.header)
+        with open(self.path, encoding=self.encoding, newline="") as f:
+            reader = csv.reader(f, delimiter=self.delimiter)
+            next(reader, None)
+            sample = [cells for _, cells in zip(range(self.SAMPLE), reader, strict=False)]
+        self.format, self.indexes, self.notes = match_format(
+            self.header, columns=columns, sample=sample
+        )
         self.kind = self.format.kind
         # Plain key -> the header as written in the file, for error messages.
-        self.field_names = {key: self.header[i] for key, i in self.indexes.items()}
+        self.field_names = {key: self.header[i] or key for key, i in self.indexes.items()}
 
     def count_lines(self):
         """Number of data lines, counted quickly in binary."""
@@ -157,13 +84,27 @@ class SheetReport:
 
 
 def import_sheet(
-    sheet, result, *, technical=(), chunk_size=CHUNK_SIZE, writer=bulk_insert, progress=None
+    sheet,
+    result,
+    *,
+    technical=(),
+    chunk_size=CHUNK_SIZE,
+    writer=bulk_insert,
+    progress=None,
+    create_missing_clients=False,
 ):
     """Import one opened :class:`Sheet` into ``result``."""
     rows, columns, comma = sheet.rows(), set(sheet.indexes), sheet.format.comma
+    for note in sheet.notes:
+        result.note(note)
     if sheet.kind == "orders":
         OrderImport(
-            result, comma=comma, chunk_size=chunk_size, writer=writer, progress=progress
+            result,
+            comma=comma,
+            chunk_size=chunk_size,
+            writer=writer,
+            progress=progress,
+            create_missing_clients=create_missing_clients,
         ).feed(rows)
         return
     with transaction.atomic():
@@ -174,7 +115,9 @@ def import_sheet(
         elif sheet.kind == "products":
             import_products(rows, result, columns, comma=comma, technical=technical)
         else:
-            import_potentials(rows, result, columns, comma=comma)
+            import_potentials(
+                rows, result, columns, comma=comma, create_missing_clients=create_missing_clients
+            )
 
 
 class ErrorFile:
@@ -205,19 +148,25 @@ def import_directory(
     chunk_size=CHUNK_SIZE,
     writer=bulk_insert,
     progress=None,
+    columns=None,
+    create_missing_clients=False,
 ):
-    """Import every ``*.csv`` sheet of ``directory`` in dependency order.
+    """Import every ``*.csv`` sheet of ``directory`` in dependency order (campaigns, clients,
+    products, sales, then potentials, whose split between families reads the sales).
 
     Return a list of :class:`SheetReport`, one per file; an unreadable sheet has ``error``
     set and nothing of it is stored. ``errors_to`` is an :class:`ErrorFile` or None;
-    ``progress(total, desc)`` returns a tqdm-like bar for the sales sheets, or None.
+    ``progress(total, desc)`` returns a tqdm-like bar for the sales sheets, or None;
+    ``columns`` maps columns to keys (:func:`.formats.parse_column_map`);
+    ``create_missing_clients`` creates the clients that sales or potentials name but no
+    clients sheet has, instead of rejecting their rows.
     """
     reports, sheets = [], []
     for path in sorted(Path(directory).glob("*.csv")):
         report = SheetReport(path)
         reports.append(report)
         try:
-            sheet = Sheet(path)
+            sheet = Sheet(path, columns)
         except (SheetError, UnicodeDecodeError, csv.Error) as error:
             report.error = str(error)
             continue
@@ -238,6 +187,7 @@ def import_directory(
                 chunk_size=chunk_size,
                 writer=writer,
                 progress=bar,
+                create_missing_clients=create_missing_clients,
             )
         except csv.Error as error:
             report.error = f"unreadable CSV: {error}"

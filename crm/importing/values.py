@@ -52,6 +52,22 @@ class ImportResult:
     max_errors: int | None = field(default=None, repr=False)
     sink: object = field(default=None, repr=False, compare=False)
     field_names: dict = field(default_factory=dict, repr=False)
+    #: ``{"row", "field", "message"}`` of rows kept despite a doubt (capped like ``errors``).
+    warnings: list = field(default_factory=list)
+    warned: int = 0
+    #: The decisions the import took on its own, one sentence each, for the summary.
+    notes: list = field(default_factory=list)
+
+    def warn(self, row, key, message):
+        """Record a doubt about input row ``row``, which is kept."""
+        self.warned += 1
+        if self.max_errors is None or len(self.warnings) < self.max_errors:
+            name = self.field_names.get(key, key)
+            self.warnings.append({"row": row, "field": name, "message": message})
+
+    def note(self, message):
+        """Record a decision the import took (created clients, split potentials, ...)."""
+        self.notes.append(message)
 
     def reject(self, row, errors, raw=None):
         """Record that input row ``row`` (1-based) was rejected for ``errors``."""
@@ -74,13 +90,31 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
+#: What spreadsheet exports write in an empty cell; read as a missing value (compared casefolded).
+PLACEHOLDERS = frozenset({"(en blanco)", "(blank)", "(vacías)", "#n/a", "#n/d", "-"})
+
+
+def is_placeholder(value):
+    """Whether ``value`` (stripped text) is an export's placeholder for an empty cell."""
+    return len(value) <= 11 and value.casefold() in PLACEHOLDERS
+
+
 def text(raw, key, *, required=False, max_length=None):
-    """Return the stripped value of ``key`` in ``raw`` ('' when absent)."""
+    """Return the stripped value of ``key`` in ``raw`` ('' when absent or a placeholder such
+    as ``(en blanco)``, ``#N/A`` or ``-``)."""
     value = raw.get(key)
     if value.__class__ is str:
         value = value.strip()
     else:
         value = "" if value is None else str(value)
+    if value and is_placeholder(value):
+        if required:
+            raise FieldError(
+                key,
+                "missing value",
+                f"{value!r} is a spreadsheet placeholder for an empty cell; a value is required.",
+            )
+        value = ""
     if required and not value:
         raise FieldError(key, "missing value", "a value is required.")
     if "\x00" in value:
