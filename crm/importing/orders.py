@@ -24,6 +24,7 @@ from .values import (
     lookup,
     parse_date,
     parse_decimal,
+    shown,
     text,
 )
 
@@ -34,7 +35,7 @@ def _line_number(raw, comma):
     value = text(raw, "line")
     if value and (not value.isdigit() or int(value) < 1 or int(value) > 2**31 - 1):
         raise FieldError(
-            "line", "invalid line number", f"{value!r} is not a line number (1, 2, ...)."
+            "line", "invalid line number", f"{shown(value)} is not a line number (1, 2, ...)."
         )
     return int(value) if value else None
 

@@ -2,9 +2,10 @@
 by :mod:`.formats`), reading its rows, and importing a directory of sheets in dependency
 order."""
 
-import codecs
 import csv
 import json
+import re
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,18 +17,47 @@ from .formats import KINDS, match_format
 from .orders import CHUNK_SIZE, OrderImport
 from .potentials import import_potentials
 from .reference import import_campaigns, import_clients, import_products
-from .values import ImportResult, SheetError
+from .values import FieldError, ImportResult, SheetError
+
+#: Longest field read (the csv module's default is 128 KiB); a longer one is a row error.
+FIELD_LIMIT = 1 << 20
+csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
+_DIGITS = re.compile(r"[+-]?\d+")
 
 
-def _encoding(path):
-    """``utf-8-sig`` when the start of the file decodes as UTF-8, else Windows-1252."""
-    with open(path, "rb") as f:
-        head = f.read(1 << 16)
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8-sig"
+class Lines:
+    """The text lines of a file, each decoded as UTF-8 or, when it is not UTF-8, as
+    Windows-1252 (a byte undefined there reads as U+FFFD, which :func:`.values.text` rejects).
+    The encoding is thus decided line by line over the whole file; ``fallback`` counts the
+    lines read as Windows-1252 and ``first`` keeps the first few of their numbers."""
+
+    def __init__(self, path):
+        self.path, self.fallback, self.first, self.total = path, 0, [], 0
+
+    def __iter__(self):
+        with open(self.path, "rb") as f:
+            for number, raw in enumerate(f, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    line = raw.decode("cp1252", errors="replace")
+                    self.fallback += 1
+                    if len(self.first) < 5:
+                        self.first.append(number)
+                self.total = number
+                yield line.lstrip("\ufeff") if number == 1 else line
+
+    def note(self):
+        """A sentence for the summary when some lines were not UTF-8, else None."""
+        if not self.fallback:
+            return None
+        if self.fallback == self.total:
+            return "the file is not UTF-8: read as Windows-1252"
+        shown = ", ".join(map(str, self.first)) + (", ..." if self.fallback > 5 else "")
+        return (
+            f"{self.fallback} lines are not UTF-8 and were read as Windows-1252 (lines {shown}); "
+            "the others as UTF-8"
+        )
 
 
 class Sheet:
@@ -38,19 +68,16 @@ class Sheet:
 
     def __init__(self, path, columns=None):
         self.path = Path(path)
-        self.encoding = _encoding(self.path)
-        with open(self.path, encoding=self.encoding, newline="") as f:
-            first = f.readline()
+        with closing(iter(Lines(self.path))) as lines:
+            first = next(lines, "")
         counts = {d: first.count(d) for d in ";,\t"}
         self.delimiter = max(counts, key=counts.get)
         header = next(csv.reader([first], delimiter=self.delimiter), [])
         self.header = [h.strip().lstrip("\ufeff") for h in header]
-        with open(self.path, encoding=self.encoding, newline="") as f:
-            reader = csv.reader(f, delimiter=self.delimiter)
-            next(reader, None)
-            sample = [cells for _, cells in zip(range(self.SAMPLE), reader, strict=False)]
+        with closing(self._cells()) as rows:
+            sample = [row[1] for _, row in zip(range(self.SAMPLE), rows, strict=False)]
         self.format, self.indexes, self.notes = match_format(
-            self.header, columns=columns, sample=sample
+            self.header, columns=columns, sample=[c for c in sample if c is not None]
         )
         self.kind = self.format.kind
         # Plain key -> the header as written in the file, for error messages.
@@ -61,17 +88,62 @@ class Sheet:
         with open(self.path, "rb") as f:
             return sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - 1
 
-    def rows(self):
-        """Yield (line number, {plain key: value}); blank lines are skipped."""
+    def _cells(self, lines=None):
+        """Yield (line number, cells or None, csv error) of the data rows."""
+        reader = csv.reader(lines or Lines(self.path), delimiter=self.delimiter)
+        next(reader, None)
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield reader.line_num, None, error
+                continue
+            yield reader.line_num, cells, None
+
+    def rows(self, result=None):
+        """Yield (line number, {plain key: value}); blank lines are skipped.
+
+        A row the csv module cannot read (a field over :data:`FIELD_LIMIT`) and a row with more
+        cells than the header (``1,5`` unquoted in a comma-delimited file) are rejected into
+        ``result`` and the next rows read; without ``result`` they are skipped.
+        """
         items = list(self.indexes.items())
-        with open(self.path, encoding=self.encoding, newline="") as f:
-            reader = csv.reader(f, delimiter=self.delimiter)
-            next(reader, None)
-            for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue
-                n = len(cells)
-                yield reader.line_num, {k: cells[i] if i < n else "" for k, i in items}
+        width, lines = len(self.header), Lines(self.path)
+        for number, cells, error in self._cells(lines):
+            if error is not None:
+                message = f"unreadable CSV row ({error}); the rows around it are read."
+                self._reject(result, number, "row", "unreadable row", message, None)
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            n = len(cells)
+            raw = {k: cells[i] if i < n else "" for k, i in items}
+            if n > width and any(c.strip() for c in cells[width:]):
+                key, message = self._extra_cells(cells, items)
+                self._reject(result, number, key, "extra cells", message, raw)
+                continue
+            yield number, raw
+        if result is not None and lines.note():
+            result.note(lines.note())
+
+    def _extra_cells(self, cells, items):
+        message = f"{len(cells)} cells where the header has {len(self.header)}"
+        digits = [bool(_DIGITS.fullmatch(c.strip())) for c in cells] + [False]
+        split = [k for k, i in sorted(items, key=lambda kv: kv[1]) if digits[i] and digits[i + 1]]
+        if self.delimiter == "," and split:
+            value = f"{cells[self.indexes[split[0]]]},{cells[self.indexes[split[0]] + 1]}"
+            message += (
+                f": {value!r} looks like a number with a decimal comma split by the comma "
+                "delimiter; quote it or use a decimal point"
+            )
+        return (split[0] if split else "row"), message + ". Row not imported."
+
+    def _reject(self, result, number, key, reason, message, raw):
+        if result is not None:
+            result.read += 1
+            result.reject(number, [FieldError(key, reason, message)], raw)
 
 
 @dataclass
@@ -94,7 +166,7 @@ def import_sheet(
     create_missing_clients=False,
 ):
     """Import one opened :class:`Sheet` into ``result``."""
-    rows, columns, comma = sheet.rows(), set(sheet.indexes), sheet.format.comma
+    rows, columns, comma = sheet.rows(result), set(sheet.indexes), sheet.format.comma
     for note in sheet.notes:
         result.note(note)
     if sheet.kind == "orders":

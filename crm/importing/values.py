@@ -94,6 +94,13 @@ _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 PLACEHOLDERS = frozenset({"(en blanco)", "(blank)", "(vacías)", "#n/a", "#n/d", "-"})
 
 
+def shown(value, limit=60):
+    """``repr(value)``, cut to its start and length when longer than ``limit`` characters."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[: limit - 20]!r}... ({len(value):,} characters)"
+
+
 def is_placeholder(value):
     """Whether ``value`` (stripped text) is an export's placeholder for an empty cell."""
     return len(value) <= 11 and value.casefold() in PLACEHOLDERS
@@ -119,9 +126,13 @@ def text(raw, key, *, required=False, max_length=None):
         raise FieldError(key, "missing value", "a value is required.")
     if "\x00" in value:
         raise FieldError(key, "invalid character", "contains a NUL character.")
+    if "\ufffd" in value:
+        raise FieldError(
+            key, "invalid character", "contains a byte that is neither UTF-8 nor Windows-1252."
+        )
     if max_length is not None and len(value) > max_length:
         raise FieldError(
-            key, "value too long", f"{value!r} is longer than {max_length} characters."
+            key, "value too long", f"{shown(value)} is longer than {max_length} characters."
         )
     return value
 
@@ -150,7 +161,8 @@ def parse_date(raw, key, *, required=True):
         return None
     parsed = date_or_none(value)
     if parsed is None:
-        raise FieldError(key, "invalid date", f"{value!r} is not a date (M/D/YYYY or YYYY-MM-DD).")
+        message = f"{shown(value)} is not a date (M/D/YYYY or YYYY-MM-DD)."
+        raise FieldError(key, "invalid date", message)
     return parsed
 
 
@@ -169,7 +181,7 @@ def parse_decimal(raw, key, *, comma=False, required=True, max_digits=12):
         return None
     result = decimal_or_reason(value, comma, max_digits)
     if isinstance(result, str):
-        raise FieldError(key, result, f"{value!r} is {result.replace('invalid', 'not a')}.")
+        raise FieldError(key, result, f"{shown(value)} is {result.replace('invalid', 'not a')}.")
     return result
 
 
@@ -184,6 +196,9 @@ def decimal_or_reason(value, comma, max_digits):
             number = number.replace(".", "")
     if not _NUMBER.fullmatch(number):
         return "invalid number"
+    whole = number.lstrip("+-").split(".")[0].lstrip("0")
+    if len(whole) > max_digits - 2:  # before quantize, which fails past 28 digits
+        return "too large"
     result = Decimal(number).quantize(CENT, ROUND_HALF_UP)
     if abs(result) >= Decimal(10) ** (max_digits - 2):
         return "too large"
