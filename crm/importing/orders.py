@@ -7,6 +7,7 @@ are written with :func:`crm.bulkload.bulk_insert`. Re-importing a file changes n
 
 import sys
 from array import array
+from collections import Counter
 from contextlib import nullcontext
 
 from django.db import transaction
@@ -153,6 +154,7 @@ class OrderImport:
             state[2] += 1
         if errors:
             return self.result.reject(number, errors, raw)
+        values["numbered"] = values["line"] is not None
         line = values["line"] or state[2]
         if state[0] is None:
             state[0], state[1] = sys.intern(values["client"]), values["date"]
@@ -281,18 +283,27 @@ class OrderImport:
             (inv, row[0])
             for inv, row in lookup(Order.objects, "invoice_number", new_orders, "id").items()
         )
-        old_ids = {row[0] for inv, row in stored.items()}
-        present = set()
-        for batch in batched(old_ids):
-            present.update(
-                OrderLine.objects.filter(order_id__in=batch).values_list("order_id", "line_number")
-            )
+        taken, same = _stored_lines({row[0] for row in stored.values()})
         lines = []
         for values, client_id, (product_id, family_id) in good:
             order_id = ids[values["invoice"]]
-            if (order_id, values["line"]) in present:
-                result.skipped += 1
-                continue
+            used = taken.setdefault(order_id, set())
+            if values["numbered"]:
+                if values["line"] in used:
+                    result.skipped += 1
+                    continue
+            else:
+                # An ERP row is present when its invoice has a stored line with the same content;
+                # otherwise it is new, and takes the next free number when its ordinal is used
+                # (an invoice whose lines are split over two files).
+                key = (order_id, product_id, values["units"], values["net_value"], values["date"])
+                if same[key] > 0:
+                    same[key] -= 1
+                    result.skipped += 1
+                    continue
+                if values["line"] in used:
+                    values["line"] = max(used) + 1
+            used.add(values["line"])
             self.adjustments += values["adjustment"]
             lines.append(
                 (
@@ -338,3 +349,17 @@ def _fits(order, client_id, values):
     if order[1] != client_id:
         return False
     return order[2] == values["date"] or (order[2] < values["date"] and is_adjustment(values))
+
+
+def _stored_lines(order_ids):
+    """``({order id: line numbers}, Counter of (order id, product id, units, net value, date))``
+    of the lines stored for ``order_ids``."""
+    taken, same = {}, Counter()
+    for batch in batched(order_ids):
+        rows = OrderLine.objects.filter(order_id__in=batch).values_list(
+            "order_id", "line_number", "product_id", "units", "net_value", "date"
+        )
+        for order_id, line, product_id, units, net_value, day in rows:
+            taken.setdefault(order_id, set()).add(line)
+            same[(order_id, product_id, units, net_value, day)] += 1
+    return taken, same

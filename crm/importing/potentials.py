@@ -22,6 +22,8 @@ from .reference import _clean_rows, _upsert, create_clients, note_created_client
 from .values import CENT, FieldError, collect, lookup, parse_decimal, text
 
 SHARE = Decimal("0.0001")
+#: Potential.annual_potential holds 14 digits, 2 after the decimal point.
+LIMIT = Decimal(10) ** 12
 _CATEGORY_PREFIXES = ("categoria", "category", "cat")
 
 
@@ -180,10 +182,10 @@ def import_potentials(rows, result, columns, *, comma=False, create_missing_clie
             families.name_from(ids, v["family"])
             mapped.setdefault(v["category"], ids)
         if len(ids) == 1:
-            key = (client, ids[0], v["source"])
-            totals.setdefault(key, [Decimal(0), None])[0] += v["annual_potential"]
+            parts = [(ids[0], v["annual_potential"], None)]
+            _add(totals, client, v["source"], parts, result, number, raw, keep_share=True)
         else:
-            splits.append((client, frozenset(ids), v["annual_potential"], v["source"]))
+            splits.append((client, frozenset(ids), v["annual_potential"], v["source"], number, raw))
     _split(splits, totals, result)
     _notes(result, families, mapped, zeros)
     existing = {}
@@ -199,18 +201,38 @@ def import_potentials(rows, result, columns, *, comma=False, create_missing_clie
     )
 
 
+def _add(totals, client, source, parts, result, number, raw, keep_share=False):
+    """Add ``parts`` ``[(family, euros, share)]`` of one row to ``totals``, or reject the row
+    when a sum would not fit the database (12 digits before the decimal point)."""
+    sums = [
+        ((client, family, source), totals.get((client, family, source), [0])[0] + part, share)
+        for family, part, share in parts
+    ]
+    if any(total >= LIMIT for _, total, _ in sums):
+        biggest = max(total for _, total, _ in sums)
+        message = (
+            f"the potentials of this client and family add up to {biggest:,.2f}, more than "
+            "999,999,999,999.99; row not added."
+        )
+        result.reject(number, [FieldError("annual_potential", "too large", message)], raw)
+        return
+    for key, total, share in sums:
+        entry = totals.setdefault(key, [Decimal(0), None])
+        entry[0] = total
+        if not keep_share:
+            entry[1] = share
+
+
 def _split(splits, totals, result):
     if not splits:
         return
-    own, base = sales_shares({ids for _, ids, _, _ in splits}, {c for c, _, _, _ in splits})
+    own, base = sales_shares({s[1] for s in splits}, {s[0] for s in splits})
     how = {"own": 0, "base": 0, "equal": 0}
-    for client, ids, amount, source in splits:
+    for client, ids, amount, source, number, raw in splits:
         shares = own.get((client, ids))
         how["own" if shares else "base" if base[ids] else "equal"] += 1
-        for family, part, share in split(amount, ids, shares or base[ids]):
-            entry = totals.setdefault((client, family, source), [Decimal(0), None])
-            entry[0] += part
-            entry[1] = share
+        parts = split(amount, ids, shares or base[ids])
+        _add(totals, client, source, parts, result, number, raw)
     result.note(
         f"{len(splits)} potentials of a category covering several families split between them "
         f"(estimated split): {how['own']} by the client's own sales of the category, "

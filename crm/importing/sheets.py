@@ -132,6 +132,7 @@ class Sheet:
         message = f"{len(cells)} cells where the header has {len(self.header)}"
         digits = [bool(_DIGITS.fullmatch(c.strip())) for c in cells] + [False]
         split = [k for k, i in sorted(items, key=lambda kv: kv[1]) if digits[i] and digits[i + 1]]
+        split = split[-1:]  # 1,1,5 in units, net_value: the value is the likelier split
         if self.delimiter == "," and split:
             value = f"{cells[self.indexes[split[0]]]},{cells[self.indexes[split[0]] + 1]}"
             message += (
