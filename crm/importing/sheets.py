@@ -3,6 +3,7 @@ by :mod:`.formats`), reading its rows, and importing a directory of sheets in de
 order."""
 
 import csv
+import io
 import json
 import re
 from contextlib import closing
@@ -36,6 +37,10 @@ class Lines:
 
     def __iter__(self):
         with open(self.path, "rb") as f:
+            head = f.read(1 << 16)
+            f.seek(0)
+            if b"\r" in head and b"\n" not in head:  # old Mac line ends: CR only
+                f = io.BytesIO(f.read().replace(b"\r", b"\n"))
             for number, raw in enumerate(f, start=1):
                 try:
                     line = raw.decode("utf-8")

@@ -55,3 +55,10 @@ def test_whole_windows_1252_file_is_said_so(tmp_path, run_import):
     out = run_import(tmp_path)
     assert "decided: the file is not UTF-8: read as Windows-1252" in out
     assert Campaign.objects.get(code="Otoño").end.month == 11
+
+
+def test_old_mac_line_ends_are_read(tmp_path, run_import):
+    (tmp_path / "clients.csv").write_bytes(b"code,name\rM1,Uno\rM2,Dos\r")
+    out = run_import(tmp_path)
+    assert "read 2, imported 2" in out
+    assert Client.objects.get(code="M2").name == "Dos"
