@@ -193,7 +193,8 @@ def import_products(rows, result, columns, *, comma=False, technical=()):
             )
         return values, errors
 
-    accepted = [values for _, _, values in _clean_rows(rows, result, clean)]
+    wanted, _ = first_of_each(_clean_rows(rows, result, clean), result, "product")
+    accepted = [{"code": code, **values} for code, values in wanted.items()]
     lines = {obj.code: obj for obj in ProductLine.objects.all()}
     for code in {v["line"] for v in accepted if v["line"]} - set(lines):
         lines[code] = ProductLine.objects.create(code=code, name=code)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm.models import Client, OrderLine
+from crm.models import Client, OrderLine, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +89,14 @@ def test_code_name_clients_sheet_is_clients_and_the_summary_says_why(tmp_path, r
     assert "read as plain clients, whose required columns are all present" in out
     assert "plain campaigns, which lacks 'start', 'end'" in out
     assert Client.objects.get(code="N1").name == "Clínica Norte"
+
+
+def test_repeated_product_code_keeps_the_first_row(tmp_path, run_import):
+    (tmp_path / "products.csv").write_text(
+        "code,name,family\nX1,First,FAM\nX1,First,FAM\nX1,Second,FAM\n"
+    )
+    out = run_import(tmp_path)
+
+    assert "products.csv line 3, code: product X1 repeats line 2 identically." in out
+    assert "products.csv line 4, code: product X1 is on line 2 with other values" in out
+    assert Product.objects.get(code="X1").name == "First"
