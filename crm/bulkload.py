@@ -39,6 +39,16 @@ def chunks(items, size):
         yield items[start : start + size]
 
 
+def batched(items, size=None):
+    """Consecutive lists of ``items`` short enough for one ``__in`` query: at most ``size``,
+    by default one less than the database's limit of query parameters (capped at 10,000)."""
+    if size is None:
+        size = min(connection.features.max_query_params or 10_000, 10_000) - 1
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
 def analyze(*models):
     """Refresh the planner's statistics for ``models``' tables after a bulk load.
 

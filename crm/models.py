@@ -182,6 +182,16 @@ class Potential(models.Model):
     family = models.ForeignKey(ProductFamily, on_delete=models.CASCADE, related_name="potentials")
     annual_potential = models.DecimalField(max_digits=14, decimal_places=2)
     source = models.CharField(max_length=64, default="erp")
+    estimated_share = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Share of a category's potential given to this family, estimated from sales, when "
+            "the source states it per category covering several families; empty when stated."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Alert, Client, Feedback, Order, ProductFamily, User, VisitNote
+from .models import Alert, Client, Feedback, Order, OrderLine, ProductFamily, User, VisitNote
 
 #: Value of the status filter that shows what still needs an answer (the default).
 TODO = "todo"
@@ -16,6 +16,8 @@ TODO = "todo"
 ANY = "all"
 #: Days after which a live alert nobody answered counts against coverage.
 COVERAGE_DAYS = 7
+#: A scoring run dated more than this many weeks after the latest order is warned about.
+STALE_AS_OF_WEEKS = 8
 
 
 def _client_q(user, prefix=""):
@@ -249,3 +251,48 @@ def unanswered_alerts(user, *, days=COVERAGE_DAYS, now=None):
         .select_related("client", "client__rep", "family")
         .order_by("-priority", "created_at")
     )
+
+
+# -- the data's own dates, for scoring ------------------------------------------------------
+
+
+def latest_order_date():
+    """The date of the latest order line in the database (credit notes included), or None."""
+    return OrderLine.objects.aggregate(latest=Max("date"))["latest"]
+
+
+def data_as_of(calendar_as_of):
+    """The as-of date a scoring run defaults to: ``calendar_as_of`` (the last Sunday of the
+    calendar), or the Sunday ending the week of the latest order when that is earlier, so that
+    a historical extract is scored on its own last week rather than months of silence."""
+    latest = latest_order_date()
+    if latest is None:
+        return calendar_as_of
+    return min(calendar_as_of, latest + timedelta(days=6 - latest.weekday()))
+
+
+@dataclass(frozen=True)
+class AsOfCheck:
+    """How a run's as-of date relates to the data: ``latest`` order date, whether the as-of is
+    the week of the latest order (``data_week``), and ``weeks_after`` it (0 when on or before)."""
+
+    latest: object
+    data_week: bool
+    weeks_after: int
+
+    @property
+    def stale(self):
+        return self.weeks_after > STALE_AS_OF_WEEKS
+
+
+def check_as_of(as_of, today=None):
+    """An :class:`AsOfCheck` of ``as_of`` against the orders; None without orders.
+    ``data_week`` is true only when the data ends before the calendar's last Sunday."""
+    latest = latest_order_date()
+    if latest is None:
+        return None
+    today = today or timezone.localdate()
+    calendar = today - timedelta(days=(today.weekday() + 1) % 7)
+    week_end = latest + timedelta(days=6 - latest.weekday())
+    data_week = as_of == week_end < calendar
+    return AsOfCheck(latest, data_week, max((as_of - latest).days // 7, 0))

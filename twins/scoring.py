@@ -32,6 +32,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from crm import selectors as crm_selectors
 from crm.bulkload import analyze, chunks
 from crm.models import Alert, Campaign, Client, OrderLine, Potential, ProductFamily
 from crm.signals import alerts_published
@@ -125,7 +126,8 @@ def start_run(as_of=None, shards=None, horizon=None):
     Returns the run: ``running`` when the caller should score its shards, ``superseded`` (with
     the reason in ``error``) when another run is still alive.
     """
-    as_of = as_of or default_as_of()
+    # A historical extract is scored on its own last week, not the calendar's.
+    as_of = as_of or crm_selectors.data_as_of(default_as_of())
     shards = shards or settings.SCORING_SHARDS
     horizon = horizon or settings.SCORING_HORIZON
     if shards < 1 or horizon < 1:
@@ -250,7 +252,7 @@ def potentials(client_ids, family_ids):
 def potential_pairs(lo=None, hi=None):
     """``(client ids, family ids)`` of the pairs with a stated potential, for clients in
     ``lo <= id < hi``."""
-    qs = Potential.objects.order_by()
+    qs = Potential.objects.filter(annual_potential__gt=0).order_by()  # 0: nothing to capture
     if lo is not None:
         qs = qs.filter(client_id__gte=lo)
     if hi is not None:

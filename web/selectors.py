@@ -42,6 +42,7 @@ def client_families(client, *, today=None):
                 "family": family,
                 "twin": None,
                 "potential": None,
+                "estimated_split": False,
                 "last_12m": 0,
                 "last_purchase": None,
             },
@@ -52,6 +53,7 @@ def client_families(client, *, today=None):
     for potential in client.potentials.select_related("family"):
         r = row(potential.family)
         r["potential"] = (r["potential"] or 0) + potential.annual_potential
+        r["estimated_split"] |= potential.estimated_share is not None
     bought = (
         OrderLine.objects.filter(client=client)
         .order_by()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from crm.importer import FieldError, detect_format, import_order_rows, parse_date, parse_decimal
+from crm.importing import FieldError, detect_format, import_order_rows, parse_date, parse_decimal
 from crm.models import (
     Campaign,
     Client,

@@ -191,7 +191,7 @@ class OrderViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
         return super().get_permissions()
 
     def create(self, request, *args, **kwargs):
-        from crm.importer import import_order_rows
+        from crm.importing import import_order_rows
 
         atomic = _query_bool(request, "atomic")
         upload = s.OrderUploadSerializer(data=request.data)

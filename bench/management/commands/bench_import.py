@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from crm.importer import import_directory
+from crm.importing import import_directory
 from crm.models import Campaign, Client, Order, OrderLine, Product, ProductFamily, ProductLine
 
 PREFIX = "BENCH-"

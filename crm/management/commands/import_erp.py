@@ -5,7 +5,11 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from crm.importer import CHUNK_SIZE, ErrorFile, import_directory
+from crm.importing import CHUNK_SIZE, ErrorFile, import_directory, parse_column_map
+
+#: Share of rejected rows that are "unknown client" above which the summary suggests
+#: ``--create-missing-clients``.
+SUGGEST_CREATE_SHARE = 0.5
 
 
 def print_summary(reports, write):
@@ -22,6 +26,12 @@ def print_summary(reports, write):
         )
         if report.error:
             write(f"  stopped: {report.error}")
+        for note in r.notes:
+            write(f"  decided: {note}")
+        if r.warned:
+            write(f"  warnings {r.warned} (rows kept):")
+        for warning in sorted(r.warnings, key=lambda e: e["row"]):
+            write(f"  {name} line {warning['row']}, {warning['field']}: {warning['message']}")
         for reason, count in r.reasons.most_common():
             write(f"  rejected {count}: {reason}")
         for error in sorted(r.errors, key=lambda e: e["row"]):
@@ -35,6 +45,13 @@ def print_summary(reports, write):
         "Total: read {read}, imported {imported}, skipped as already present {skipped}, "
         "rejected {rejected}".format(**total)
     )
+    unknown = sum(r.reasons.get("unknown client", 0) for r in results)
+    if unknown and unknown > SUGGEST_CREATE_SHARE * total["rejected"]:
+        write(
+            f"{unknown} of the {total['rejected']} rejected rows name a client absent from the "
+            "clients sheet: `import_erp DIR --create-missing-clients` creates them (code only) "
+            "and imports their rows."
+        )
 
 
 class Command(BaseCommand):
@@ -53,9 +70,26 @@ class Command(BaseCommand):
         parser.add_argument("--errors", metavar="FILE", help="Write every rejected row to FILE.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
         parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
+        parser.add_argument(
+            "--create-missing-clients",
+            action="store_true",
+            help="Create the clients that sales or potentials name but no clients sheet has "
+            "(with their code only), instead of rejecting their rows.",
+        )
+        parser.add_argument(
+            "--columns",
+            action="append",
+            metavar="KIND:COLUMN=KEY",
+            help="Read a column as a key, e.g. clients:2=postcode (columns numbered from 1, or "
+            "a header as written); repeat or separate with commas.",
+        )
 
     def handle(self, directory, technical, errors, no_progress, chunk_size, **options):
         show = not no_progress and sys.stderr.isatty()
+        try:
+            columns = parse_column_map(options["columns"])
+        except ValueError as error:
+            raise CommandError(str(error)) from error
 
         def progress(total, desc):
             return tqdm(total=total, desc=desc, unit=" lines", unit_scale=True, file=sys.stderr)
@@ -68,6 +102,8 @@ class Command(BaseCommand):
                 errors_to=error_file,
                 chunk_size=chunk_size,
                 progress=progress if show else None,
+                columns=columns,
+                create_missing_clients=options["create_missing_clients"],
             )
         except FileNotFoundError as error:
             raise CommandError(str(error)) from error

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from crm import selectors as crm_selectors
 from twins import scoring
 from twins.models import ScoringRun
 
@@ -22,7 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--as-of", help="YYYY-MM-DD (default: the last Sunday on or before today)"
+            "--as-of",
+            help="YYYY-MM-DD (default: the last Sunday on or before today, or the Sunday of the "
+            "latest order's week when the data ends earlier)",
         )
         parser.add_argument(
             "--shards", type=int, help=f"client shards (default {settings.SCORING_SHARDS})"
@@ -39,6 +42,8 @@ class Command(BaseCommand):
         for name in ("shards", "horizon"):
             if options[name] is not None and options[name] < 1:
                 raise CommandError(f"--{name} must be at least 1, not {options[name]}.")
+        if as_of is None:
+            as_of = self._default_as_of()
         inline = options["inline"] or celery_app.conf.task_always_eager
         disable = options["no_progress"] or options["verbosity"] == 0
         run = scoring.start_run(as_of, options["shards"], options["horizon"])
@@ -70,6 +75,31 @@ class Command(BaseCommand):
                 f"write {t.get('write', 0):.1f}s)."
             )
         )
+
+        self._warn_if_stale(run.as_of)
+
+    def _default_as_of(self):
+        """The calendar's last Sunday, or the week of the latest order when the data ends
+        earlier; says which on the console."""
+        calendar = scoring.default_as_of()
+        as_of = crm_selectors.data_as_of(calendar)
+        if as_of < calendar:
+            latest = crm_selectors.latest_order_date()
+            self.stdout.write(
+                f"As of {as_of}: the week of the latest order ({latest}), since the data ends "
+                f"before the calendar's last Sunday ({calendar}). --as-of chooses another date."
+            )
+        return as_of
+
+    def _warn_if_stale(self, as_of):
+        check = crm_selectors.check_as_of(as_of)
+        if check is not None and check.stale:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Warning: as of {as_of} is {check.weeks_after} weeks after the latest order "
+                    f"({check.latest}): every pair may look silent."
+                )
+            )
 
     def _inline(self, run, bar):
         for shard in range(run.shards_total):
