@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0003_queue_indexes'),
+        ('crm', '0004_alert_kind_registry'),
     ]
 
     operations = [
