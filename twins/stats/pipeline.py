@@ -12,10 +12,14 @@ import time
 import numpy as np
 
 from . import commodity as cm
-from . import dropout, signals, technical
-from .api import PairBatch, PairScores
+from . import dropout, technical
+from .clients import client_signals
+from .detect import score_chunk
+from .evidence import build_evidence
 from .fdr import fdr_select
+from .fit import Chunk, fit_technical
 from .grid import iso_week_number
+from .types import STATE_NAMES, Context, PairBatch, PairScores, empty_scores
 
 #: Pairs fitted at once: 20k x 156 weeks of float32 is 12 MB, so the temporaries stay in cache.
 CHUNK_PAIRS = 20_000
@@ -69,7 +73,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
         campaign[:] = np.asarray(batch.campaign, dtype=bool)[:n_fam]
     week_start = np.asarray(batch.week_start, dtype="datetime64[D]")
     if n_pairs == 0:
-        return signals.empty_scores(0)
+        return empty_scores(0)
     clock = _Clock()
     recent = min(cm.RECENT_WEEKS, max(n_weeks - 1, 1))
     base_end = n_weeks - recent
@@ -116,12 +120,12 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
 
     # Technical twin over all technical pairs at once (gaps are sparse).
     tech_idx = np.flatnonzero(tech)
-    tech_fit = signals.fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
+    tech_fit = fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
     clock("technical")
 
-    out = signals.empty_scores(n_pairs)
-    state = {name: np.zeros(n_pairs) for name in signals.STATE_NAMES}
-    ctx = signals.Context(
+    out = empty_scores(n_pairs)
+    state = {name: np.zeros(n_pairs) for name in STATE_NAMES}
+    ctx = Context(
         week_start=week_start,
         horizon=horizon,
         recent=recent,
@@ -142,25 +146,20 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     def fit(sl):
         """Scores of one chunk, as (slice, local PairScores, local state)."""
         n = sl.stop - sl.start
-        local, local_state = signals.empty_scores(n), {k: np.zeros(n) for k in state}
-        hist, valid, camp, first = _masks(units[sl], fam[sl], campaign)
-        signals.score_chunk(
-            local,
-            local_state,
-            slice(0, n),
-            ctx,
-            units[sl],
-            euros[sl],
-            fam[sl],
-            tech[sl],
-            hist,
-            valid,
-            camp,
-            first,
-            potential[sl],
-            tech_fit,
-            tech_pos[sl],
+        local, local_state = empty_scores(n), {k: np.zeros(n) for k in state}
+        _, valid, camp, first = _masks(units[sl], fam[sl], campaign)
+        chunk = Chunk(
+            units=units[sl],
+            euros=euros[sl],
+            family=fam[sl],
+            technical=tech[sl],
+            valid=valid,
+            camp=camp,
+            first=first,
+            potential=potential[sl],
+            tech_pos=tech_pos[sl],
         )
+        score_chunk(local, local_state, slice(0, n), ctx, chunk, tech_fit)
         local.evidence = None
         return sl, local, local_state
 
@@ -183,7 +182,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     step = min(step, CHUNK_PAIRS // 4)
 
     def explain(lo):
-        return signals.build_evidence(
+        return build_evidence(
             out, state, alerted[lo : lo + step], units, fam, potential, ctx, tech_fit, tech_pos
         )
 
@@ -191,9 +190,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
         for i, ev in part:
             out.evidence[i] = ev
     clock("evidence")
-    out.extra = signals.client_signals(
-        out, state, fam, cli, units, euros, n_cli, n_fam, horizon, potential
-    )
+    out.extra = client_signals(out, state, fam, cli, units, euros, n_cli, n_fam, horizon, potential)
     clock("client_signals")
     out.timings = clock.laps
     return out
