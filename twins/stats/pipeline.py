@@ -30,6 +30,7 @@ POST_CAMPAIGN_WEEKS = 4
 
 
 def _chunks(n, size=CHUNK_PAIRS):
+    """Slices of at most ``size`` consecutive pairs out of ``n``."""
     for lo in range(0, n, size):
         yield slice(lo, min(n, lo + size))
 
@@ -85,7 +86,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     tot = np.zeros((n_fam, n_weeks))
     live = np.zeros((n_fam, n_weeks))
     sample_valid = []  # reused by pass 2
-    for idx in _index_chunks(sample):
+    for idx in _sample_chunks(sample):
         u, f = units[idx], fam[idx]
         _, valid, _, _ = _masks(u, f, campaign)
         sample_valid.append(valid)
@@ -103,7 +104,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     # Pass 2: baseline rates (no forgetting) of the sample -> priors, dispersion, campaigns.
     parts = [
         _baseline(units[idx], fam[idx], campaign, season, base_end, valid)
-        for idx, valid in zip(_index_chunks(sample), sample_valid, strict=True)
+        for idx, valid in zip(_sample_chunks(sample), sample_valid, strict=True)
     ]
     del sample_valid
     rate_hat, expo, rate_mean, rate_var, n_ord, freq, n_val, camp_obs, camp_exp = (
@@ -247,9 +248,9 @@ def _map(func, items, workers):
         _TASK = None
 
 
-def _index_chunks(index, size=CHUNK_PAIRS):
-    for lo in range(0, index.size, size):
-        yield index[lo : lo + size]
+def _sample_chunks(index):
+    """The pair indices of ``index`` in chunks (see :func:`_chunks`)."""
+    return (index[sl] for sl in _chunks(index.size))
 
 
 def _baseline(units, fam, campaign, season, base_end, valid):
