@@ -14,7 +14,7 @@ from twins.models import ScoringRun
 
 class Command(BaseCommand):
     help = (
-        "Score the whole database through `celery -A crm worker` with 1, 2, 4... worker "
+        "Score the whole database through `celery -A config worker` with 1, 2, 4... worker "
         "processes and print total seconds and the share spent reading orders, fitting and "
         "writing. Needs DATABASE_URL (PostgreSQL) and REDIS_URL."
     )

@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = (
         "Score every (client, family) pair from the database as of a date and publish twins "
         "and alerts in one transaction. Runs in-process without REDIS_URL; with it, the shards "
-        "go to the Celery workers (start `celery -A crm worker`) unless --inline is given."
+        "go to the Celery workers (start `celery -A config worker`) unless --inline is given."
     )
 
     def add_arguments(self, parser):
