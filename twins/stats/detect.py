@@ -244,6 +244,20 @@ def pick_alerts(ctx, ch, h, wt, sil, mat, cs, ts):
     return Alerts(kind, prob, mag, stake, weekly, pair_p, loss_mag)
 
 
+@dataclass
+class ChunkResult:
+    """Every step's result for one chunk."""
+
+    hurdle: fit.Hurdle
+    window: fit.WindowTest
+    silence: fit.Silence
+    outlook: fit.Outlook
+    maturity: fit.Maturity
+    commodity: CommoditySignals
+    technical: TechnicalSignals
+    alerts: Alerts
+
+
 def score_chunk(out, state, sl, ctx, ch: fit.Chunk, tfit):
     """Fit the chunk's twins, derive their signals and fill ``out[sl]`` and ``state[sl]``."""
     h = fit.fit_hurdle(ctx, ch)
@@ -255,11 +269,21 @@ def score_chunk(out, state, sl, ctx, ch: fit.Chunk, tfit):
     ts = technical_signals(ch, tfit, mat.mature)
     use_technical_twin(ch, tfit, sil, look)
     alerts = pick_alerts(ctx, ch, h, wt, sil, mat, cs, ts)
-    _write_scores(out, sl, ch, h, wt, sil, look, mat, alerts, ts, tfit)
-    _write_state(state, sl, ctx, h, wt, mat, cs, ts, alerts)
+    result = ChunkResult(h, wt, sil, look, mat, cs, ts, alerts)
+    _write_scores(out, sl, ch, result, tfit)
+    _write_state(state, sl, ctx.horizon, result)
 
 
-def _write_scores(out, sl, ch, h, wt, sil, look, mat, alerts, ts, tfit):
+def _write_scores(out, sl, ch, r: ChunkResult, tfit):
+    h, wt, sil, look, mat, ts, alerts = (
+        r.hurdle,
+        r.window,
+        r.silence,
+        r.outlook,
+        r.maturity,
+        r.technical,
+        r.alerts,
+    )
     out.expected_next[sl] = look.expected_next
     out.band_low[sl] = look.band_low
     out.band_high[sl] = look.band_high
@@ -303,7 +327,8 @@ def _write_scores(out, sl, ch, h, wt, sil, look, mat, alerts, ts, tfit):
         prm["gap_trend"][g] = ts.trend[t_rows]
 
 
-def _write_state(state, sl, ctx, h, wt, mat, cs, ts, alerts):
+def _write_state(state, sl, horizon, r: ChunkResult):
+    h, wt, mat, cs, ts, alerts = r.hurdle, r.window, r.maturity, r.commodity, r.technical, r.alerts
     for name, val in (
         ("hist_weeks", mat.hist_weeks),
         ("mag", alerts.mag),
@@ -319,6 +344,6 @@ def _write_state(state, sl, ctx, h, wt, mat, cs, ts, alerts):
         ("t_med", ts.median),
         ("t_size", ts.size),
         ("drop", alerts.loss_mag),
-        ("loss_stake", alerts.loss_mag * alerts.weekly * ctx.horizon * mat.price),
+        ("loss_stake", alerts.loss_mag * alerts.weekly * horizon * mat.price),
     ):
         state[name][sl] = val
