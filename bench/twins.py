@@ -303,7 +303,7 @@ def run(quick: bool = False, out=print, workers: int = 1):
     for name, oracle in oracles.items():
         out(f"{name:<28}" + "".join(f"{_pr(oracle[k]):>26}" for k in CHURN_KINDS))
     out(
-        "The oracles (twins/stats/oracle.py) know every pair's true order probability and order "
+        "The oracles (bench/oracle.py) know every pair's true order probability and order "
         "sizes, the law of the drop and the shares of planted events, and flag on the exact "
         "posterior at the threshold with the most recall at precision 0.7. The first two do not "
         f"know the onset (a change in any of the last {ONSET_LOOKBACK} weeks, equally likely): the "

@@ -169,7 +169,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 
-# Scoring runs (twins.scoring): client shards per run, forecast horizon and history in weeks,
+# Scoring runs (twins.runs): client shards per run, forecast horizon and history in weeks,
 # false-discovery level per rep's queue, cooldown of a dismissed alert, the seconds without a
 # sign of life after which a running run's missing shards are queued again (a task can be lost
 # for good when its worker dies while taking it from Redis), and after which an active run is

@@ -32,11 +32,20 @@ def bulk_insert(model, fields, rows, batch_size=5000):
     return written
 
 
-def chunks(items, size):
-    """Consecutive lists of at most ``size`` of ``items``, e.g. to keep ``__in`` lists short."""
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def batched(items, size=None):
+    """Consecutive lists of at most ``size`` of ``items``, e.g. to keep ``__in`` lists short.
+
+    The default ``size`` is the most parameters the database takes in one query (SQLite's
+    limit, less one for the rest of the query), at most 9,999.
+    """
+    size = size or min(connection.features.max_query_params or 10_000, 10_000) - 1
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+#: The former name, kept for the recommender's callers.
+chunks = batched
 
 
 def batched(items, size=None):

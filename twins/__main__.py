@@ -9,9 +9,9 @@ import sys
 
 import numpy as np
 
-from twins.stats.api import PairBatch, fdr_select, score_pairs
+from twins.stats.api import fdr_select, score_pairs
+from twins.stats.batch import batch_from_orders
 from twins.stats.fdr import DEFAULT_Q
-from twins.stats.grid import weekly_grid
 
 REQUIRED = ("client", "family", "date", "units")
 KINDS = ("commodity", "technical")
@@ -89,48 +89,23 @@ def _check(path, df, bad, field, message):
 
 def build_batch(df, as_of, n_weeks):
     """Orders -> PairBatch plus the client and family labels of each pair."""
-    import pandas as pd
-
-    pair_codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([df["client"], df["family"]]))
-    clients = pairs.get_level_values(0)
-    families = pairs.get_level_values(1)
-    cli, cli_names = pd.factorize(clients)
-    fam, fam_names = pd.factorize(families)
-    units, euros, weeks = weekly_grid(
-        pair_codes,
-        df["date"].values,
-        df["units"].values,
-        df["value"].values,
-        as_of,
-        n_weeks,
-        n_pairs=len(pairs),
-    )
+    pairs = batch_from_orders(df, as_of, n_weeks)
+    batch, fam, n_fam = pairs.batch, pairs.batch.family, len(pairs.families)
     if "kind" in df.columns:
         fam_kind = df.groupby("family")["kind"].first()
-        technical = np.array([fam_kind[f] == "technical" for f in fam_names])
+        technical = np.array([fam_kind[f] == "technical" for f in pairs.families])
     else:
-        bought = units > 0
+        bought = batch.units > 0
         live = (
             np.arange(n_weeks)[None, :]
             >= np.where(bought.any(1), bought.argmax(1), n_weeks)[:, None]
         )
-        share = np.bincount(fam, weights=bought.sum(1), minlength=len(fam_names)) / np.maximum(
-            np.bincount(fam, weights=live.sum(1), minlength=len(fam_names)), 1
+        share = np.bincount(fam, weights=bought.sum(1), minlength=n_fam) / np.maximum(
+            np.bincount(fam, weights=live.sum(1), minlength=n_fam), 1
         )
         technical = share < TECHNICAL_WEEK_SHARE
-    batch = PairBatch(
-        units=units,
-        euros=euros,
-        technical=technical[fam],
-        family=fam,
-        client=cli,
-        campaign=np.zeros((len(fam_names), n_weeks), bool),
-        potential=np.full(len(pairs), np.nan),
-        week_start=weeks,
-        n_clients=len(cli_names),
-        n_families=len(fam_names),
-    )
-    return batch, np.asarray(clients), np.asarray(families)
+    batch.technical = technical[fam]
+    return batch, pairs.pair_client, pairs.pair_family
 
 
 def score_file(path, as_of, horizon, out, n_weeks=156, fdr_q=DEFAULT_Q):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from crm.models import Alert, Client, Order, OrderLine, Product, ProductFamily, User
 from crm.selectors import alerts_visible_to
-from twins import scoring, tasks
+from twins import runs, tasks
 from twins.models import ScoringRun, TwinState
 
 pytestmark = [
@@ -159,8 +159,8 @@ def test_a_run_whose_tasks_were_lost_is_resumed_by_the_sweep(workers, settings):
     rep, churned = plant(40)
     worker = workers(concurrency=2, SCORING_HISTORY_WEEKS=WEEKS)
     settings.SCORING_HISTORY_WEEKS = WEEKS
-    run = scoring.start_run(AS_OF, shards=4)  # created, its tasks never queued: all lost
-    scoring.score_shard(run.pk, 2)
+    run = runs.start_run(AS_OF, shards=4)  # created, its tasks never queued: all lost
+    runs.score_shard(run.pk, 2)
     ScoringRun.objects.filter(pk=run.pk).update(
         heartbeat_at=timezone.now() - timedelta(seconds=settings.SCORING_RESUME_AFTER + 1)
     )

@@ -16,7 +16,7 @@ from crm.models import (
     ProductFamily,
     User,
 )
-from twins import scoring
+from twins import runs
 from twins.models import ScoringRun, ShardResult, TwinState
 from twins.stats import api as stats
 
@@ -71,7 +71,7 @@ def test_stated_potential_never_bought_is_a_cross_sell(world):
         client=world["stable"], family=implants, annual_potential=Decimal("12000")
     )
 
-    scoring.run_inline(AS_OF, shards=1)  # one shard: the similar clients are scored together
+    runs.launch(AS_OF, shards=1, inline=True)  # one shard: the similar clients are scored together
 
     alert = live_alerts().get(client=world["stable"])
     assert (alert.kind, alert.family) == ("cross_sell", implants)
@@ -80,13 +80,13 @@ def test_stated_potential_never_bought_is_a_cross_sell(world):
 
 
 def test_default_as_of_is_the_last_sunday():
-    assert scoring.default_as_of(date(2026, 11, 15)) == date(2026, 11, 15)  # Sunday
-    assert scoring.default_as_of(date(2026, 11, 16)) == date(2026, 11, 15)  # Monday
-    assert scoring.default_as_of(date(2026, 11, 21)) == date(2026, 11, 15)  # Saturday
+    assert runs.default_as_of(date(2026, 11, 15)) == date(2026, 11, 15)  # Sunday
+    assert runs.default_as_of(date(2026, 11, 16)) == date(2026, 11, 15)  # Monday
+    assert runs.default_as_of(date(2026, 11, 21)) == date(2026, 11, 15)  # Saturday
 
 
 def test_run_alerts_the_churned_client_only(world):
-    run = scoring.run_inline(AS_OF, shards=2)
+    run = runs.launch(AS_OF, shards=2, inline=True)
 
     assert run.status == ScoringRun.Status.SUCCEEDED
     assert (run.shards_done, run.shards_total, run.pairs) == (2, 2, 2)
@@ -106,11 +106,11 @@ def test_run_alerts_the_churned_client_only(world):
 
 
 def test_rerun_updates_the_open_alert_instead_of_duplicating_it(world):
-    first = scoring.run_inline(AS_OF)
+    first = runs.launch(AS_OF, inline=True)
     alert = live_alerts().get()
     Alert.objects.filter(pk=alert.pk).update(status=Alert.Status.ACTING)
 
-    second = scoring.run_inline(AS_OF + timedelta(days=7))
+    second = runs.launch(AS_OF + timedelta(days=7), inline=True)
 
     assert (second.alerts_created, second.alerts_updated) == (0, 1)
     refreshed = live_alerts().get()
@@ -121,11 +121,11 @@ def test_rerun_updates_the_open_alert_instead_of_duplicating_it(world):
 
 
 def test_alert_expires_when_the_evidence_vanishes(world):
-    scoring.run_inline(AS_OF)
+    runs.launch(AS_OF, inline=True)
     alert = live_alerts().get()
     buy(world["churned"], world["product"], weeks=range(WEEKS - 6, WEEKS))
 
-    run = scoring.run_inline(AS_OF)
+    run = runs.launch(AS_OF, inline=True)
 
     alert.refresh_from_db()
     assert alert.status == Alert.Status.EXPIRED and alert.closed_at is not None
@@ -133,20 +133,20 @@ def test_alert_expires_when_the_evidence_vanishes(world):
 
 
 def test_dismissed_alert_is_not_reopened_within_the_cooldown(world, settings):
-    scoring.run_inline(AS_OF)
+    runs.launch(AS_OF, inline=True)
     Alert.objects.update(status=Alert.Status.DISMISSED)
 
-    run = scoring.run_inline(AS_OF)
+    run = runs.launch(AS_OF, inline=True)
     assert run.alerts_created == 0 and not live_alerts().exists()
 
     settings.SCORING_DISMISS_COOLDOWN_DAYS = 0
-    run = scoring.run_inline(AS_OF)
+    run = runs.launch(AS_OF, inline=True)
     assert run.alerts_created == 1 and live_alerts().count() == 1
     assert Alert.objects.get(status=Alert.Status.DISMISSED).closed_at is not None
 
 
 def test_failed_fit_keeps_previous_results(world, monkeypatch):
-    good = scoring.run_inline(AS_OF)
+    good = runs.launch(AS_OF, inline=True)
     before = list(live_alerts().values_list("pk", "as_of", "priority"))
 
     def broken(batch, horizon=8):
@@ -154,7 +154,7 @@ def test_failed_fit_keeps_previous_results(world, monkeypatch):
 
     monkeypatch.setattr(stats, "score_pairs", broken)
     with pytest.raises(RuntimeError):
-        scoring.run_inline(AS_OF + timedelta(days=7))
+        runs.launch(AS_OF + timedelta(days=7), inline=True)
 
     failed = ScoringRun.objects.latest()
     assert failed.status == ScoringRun.Status.FAILED and "fit exploded" in failed.error
@@ -163,15 +163,15 @@ def test_failed_fit_keeps_previous_results(world, monkeypatch):
 
 
 def test_failure_while_publishing_rolls_everything_back(world, monkeypatch):
-    good = scoring.run_inline(AS_OF)
+    good = runs.launch(AS_OF, inline=True)
     buy(world["churned"], world["product"], weeks=range(WEEKS - 6, WEEKS))
 
     def broken(alert_ids):
         raise RuntimeError("recommender down")
 
-    monkeypatch.setattr(scoring, "_recommend", broken)  # after twins and alerts were written
+    monkeypatch.setattr(runs.alerts, "recommend", broken)  # after twins and alerts were written
     with pytest.raises(RuntimeError):
-        scoring.run_inline(AS_OF)
+        runs.launch(AS_OF, inline=True)
 
     assert ScoringRun.objects.latest().status == ScoringRun.Status.FAILED
     assert live_alerts().get().scoring_run == good, "the expiry was rolled back"
@@ -181,43 +181,43 @@ def test_failure_while_publishing_rolls_everything_back(world, monkeypatch):
 def test_recommender_is_told_about_created_and_refreshed_alerts(world, monkeypatch):
     calls = []
     monkeypatch.setattr("recommender.services.recommend_for_alerts", calls.append, raising=False)
-    scoring.run_inline(AS_OF)
-    scoring.run_inline(AS_OF)
+    runs.launch(AS_OF, inline=True)
+    runs.launch(AS_OF, inline=True)
     alert = live_alerts().get()
     assert calls == [[alert.pk], [alert.pk]]
 
 
 def test_a_second_run_cannot_start_while_one_is_alive(world):
-    first = scoring.start_run(AS_OF, shards=2)
-    second = scoring.start_run(AS_OF, shards=2)
+    first = runs.start_run(AS_OF, shards=2)
+    second = runs.start_run(AS_OF, shards=2)
 
     assert second.status == ScoringRun.Status.SUPERSEDED
     assert f"run #{first.pk}" in second.error
     for shard in range(2):
-        scoring.score_shard(first.pk, shard)
-    assert scoring.publish_run(first.pk).status == ScoringRun.Status.SUCCEEDED
+        runs.score_shard(first.pk, shard)
+    assert runs.publish_run(first.pk).status == ScoringRun.Status.SUCCEEDED
 
 
 def test_overlapping_runs_cannot_both_publish(world, settings):
-    slow = scoring.start_run(AS_OF, shards=2)
-    scoring.score_shard(slow.pk, 0)
+    slow = runs.start_run(AS_OF, shards=2)
+    runs.score_shard(slow.pk, 0)
     # The slow run's worker vanished: after the stale delay a new run may start.
     ScoringRun.objects.filter(pk=slow.pk).update(
         heartbeat_at=slow.heartbeat_at - timedelta(seconds=settings.SCORING_STALE_AFTER + 1)
     )
-    fresh = scoring.run_inline(AS_OF)
+    fresh = runs.launch(AS_OF, inline=True)
     assert fresh.status == ScoringRun.Status.SUCCEEDED
     slow.refresh_from_db()
     assert slow.status == ScoringRun.Status.FAILED and "No sign of life" in slow.error
 
     # Its re-delivered shard and publish come back later: both are refused.
-    assert scoring.score_shard(slow.pk, 1)["skipped"] == ScoringRun.Status.FAILED
-    assert scoring.publish_run(slow.pk).status == ScoringRun.Status.FAILED
+    assert runs.score_shard(slow.pk, 1)["skipped"] == ScoringRun.Status.FAILED
+    assert runs.publish_run(slow.pk).status == ScoringRun.Status.FAILED
     assert set(TwinState.objects.values_list("scoring_run", flat=True)) == {fresh.pk}
 
 
 def test_runs_racing_to_publish_first_wins(world):
-    a = scoring.start_run(AS_OF, shards=1)
+    a = runs.start_run(AS_OF, shards=1)
     # Simulate a second run that got past the start check concurrently.
     b = ScoringRun.objects.create(
         as_of=AS_OF,
@@ -227,27 +227,27 @@ def test_runs_racing_to_publish_first_wins(world):
         started_at=a.started_at,
         heartbeat_at=a.heartbeat_at,
     )
-    scoring.score_shard(a.pk, 0)
-    scoring.score_shard(b.pk, 0)
+    runs.score_shard(a.pk, 0)
+    runs.score_shard(b.pk, 0)
 
-    assert scoring.publish_run(a.pk).status == ScoringRun.Status.SUCCEEDED
-    b = scoring.publish_run(b.pk)
+    assert runs.publish_run(a.pk).status == ScoringRun.Status.SUCCEEDED
+    b = runs.publish_run(b.pk)
     assert b.status == ScoringRun.Status.SUPERSEDED and f"run #{a.pk}" in b.error
     assert live_alerts().get().scoring_run_id == a.pk
 
 
 def test_publish_waits_for_every_shard(world):
-    run = scoring.start_run(AS_OF, shards=2)
-    scoring.score_shard(run.pk, 1)
-    with pytest.raises(scoring.ShardsMissing):
-        scoring.publish_run(run.pk)
+    run = runs.start_run(AS_OF, shards=2)
+    runs.score_shard(run.pk, 1)
+    with pytest.raises(runs.ShardsMissing):
+        runs.publish_run(run.pk)
     assert not live_alerts().exists()
 
 
 def test_restaged_shard_overwrites_its_own_result(world):
-    run = scoring.start_run(AS_OF, shards=2)
-    scoring.score_shard(run.pk, 0)
-    scoring.score_shard(run.pk, 0)
+    run = runs.start_run(AS_OF, shards=2)
+    runs.score_shard(run.pk, 0)
+    runs.score_shard(run.pk, 0)
     run.refresh_from_db()
     assert run.shards_done == 1 and ShardResult.objects.filter(run=run).count() == 1
 
@@ -282,7 +282,7 @@ def test_false_discoveries_are_controlled_per_rep_queue(db):
     cross_sell = {"kind": "cross_sell", "p_value": None, "at_stake": 5.0, "pair": False}
     candidates.append(cross_sell | {"client": large.pk, "family": None})
 
-    selected = scoring.select_alerts(candidates, columns)
+    selected = runs.select_alerts(candidates, columns)
 
     assert set(selected) == {
         Alert.make_dedup_key(small.pk, 1, "partial_churn"),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from crm.models import Alert
-from twins import scoring, tasks
+from twins import runs, tasks
 from twins.models import ScoringRun
 
 from . import test_scoring
@@ -46,8 +46,8 @@ def test_scoring_tasks_ack_late_and_requeue_on_worker_loss():
 
 
 def test_shard_task_retries_a_transient_database_error(world, monkeypatch):
-    run = scoring.start_run(AS_OF, shards=1)
-    real, calls = scoring.score_shard, []
+    run = runs.start_run(AS_OF, shards=1)
+    real, calls = runs.score_shard, []
 
     def flaky(run_id, shard):
         calls.append(shard)
@@ -55,7 +55,7 @@ def test_shard_task_retries_a_transient_database_error(world, monkeypatch):
             raise OperationalError("server closed the connection unexpectedly")
         return real(run_id, shard)
 
-    monkeypatch.setattr(scoring, "score_shard", flaky)
+    monkeypatch.setattr(runs.shard, "score_shard", flaky)
     tasks.score_shard.apply(args=(run.pk, 0), throw=False)
 
     run.refresh_from_db()
@@ -63,8 +63,8 @@ def test_shard_task_retries_a_transient_database_error(world, monkeypatch):
 
 
 def test_failing_shard_task_marks_the_run_failed(world, monkeypatch):
-    run = scoring.start_run(AS_OF, shards=1)
-    monkeypatch.setattr(scoring, "score_shard", lambda run_id, shard: 1 / 0)
+    run = runs.start_run(AS_OF, shards=1)
+    monkeypatch.setattr(runs.shard, "score_shard", lambda run_id, shard: 1 / 0)
 
     result = tasks.score_shard.apply(args=(run.pk, 0), throw=False)  # as a worker runs it
 
@@ -75,14 +75,14 @@ def test_failing_shard_task_marks_the_run_failed(world, monkeypatch):
 
 
 def test_start_task_fails_the_run_when_a_shard_fails_in_process(world, monkeypatch):
-    monkeypatch.setattr(scoring, "score_shard", lambda run_id, shard: 1 / 0)
+    monkeypatch.setattr(runs.shard, "score_shard", lambda run_id, shard: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         tasks.start_scoring_run.delay(as_of=AS_OF.isoformat())
     assert ScoringRun.objects.get().status == ScoringRun.Status.FAILED
 
 
 def test_start_task_reports_a_refused_run(world):
-    active = scoring.start_run(AS_OF)
+    active = runs.start_run(AS_OF)
     result = tasks.start_scoring_run.delay().get()
     assert result["status"] == ScoringRun.Status.SUPERSEDED
     assert f"run #{active.pk}" in result["error"]
@@ -90,13 +90,13 @@ def test_start_task_reports_a_refused_run(world):
 
 def test_a_run_whose_shard_was_lost_is_resumed_and_published(world, settings):
     settings.SCORING_RESUME_AFTER, settings.SCORING_STALE_AFTER = 600, 1800
-    run = scoring.start_run(AS_OF, shards=2)  # its tasks were never queued: as if lost
-    scoring.score_shard(run.pk, 1)
-    assert scoring.stalled_runs() == [], "a run that moved recently is left alone"
+    run = runs.start_run(AS_OF, shards=2)  # its tasks were never queued: as if lost
+    runs.score_shard(run.pk, 1)
+    assert runs.stalled_runs() == [], "a run that moved recently is left alone"
     ScoringRun.objects.filter(pk=run.pk).update(
         heartbeat_at=timezone.now() - timedelta(seconds=700)
     )
-    assert scoring.stalled_runs() == [(run.pk, [0])]
+    assert runs.stalled_runs() == [(run.pk, [0])]
 
     result = tasks.resume_stalled_runs.delay().get()
 
@@ -108,7 +108,7 @@ def test_a_run_whose_shard_was_lost_is_resumed_and_published(world, settings):
 
 def test_a_run_dead_for_too_long_is_failed_not_resumed(world, settings):
     settings.SCORING_RESUME_AFTER, settings.SCORING_STALE_AFTER = 600, 1800
-    run = scoring.start_run(AS_OF, shards=2)
+    run = runs.start_run(AS_OF, shards=2)
     ScoringRun.objects.filter(pk=run.pk).update(
         heartbeat_at=timezone.now() - timedelta(seconds=1900)
     )
@@ -147,8 +147,8 @@ def manager_client(client, make_user):
 
 
 def test_status_widget_polls_while_the_run_is_active(world, manager_client):
-    run = scoring.start_run(AS_OF, shards=2)
-    scoring.score_shard(run.pk, 0)
+    run = runs.start_run(AS_OF, shards=2)
+    runs.score_shard(run.pk, 0)
 
     page = manager_client.get(reverse("web:run_status"), headers={"HX-Request": "true"})
 
@@ -158,7 +158,7 @@ def test_status_widget_polls_while_the_run_is_active(world, manager_client):
 
 
 def test_status_widget_stops_polling_when_the_run_is_over(world, manager_client):
-    run = scoring.run_inline(AS_OF)
+    run = runs.launch(AS_OF, inline=True)
 
     html = manager_client.get(reverse("web:run_status")).content.decode()
 
@@ -167,11 +167,11 @@ def test_status_widget_stops_polling_when_the_run_is_over(world, manager_client)
 
 
 def test_status_widget_shows_why_a_run_failed(world, manager_client, settings):
-    run = scoring.start_run(AS_OF)
+    run = runs.start_run(AS_OF)
     ScoringRun.objects.filter(pk=run.pk).update(
         heartbeat_at=run.heartbeat_at - timedelta(seconds=settings.SCORING_STALE_AFTER + 5)
     )
-    scoring.reap_stale_runs()
+    runs.reap_stale_runs()
 
     html = manager_client.get(reverse("web:run_status")).content.decode()
     assert "No sign of life" in html and "every 2s" not in html

@@ -12,10 +12,14 @@ import time
 import numpy as np
 
 from . import commodity as cm
-from . import dropout, signals, technical
-from .api import PairBatch, PairScores
+from . import dropout, technical
+from .clients import client_signals
+from .detect import score_chunk
+from .evidence import build_evidence
 from .fdr import fdr_select
+from .fit import Chunk, fit_technical
 from .grid import iso_week_number
+from .types import STATE_NAMES, Context, PairBatch, PairScores, empty_scores
 
 #: Pairs fitted at once: 20k x 156 weeks of float32 is 12 MB, so the temporaries stay in cache.
 CHUNK_PAIRS = 20_000
@@ -26,6 +30,7 @@ POST_CAMPAIGN_WEEKS = 4
 
 
 def _chunks(n, size=CHUNK_PAIRS):
+    """Slices of at most ``size`` consecutive pairs out of ``n``."""
     for lo in range(0, n, size):
         yield slice(lo, min(n, lo + size))
 
@@ -57,11 +62,9 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     ``workers`` > 1 forks that many processes for the per-chunk work.
     """
     units = np.asarray(batch.units)
-    euros = np.asarray(batch.euros)
     n_pairs, n_weeks = units.shape
     fam = np.asarray(batch.family, dtype=np.int64)
     cli = np.asarray(batch.client, dtype=np.int64)
-    tech = np.asarray(batch.technical, dtype=bool)
     n_fam = batch.n_families or (int(fam.max()) + 1 if n_pairs else 0)
     n_cli = batch.n_clients or (int(cli.max()) + 1 if n_pairs else 0)
     campaign = np.zeros((n_fam, n_weeks), dtype=bool)
@@ -69,19 +72,47 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
         campaign[:] = np.asarray(batch.campaign, dtype=bool)[:n_fam]
     week_start = np.asarray(batch.week_start, dtype="datetime64[D]")
     if n_pairs == 0:
-        return signals.empty_scores(0)
+        return empty_scores(0)
     clock = _Clock()
+    ctx = _family_context(units, fam, n_fam, campaign, week_start, horizon, clock)
+    tech = np.asarray(batch.technical, dtype=bool)
+    # Technical twin over all technical pairs at once (gaps are sparse).
+    tech_idx = np.flatnonzero(tech)
+    tech_fit = fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
+    tech_pos = np.full(n_pairs, -1)
+    tech_pos[tech_idx] = np.arange(tech_idx.size)
+    clock("technical")
+    chunk_of = _Chunker(
+        units, np.asarray(batch.euros), fam, tech, campaign, batch.potential, tech_pos
+    )
+    out, state = _fit_chunks(chunk_of, n_pairs, ctx, tech_fit, workers)
+    clock("commodity_and_signals")
+    if batch.queue is not None:
+        keep = fdr_select(out.p_value, np.asarray(batch.queue), batch.fdr_q)
+        out.alert_kind[~keep] = ""
+    _explain(out, state, chunk_of, ctx, tech_fit, workers)
+    clock("evidence")
+    out.extra = client_signals(
+        out, state, fam, cli, units, chunk_of.euros, n_cli, n_fam, horizon, chunk_of.potential
+    )
+    clock("client_signals")
+    out.timings = clock.laps
+    return out
+
+
+def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock):
+    """Family-level estimates on an even sample of at most SAMPLE_PAIRS pairs: (1) seasonal
+    index, (2) baseline rates -> priors, weekly dispersion and campaign lift."""
+    n_pairs, n_weeks = units.shape
     recent = min(cm.RECENT_WEEKS, max(n_weeks - 1, 1))
     base_end = n_weeks - recent
-
-    # Family-level estimates use an even sample of at most SAMPLE_PAIRS pairs.
     sample = np.arange(0, n_pairs, max(1, -(-n_pairs // SAMPLE_PAIRS)))
 
     # Pass 1: family mean units per live pair per week -> seasonal index.
     tot = np.zeros((n_fam, n_weeks))
     live = np.zeros((n_fam, n_weeks))
     sample_valid = []  # reused by pass 2
-    for idx in _index_chunks(sample):
+    for idx in _sample_chunks(sample):
         u, f = units[idx], fam[idx]
         _, valid, _, _ = _masks(u, f, campaign)
         sample_valid.append(valid)
@@ -99,7 +130,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     # Pass 2: baseline rates (no forgetting) of the sample -> priors, dispersion, campaigns.
     parts = [
         _baseline(units[idx], fam[idx], campaign, season, base_end, valid)
-        for idx, valid in zip(_index_chunks(sample), sample_valid, strict=True)
+        for idx, valid in zip(_sample_chunks(sample), sample_valid, strict=True)
     ]
     del sample_valid
     rate_hat, expo, rate_mean, rate_var, n_ord, freq, n_val, camp_obs, camp_exp = (
@@ -113,15 +144,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     camp_e = np.bincount(fs, weights=camp_exp, minlength=n_fam)
     fam_lift = np.where(camp_e > 0, camp_y / np.maximum(camp_e, 1e-9), np.nan)
     clock("priors")
-
-    # Technical twin over all technical pairs at once (gaps are sparse).
-    tech_idx = np.flatnonzero(tech)
-    tech_fit = signals.fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
-    clock("technical")
-
-    out = signals.empty_scores(n_pairs)
-    state = {name: np.zeros(n_pairs) for name in signals.STATE_NAMES}
-    ctx = signals.Context(
+    return Context(
         week_start=week_start,
         horizon=horizon,
         recent=recent,
@@ -135,32 +158,42 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
         fam_lift=fam_lift,
         campaign=campaign,
     )
-    tech_pos = np.full(n_pairs, -1)
-    tech_pos[tech_idx] = np.arange(tech_idx.size)
-    potential = np.asarray(batch.potential, dtype=float)
+
+
+class _Chunker:
+    """The batch's per-pair arrays; ``chunker(sl)`` is the :class:`Chunk` of slice ``sl``."""
+
+    def __init__(self, units, euros, fam, tech, campaign, potential, tech_pos):
+        self.units, self.euros, self.fam, self.tech = units, euros, fam, tech
+        self.campaign, self.tech_pos = campaign, tech_pos
+        self.potential = np.asarray(potential, dtype=float)
+
+    def __call__(self, sl):
+        _, valid, camp, first = _masks(self.units[sl], self.fam[sl], self.campaign)
+        return Chunk(
+            units=self.units[sl],
+            euros=self.euros[sl],
+            family=self.fam[sl],
+            technical=self.tech[sl],
+            valid=valid,
+            camp=camp,
+            first=first,
+            potential=self.potential[sl],
+            tech_pos=self.tech_pos[sl],
+        )
+
+
+def _fit_chunks(chunk_of, n_pairs, ctx, tech_fit, workers):
+    """(1) posteriors, bands, dropout and signals of every pair, chunk by chunk, on ``workers``
+    processes; returns the scores (without evidence) and the per-pair state."""
+    out = empty_scores(n_pairs)
+    state = {name: np.zeros(n_pairs) for name in STATE_NAMES}
 
     def fit(sl):
         """Scores of one chunk, as (slice, local PairScores, local state)."""
         n = sl.stop - sl.start
-        local, local_state = signals.empty_scores(n), {k: np.zeros(n) for k in state}
-        hist, valid, camp, first = _masks(units[sl], fam[sl], campaign)
-        signals.score_chunk(
-            local,
-            local_state,
-            slice(0, n),
-            ctx,
-            units[sl],
-            euros[sl],
-            fam[sl],
-            tech[sl],
-            hist,
-            valid,
-            camp,
-            first,
-            potential[sl],
-            tech_fit,
-            tech_pos[sl],
-        )
+        local, local_state = empty_scores(n), {k: np.zeros(n) for k in state}
+        score_chunk(local, local_state, slice(0, n), ctx, chunk_of(sl), tech_fit)
         local.evidence = None
         return sl, local, local_state
 
@@ -171,32 +204,32 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
             out.params[name][sl] = arr
         for name, arr in local_state.items():
             state[name][sl] = arr
-    clock("commodity_and_signals")
-    if batch.queue is not None:
-        keep = fdr_select(out.p_value, np.asarray(batch.queue), batch.fdr_q)
-        out.alert_kind[~keep] = ""
+    return out, state
+
+
+def _explain(out, state, chunk_of, ctx, tech_fit, workers):
+    """Clear the score and stake of pairs without an alert; evidence for those with one."""
     none = out.alert_kind == ""
     out.alert_score[none] = 0.0
     out.at_stake[none] = 0.0
     alerted = np.flatnonzero(~none)
     step = max(1, -(-alerted.size // max(workers, 1)))
     step = min(step, CHUNK_PAIRS // 4)
+    units, fam, potential, tech_pos = (
+        chunk_of.units,
+        chunk_of.fam,
+        chunk_of.potential,
+        chunk_of.tech_pos,
+    )
 
     def explain(lo):
-        return signals.build_evidence(
+        return build_evidence(
             out, state, alerted[lo : lo + step], units, fam, potential, ctx, tech_fit, tech_pos
         )
 
     for part in _map(explain, list(range(0, alerted.size, step)), workers):
         for i, ev in part:
             out.evidence[i] = ev
-    clock("evidence")
-    out.extra = signals.client_signals(
-        out, state, fam, cli, units, euros, n_cli, n_fam, horizon, potential
-    )
-    clock("client_signals")
-    out.timings = clock.laps
-    return out
 
 
 class _Clock:
@@ -250,9 +283,9 @@ def _map(func, items, workers):
         _TASK = None
 
 
-def _index_chunks(index, size=CHUNK_PAIRS):
-    for lo in range(0, index.size, size):
-        yield index[lo : lo + size]
+def _sample_chunks(index):
+    """The pair indices of ``index`` in chunks (see :func:`_chunks`)."""
+    return (index[sl] for sl in _chunks(index.size))
 
 
 def _baseline(units, fam, campaign, season, base_end, valid):

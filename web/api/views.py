@@ -23,6 +23,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from crm import selectors, services
 from crm.models import Feedback, Order, Potential, Product, ProductFamily
+from twins import runs
 from twins.models import ScoringRun, TwinState
 
 from . import filters
@@ -368,15 +369,11 @@ class ScoringRunViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
         return [IsManagerOrAdmin()]
 
     def create(self, request, *args, **kwargs):
-        from twins import scoring, tasks
-
         start = s.ScoringRunStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
-        run = scoring.start_run(start.validated_data.get("as_of"))
-        if run.status != ScoringRun.Status.RUNNING:
+        run = runs.launch(start.validated_data.get("as_of"))
+        if not run.started:
             return Response(s.ScoringRunSerializer(run).data, status=status.HTTP_409_CONFLICT)
-        tasks.dispatch(run.pk, range(run.shards_total))
-        run.refresh_from_db()
         return Response(s.ScoringRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

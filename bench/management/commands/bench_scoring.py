@@ -8,14 +8,13 @@ from django.db import connection
 
 from bench.workers import WorkerNotReady, WorkerProcess
 from crm.models import Client, OrderLine
-from twins import scoring
+from twins import runs
 from twins.models import ScoringRun
-from twins.tasks import dispatch
 
 
 class Command(BaseCommand):
     help = (
-        "Score the whole database through `celery -A crm worker` with 1, 2, 4... worker "
+        "Score the whole database through `celery -A config worker` with 1, 2, 4... worker "
         "processes and print total seconds and the share spent reading orders, fitting and "
         "writing. Needs DATABASE_URL (PostgreSQL) and REDIS_URL."
     )
@@ -35,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError("bench_scoring needs DATABASE_URL (PostgreSQL) and REDIS_URL set.")
         try:
             counts = [int(n) for n in options["workers"].split(",")]
-            as_of = scoring.parse_as_of(options["as_of"])
+            as_of = runs.parse_as_of(options["as_of"])
         except ValueError as exc:
             raise CommandError(f"--workers / --as-of: {exc}") from None
         if not counts or min(counts) < 1:
@@ -57,13 +56,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         try:
             t0 = time.perf_counter()
-            run = scoring.start_run(as_of, shards)
-            if run.status != ScoringRun.Status.RUNNING:
+            run = runs.launch(as_of, shards, wait=True)
+            if not run.started:
                 raise CommandError(f"Run #{run.pk} not started: {run.error}")
-            dispatch(run.pk, range(run.shards_total))
-            while run.is_active:
-                time.sleep(0.1)
-                run.refresh_from_db()
             run.wall = time.perf_counter() - t0  # from start to results visible
         finally:
             worker.stop()

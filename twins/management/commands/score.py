@@ -1,16 +1,12 @@
 """``manage.py score``: refit every twin from the database and publish the alerts."""
 
-import time
-from datetime import timedelta
-
 from celery import current_app as celery_app
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from tqdm import tqdm
 
 from crm import selectors as crm_selectors
-from twins import scoring
+from twins import runs
 from twins.models import ScoringRun
 
 
@@ -18,7 +14,7 @@ class Command(BaseCommand):
     help = (
         "Score every (client, family) pair from the database as of a date and publish twins "
         "and alerts in one transaction. Runs in-process without REDIS_URL; with it, the shards "
-        "go to the Celery workers (start `celery -A crm worker`) unless --inline is given."
+        "go to the Celery workers (start `celery -A config worker`) unless --inline is given."
     )
 
     def add_arguments(self, parser):
@@ -36,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            as_of = scoring.parse_as_of(options["as_of"])
+            as_of = runs.parse_as_of(options["as_of"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         for name in ("shards", "horizon"):
@@ -46,23 +42,34 @@ class Command(BaseCommand):
             as_of = self._default_as_of()
         inline = options["inline"] or celery_app.conf.task_always_eager
         disable = options["no_progress"] or options["verbosity"] == 0
-        run = scoring.start_run(as_of, options["shards"], options["horizon"])
-        if run.status != ScoringRun.Status.RUNNING:
-            raise CommandError(f"Run #{run.pk} not started: {run.error}")
-        bar = tqdm(total=run.shards_total, desc=f"run #{run.pk} shards", disable=disable)
+        started = {}  # the run once started, and its progress bar
+
+        def progress(run, done):
+            if not started:
+                desc = f"run #{run.pk} shards"
+                started.update(
+                    run=run, bar=tqdm(total=run.shards_total, desc=desc, disable=disable)
+                )
+            started["bar"].update(done - started["bar"].n)
+
         try:
-            if inline:
-                run = self._inline(run, bar)
-            else:
-                run = self._celery(run, bar)
-        except KeyboardInterrupt:
-            scoring.fail_run(run.pk, "Interrupted from the command line.")
-            raise
+            run = runs.launch(
+                as_of,
+                options["shards"],
+                options["horizon"],
+                inline=inline,
+                wait=True,
+                progress=progress,
+            )
         except Exception as exc:
-            scoring.fail_run(run.pk, repr(exc))
-            raise CommandError(f"Run #{run.pk} failed: {exc!r}") from exc
+            if not started:
+                raise
+            raise CommandError(f"Run #{started['run'].pk} failed: {exc!r}") from exc
         finally:
-            bar.close()
+            if started:
+                started["bar"].close()
+        if not run.started:
+            raise CommandError(f"Run #{run.pk} not started: {run.error}")
         if run.status != ScoringRun.Status.SUCCEEDED:
             raise CommandError(f"Run #{run.pk} {run.get_status_display().lower()}: {run.error}")
         t = run.timings
@@ -81,7 +88,7 @@ class Command(BaseCommand):
     def _default_as_of(self):
         """The calendar's last Sunday, or the week of the latest order when the data ends
         earlier; says which on the console."""
-        calendar = scoring.default_as_of()
+        calendar = runs.default_as_of()
         as_of = crm_selectors.data_as_of(calendar)
         if as_of < calendar:
             latest = crm_selectors.latest_order_date()
@@ -100,23 +107,3 @@ class Command(BaseCommand):
                     f"({check.latest}): every pair may look silent."
                 )
             )
-
-    def _inline(self, run, bar):
-        for shard in range(run.shards_total):
-            scoring.score_shard(run.pk, shard)
-            bar.update(1)
-        return scoring.publish_run(run.pk)
-
-    def _celery(self, run, bar):
-        from twins.tasks import dispatch
-
-        dispatch(run.pk, range(run.shards_total))
-        stale = timedelta(seconds=settings.SCORING_STALE_AFTER)
-        while True:
-            run.refresh_from_db()
-            bar.update(run.shards_done - bar.n)
-            if not run.is_active:
-                return run
-            if timezone.now() - run.heartbeat_at > stale:
-                scoring.fail_run(run.pk, f"No worker progress for {stale}; is a worker running?")
-            time.sleep(0.5)
