@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import selectors
 from crm.models import Alert, Feedback, VisitNote
+from crm.services import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 
 STATUS_CHOICES = [
     (selectors.TODO, _("To do")),
@@ -79,8 +80,10 @@ class AnswerForm(forms.Form):
 
     verdict = forms.ChoiceField(choices=Feedback.Verdict.choices)
     action = forms.ModelChoiceField(queryset=None, required=False, label=_("Action"))
-    reason = forms.CharField(required=False, max_length=200, label=_("Reason"))
-    comment = forms.CharField(required=False, widget=forms.Textarea, label=_("Comment"))
+    reason = forms.CharField(required=False, max_length=REASON_MAX_LENGTH, label=_("Reason"))
+    comment = forms.CharField(
+        required=False, max_length=COMMENT_MAX_LENGTH, widget=forms.Textarea, label=_("Comment")
+    )
     snooze_until = forms.DateField(
         required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -122,6 +125,14 @@ class AnswerForm(forms.Form):
 
 
 class VisitNoteForm(forms.ModelForm):
+    text = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        label=_("New note"),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("What happened at the visit or call?")}
+        ),
+    )
+
     class Meta:
         model = VisitNote
         fields = ["text"]
