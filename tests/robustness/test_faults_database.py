@@ -11,6 +11,8 @@ import pytest
 from django.db import OperationalError
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Committed transactions, as in production; the rows the migrations planted come back after.
+TRANSACTIONAL = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def drop_once(monkeypatch, module, name):
@@ -29,9 +31,8 @@ def drop_once(monkeypatch, module, name):
 
 # Outside a test transaction, as in production (no ATOMIC_REQUESTS): a retry inside an open
 # transaction would be unsafe, and the middleware refuses it.
-def test_a_page_read_is_retried_once_on_a_fresh_connection(
-    transactional_db, world, client, monkeypatch
-):
+@TRANSACTIONAL
+def test_a_page_read_is_retried_once_on_a_fresh_connection(world, client, monkeypatch):
     from crm import selectors
 
     calls = drop_once(monkeypatch, selectors, "queue_counts")
@@ -40,7 +41,8 @@ def test_a_page_read_is_retried_once_on_a_fresh_connection(
     assert response.status_code == 200 and len(calls) == 2
 
 
-def test_an_api_read_is_retried_too(transactional_db, world, api_as, monkeypatch):
+@TRANSACTIONAL
+def test_an_api_read_is_retried_too(world, api_as, monkeypatch):
     from crm import selectors
 
     calls = drop_once(monkeypatch, selectors, "alerts_visible_to")
@@ -48,7 +50,8 @@ def test_an_api_read_is_retried_too(transactional_db, world, api_as, monkeypatch
     assert response.status_code == 200 and len(calls) >= 2  # failed once, then served
 
 
-def test_a_write_is_not_retried(transactional_db, world, api_as, monkeypatch):
+@TRANSACTIONAL
+def test_a_write_is_not_retried(world, api_as, monkeypatch):
     from crm import services
 
     calls = drop_once(monkeypatch, services, "answer_alert")

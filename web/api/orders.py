@@ -7,7 +7,9 @@ finite and within their column's digits. A rejected value is a row error naming 
 English like the importer's row messages, which share the report.
 """
 
+import random
 import re
+import time
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError
@@ -31,8 +33,16 @@ DECIMALS = {
 }
 #: Largest line number (PostgreSQL's integer).
 MAX_LINE = 2_147_483_647
+#: A unique violation, as Django reports it or as psycopg's COPY (crm.bulkload) raises it.
+COLLISIONS = (IntegrityError,)
+try:
+    import psycopg
+except ImportError:  # SQLite only
+    pass
+else:
+    COLLISIONS += (psycopg.IntegrityError,)
 #: Attempts at storing an upload that collides with a parallel identical one.
-ATTEMPTS = 3
+ATTEMPTS = 5
 
 _DIGIT = re.compile(r"\d")
 
@@ -52,7 +62,7 @@ def _plain_decimal(text):
 def _value_error(key, text):
     """Why ``text`` cannot be stored under ``key``, or None (the importer checks the rest)."""
     if len(text) > MAX_TEXT[key]:
-        return "Too long: at most %(limit)d characters." % {"limit": MAX_TEXT[key]}
+        return f"Too long: at most {MAX_TEXT[key]} characters."
     if key in DECIMALS:
         field = DECIMALS[key]
         integer_digits = field.max_digits - field.decimal_places
@@ -61,15 +71,13 @@ def _value_error(key, text):
             return "Not a finite number."
         too_big = number is not None and abs(number) >= Decimal(10) ** integer_digits
         if too_big or len(_DIGIT.findall(text)) > field.max_digits + 6:
-            return "Out of range: at most %(n)d digits before the decimal point." % {
-                "n": integer_digits
-            }
+            return f"Out of range: at most {integer_digits} digits before the decimal point."
     if key == "line" and text.strip():
         number = _plain_decimal(text)
         if number is None or not number.is_finite() or number != number.to_integral_value():
             return "Not a whole number."
         if not 1 <= number <= MAX_LINE:
-            return "Out of range: from 1 to %(n)d." % {"n": MAX_LINE}
+            return f"Out of range: from 1 to {MAX_LINE}."
     return None
 
 
@@ -114,9 +122,10 @@ def store(rows, *, atomic, importer):
         try:
             result = importer(good, atomic=atomic)
             break
-        except IntegrityError:
+        except COLLISIONS:
             if attempt == ATTEMPTS - 1:
                 raise UploadCollision from None
+            time.sleep(random.uniform(0, 0.05 * (attempt + 1)))  # let the other one commit
     report["imported"], report["skipped"] = result.imported, result.skipped
     report["errors"] = sorted(
         errors + [{**e, "row": _place(positions, e.get("row"))} for e in result.errors],
