@@ -30,12 +30,16 @@ def broker_down():
     """The Celery app publishing to a closed port instead of running tasks in-process."""
     from config.celery import app
 
+    def fresh_connections():  # pools made by earlier tests point at the old broker
+        app._pool = None
+        app.amqp._producer_pool = None
+
     saved = {k: app.conf[k] for k in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=CLOSED, task_always_eager=False)
-    app._pool = None
+    fresh_connections()
     yield app
     app.conf.update(saved)
-    app._pool = None
+    fresh_connections()
 
 
 def test_the_cache_reads_as_a_miss_and_writes_do_nothing(redis_down):
