@@ -37,7 +37,7 @@ class TolerantRedisCache(RedisCache):
     """``RedisCache`` whose failures read as misses (see the module docstring)."""
 
     get = _degrade("get", _default)
-    get_many = _degrade("get_many", {})
+    get_many = _degrade("get_many", lambda *args, **kwargs: {})
     has_key = _degrade("has_key", False)
     add = _degrade("add", False)
     set = _degrade("set", None)

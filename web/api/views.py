@@ -153,7 +153,9 @@ class ProductViewSet(ReadOnlyApiViewSet):
             "skipped, so an upload can be repeated safely. Bad rows are reported by index in "
             "`rows` (from 1) and field. By default the good rows are stored (200). With "
             "`?atomic=true` nothing is stored if any row is bad (400 with the same report). "
-            "Values that are not text or a number reject the whole upload (400). CRM admins only."
+            "Values that are not text or a number reject the whole upload (400); values too "
+            "long or too large for their column are row errors. Identical uploads sent in "
+            "parallel store each line once (409 if they keep colliding). CRM admins only."
         ),
         parameters=[
             OpenApiParameter(
@@ -175,6 +177,7 @@ class ProductViewSet(ReadOnlyApiViewSet):
             ),
             **UNAUTHENTICATED,
             **FORBIDDEN,
+            409: OpenApiResponse(_ERROR, description="A parallel upload kept colliding; resend."),
             **THROTTLED,
         },
     )
