@@ -1,4 +1,4 @@
-"""A ``celery -A crm worker`` subprocess, for the scoring benchmark and the integration tests."""
+"""A ``celery -A config worker`` subprocess, for the scoring benchmark and the integration tests."""
 
 import os
 import signal
@@ -31,7 +31,7 @@ class WorkerProcess:
         from celery import current_app as app
 
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", "worker", "-n", self.name]
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", self.name]
             + ["-P", "prefork", "-c", str(self.concurrency), "-l", self.loglevel]
             + ["--without-gossip", "--without-mingle"],
             cwd=settings.BASE_DIR,
