@@ -50,7 +50,9 @@ class QueueFilterForm(forms.Form):
         ]
         provinces = selectors.provinces_visible_to(user)
         asked = (data or {}).get("province")
-        if asked and asked not in provinces:  # the cached list may predate a new province
+        # The cached list may predate a new province; a value no column can hold is ignored.
+        storable = isinstance(asked, str) and len(asked) <= 64 and "\x00" not in asked
+        if asked and asked not in provinces and storable:
             provinces = sorted([*provinces, asked])
         self.fields["province"].choices = [("", _("All provinces"))] + [(p, p) for p in provinces]
         team = list(selectors.team_members(user)) if not user.is_rep else []
