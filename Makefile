@@ -59,3 +59,22 @@ format: install
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# Production-like run (docs/faults.md): static files, migrations, schedules, then gunicorn and,
+# when REDIS_URL is set, a Celery worker and beat. Sized for 2 cores; set CRM_ENV=production,
+# SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL first.
+WEB_WORKERS ?= 3
+WEB_THREADS ?= 2
+CELERY_CONCURRENCY ?= 2
+serve: install
+	$(PY) manage.py collectstatic --noinput
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py install_schedules
+	@set -e; pids=""; trap 'kill $$pids 2>/dev/null || true' EXIT INT TERM; \
+	if [ -n "$$REDIS_URL" ]; then \
+	  $(VENV)/bin/celery -A config worker --concurrency $(CELERY_CONCURRENCY) --loglevel INFO & pids="$$pids $$!"; \
+	  $(VENV)/bin/celery -A config beat --loglevel INFO & pids="$$pids $$!"; \
+	else echo "REDIS_URL unset: tasks run inside the web workers (no Celery worker, no beat)"; fi; \
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(ADDR) --workers $(WEB_WORKERS) \
+	  --threads $(WEB_THREADS) --timeout 120 --graceful-timeout 30 --max-requests 2000 \
+	  --max-requests-jitter 200 --access-logfile -

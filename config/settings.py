@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "web.middleware.RetryDroppedConnectionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,15 +102,31 @@ TEMPLATES = [
 
 # Database: DATABASE_URL (postgres://...) or an embedded SQLite file.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Persistent connections live CONN_MAX_AGE seconds and are checked before reuse, so a
+# connection the server dropped is replaced instead of failing the next request. Each
+# process holds at most one per thread: size gunicorn workers x threads + Celery concurrency
+# below PostgreSQL's max_connections (see docs/faults.md). The connect timeout bounds a wait
+# on an unreachable server.
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", 60)),
+            conn_health_checks=True,
+        )
+    }
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", 10))
+    )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "customer_twin.sqlite3",
-            "OPTIONS": {"timeout": 30},
+            # IMMEDIATE: a transaction takes the write lock when it begins, so two answers to
+            # one alert queue up instead of failing with "database is locked".
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
         }
     }
 # The queue's covering index (INCLUDE columns) is a PostgreSQL feature; SQLite ignores the
@@ -137,7 +154,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -183,8 +200,12 @@ SCORING_RESUME_AFTER = int(os.environ.get("SCORING_RESUME_AFTER", 600))
 SCORING_STALE_AFTER = int(os.environ.get("SCORING_STALE_AFTER", 1800))
 
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    CACHES = {  # degrades to "no cache" while Redis is down (config/cache.py)
+        "default": {
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -111,7 +111,8 @@ def record_feedback(feedback):
 
     *I will act* is an engagement success for the action the rep chose; *False alarm* is a
     failure for the action recommended in that context. A snooze says nothing. Called inside
-    :func:`crm.services.answer_alert`'s transaction; recording the same answer twice is a no-op.
+    :func:`crm.services.answer_alert`'s transaction (the alert row locked); recording the same
+    answer twice, or a second answer of the same kind and action on the same alert, is a no-op.
     """
     alert = feedback.alert
     rec = current_recommendation(alert)
@@ -121,6 +122,11 @@ def record_feedback(feedback):
     elif feedback.verdict == Feedback.Verdict.FALSE_ALARM and rec is not None:
         action_id, kind, succ, fail = rec.action_id, RewardEvent.Kind.FALSE_ALARM, 0.0, weight
     else:
+        return
+    # The bandit learns once per alert and action, however often the rep re-answers.
+    if RewardEvent.objects.filter(
+        feedback__alert_id=feedback.alert_id, kind=kind, action_id=action_id
+    ).exists():
         return
     RewardEvent.objects.get_or_create(
         feedback=feedback,
@@ -213,8 +219,10 @@ def harvest_outcomes(as_of=None):
         outcome__isnull=True,
     ).select_related("alert", "alert__family")
     stored = 0
-    for fb in list(pending):
+    for fb in list(pending.order_by("created_at", "pk")):
         alert = fb.alert
+        if Outcome.objects.filter(alert=alert, action_id=fb.action_id).exists():
+            continue  # a re-answer with the same action: judged once per alert and action
         threshold = (alert.evidence or {}).get("recovery_threshold_units_per_week")
         if threshold is None:
             continue

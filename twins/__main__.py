@@ -27,6 +27,9 @@ OUTPUT = (
     "alert_score",
     "euros_at_stake",
 )
+#: Largest magnitude a row may carry; beyond it a value is a typo and would overflow the
+#: weekly sums of its whole family (1e308 turned every forecast of the family into NaN).
+MAX_ABS = {"units": 1e9, "value": 1e12}
 #: A family is treated as technical when its buyers purchase in fewer than this share of weeks
 #: (only when the file has no ``kind`` column).
 TECHNICAL_WEEK_SHARE = 0.3
@@ -44,6 +47,12 @@ def read_orders(path):
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a CSV file") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: empty file; expected a header and order lines") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not a readable CSV file ({exc})") from None
     df.columns = [c.strip().lower() for c in df.columns]
@@ -65,6 +74,8 @@ def read_orders(path):
         if col in df.columns:
             num = pd.to_numeric(df[col].str.strip(), errors="coerce")
             _check(path, df, num.isna() | ~np.isfinite(num.fillna(0)), col, "is not a number")
+            limit = MAX_ABS[col]
+            _check(path, df, num.abs() > limit, col, f"is out of range (at most {limit:g})")
             df[col] = num.astype(float)
     if "value" not in df.columns:
         df["value"] = 0.0
@@ -137,8 +148,31 @@ def score_file(path, as_of, horizon, out, n_weeks=156, fdr_q=DEFAULT_Q):
     return len(result)
 
 
+def _path_problem(orders, out):
+    """Why the input cannot be read or the output cannot be written, before any work."""
+    import os
+
+    if os.path.isdir(orders):
+        return f"{orders}: is a directory, not a CSV file"
+    if os.path.isdir(out):
+        return f"--out {out}: is a directory; give a file name"
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        return f"--out {out}: folder {folder} does not exist"
+    if not os.access(folder, os.W_OK):
+        return f"--out {out}: folder {folder} is not writable"
+    return None
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line on stderr and exit code 2 (no usage dump)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m twins", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m twins", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sc = sub.add_parser("score", help="score an orders CSV without a database")
     sc.add_argument("orders", help="CSV with client, family, date, units [, value, kind]")
@@ -159,10 +193,18 @@ def main(argv=None):
         parser.error(f"--as-of {args.as_of!r} is not a date in YYYY-MM-DD form")
     if args.horizon < 1 or args.weeks < 2:
         parser.error("--horizon must be >= 1 and --weeks >= 2")
+    if not 0 < args.fdr_q < 1:  # also refuses nan
+        parser.error(f"--fdr-q {args.fdr_q!r} must be a number between 0 and 1 (exclusive)")
+    problem = _path_problem(args.orders, args.out)
+    if problem:
+        parser.error(problem)
     try:
         n = score_file(args.orders, as_of, args.horizon, args.out, args.weeks, args.fdr_q)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the output could not be written after all
+        print(f"error: {args.out}: cannot be written ({exc.strerror or exc})", file=sys.stderr)
         return 2
     print(f"{n} pairs scored as of {as_of} -> {args.out}")
     return 0

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import selectors
 from crm.models import Alert, Feedback, VisitNote
+from crm.services import COMMENT_MAX_LENGTH, NOTE_MAX_LENGTH, REASON_MAX_LENGTH
 
 from . import kinds
 
@@ -60,7 +61,9 @@ class QueueFilterForm(forms.Form):
         ]
         provinces = selectors.provinces_visible_to(user)
         asked = (data or {}).get("province")
-        if asked and asked not in provinces:  # the cached list may predate a new province
+        # The cached list may predate a new province; a value no column can hold is ignored.
+        storable = isinstance(asked, str) and len(asked) <= 64 and "\x00" not in asked
+        if asked and asked not in provinces and storable:
             provinces = sorted([*provinces, asked])
         self.fields["province"].choices = [("", _("All provinces"))] + [(p, p) for p in provinces]
         team = list(selectors.team_members(user)) if not user.is_rep else []
@@ -90,8 +93,10 @@ class AnswerForm(forms.Form):
 
     verdict = forms.ChoiceField(choices=Feedback.Verdict.choices)
     action = forms.ModelChoiceField(queryset=None, required=False, label=_("Action"))
-    reason = forms.CharField(required=False, max_length=200, label=_("Reason"))
-    comment = forms.CharField(required=False, widget=forms.Textarea, label=_("Comment"))
+    reason = forms.CharField(required=False, max_length=REASON_MAX_LENGTH, label=_("Reason"))
+    comment = forms.CharField(
+        required=False, max_length=COMMENT_MAX_LENGTH, widget=forms.Textarea, label=_("Comment")
+    )
     snooze_until = forms.DateField(
         required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -133,6 +138,14 @@ class AnswerForm(forms.Form):
 
 
 class VisitNoteForm(forms.ModelForm):
+    text = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        label=_("New note"),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("What happened at the visit or call?")}
+        ),
+    )
+
     class Meta:
         model = VisitNote
         fields = ["text"]

@@ -183,9 +183,9 @@ def test_snooze_sets_the_date(world, api_as):
     assert (world.a_ana2.status, world.a_ana2.snoozed_until) == ("snoozed", until)
 
 
-def test_answering_a_closed_alert_is_400(world, api_as):
+def test_answering_a_closed_alert_is_409(world, api_as):
     response = answer(api_as(world.ana), world.a_ana_done, verdict="false_alarm", reason="x")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert list(response.json()) == ["alert"]
 
 
@@ -193,7 +193,8 @@ def test_repeated_idempotency_key_records_one_answer(world, api_as):
     rep = api_as(world.ana)
     first = answer(rep, world.a_ana1, verdict="false_alarm", reason="Stock", idempotency_key="k1")
     again = answer(rep, world.a_ana1, verdict="false_alarm", reason="Stock", idempotency_key="k1")
-    assert (first.status_code, again.status_code) == (201, 200)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers["Idempotent-Replayed"] == "true"
     assert first.json()["id"] == again.json()["id"]
     assert Feedback.objects.count() == 1
 
@@ -234,7 +235,7 @@ def test_writes_are_throttled(world, api_as, monkeypatch):
         reads = [rep.get("/api/v1/alerts/").status_code for _ in range(3)]
     finally:
         cache.delete(history)
-    assert codes == [201, 200, 429]
+    assert codes == [201, 201, 429]
     assert reads == [200, 200, 200]
 
 

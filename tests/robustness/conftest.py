@@ -1,10 +1,13 @@
-"""Helpers for the importer's robustness tests: a directory of sheets and the summary."""
+"""Shared fixtures of the robustness suite: the importer's sheets and the API's small CRM."""
 
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from tests.api.conftest import build_world, token_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "crm" / "fixtures"
 
@@ -28,3 +31,27 @@ def run_import():
         return out.getvalue()
 
     return run
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def api_as():
+    """``api_as(user, language="es")``: an APIClient sending ``user``'s token."""
+
+    def make(user, language="es"):
+        client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def actions(db):
+    from recommender.models import Action
+
+    return {a.code: a for a in Action.objects.all()}

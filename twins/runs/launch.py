@@ -6,10 +6,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 from twins.models import ScoringRun
 
 from . import lifecycle, publish, queue, shard
+
+#: Errors of a task queue (broker or result backend) that cannot be reached.
+QUEUE_DOWN = (BrokerError, RedisError, ConnectionError)
 
 #: Seconds between two looks at a run queued on the workers (``wait=True``).
 POLL_SECONDS = 0.1
@@ -46,7 +51,14 @@ def _carry_out(run, inline, wait, progress):
                 if progress is not None:
                     progress(run, shard_no + 1)
             return publish.publish_run(run.pk)
-        queue.dispatch(run.pk, range(run.shards_total))
+        try:
+            queue.dispatch(run.pk, range(run.shards_total))
+        except QUEUE_DOWN:
+            if wait:
+                raise
+            # Saved but not queued: the resume sweep queues its shards once the broker is back.
+            run.queued = False
+            return run
         run.refresh_from_db()  # in-process (eager) execution has published already
         return _wait(run, progress) if wait else run
     except KeyboardInterrupt:

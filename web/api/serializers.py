@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from crm import kinds
 from crm.models import Alert, Client, Feedback, Order, OrderLine, Potential, Product, ProductFamily
+from crm.services import COMMENT_MAX_LENGTH, REASON_MAX_LENGTH
 from recommender.models import Action
 from twins.models import ScoringRun, TwinState
 from web import kinds as web_kinds
@@ -257,8 +258,12 @@ class AnswerSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Action code; required when the verdict is `act`.",
     )
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    comment = serializers.CharField(
+        max_length=COMMENT_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     snooze_until = serializers.DateField(
         required=False, allow_null=True, help_text="Required when the verdict is `snooze`."
     )

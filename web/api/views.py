@@ -4,7 +4,9 @@ Object visibility is ``crm.selectors``'s: a rep sees their clients, a manager th
 admin everyone's; anything else is a 404, as on the pages.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -16,18 +18,19 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from crm import selectors, services
-from crm.models import Feedback, Order, Potential, Product, ProductFamily
+from crm.models import Order, Potential, Product, ProductFamily
+from crm.services import AnswerConflict
 from twins import runs
 from twins.models import ScoringRun, TwinState
 
-from . import filters
+from . import filters, orders
 from . import serializers as s
+from .parsers import SafeJSONParser
 
 _ERROR = s.ErrorSerializer
 _FIELD_ERRORS = OpenApiResponse(
@@ -86,7 +89,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     """Authenticated reads; writes throttled under the 'write' scope."""
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     throttle_scope = "write"
 
     def get_throttles(self):
@@ -146,7 +149,9 @@ class ProductViewSet(ReadOnlyApiViewSet):
             "skipped, so an upload can be repeated safely. Bad rows are reported by index in "
             "`rows` (from 1) and field. By default the good rows are stored (200). With "
             "`?atomic=true` nothing is stored if any row is bad (400 with the same report). "
-            "Values that are not text or a number reject the whole upload (400). CRM admins only."
+            "Values that are not text or a number reject the whole upload (400); values too "
+            "long or too large for their column are row errors. Identical uploads sent in "
+            "parallel store each line once (409 if they keep colliding). CRM admins only."
         ),
         parameters=[
             OpenApiParameter(
@@ -168,6 +173,7 @@ class ProductViewSet(ReadOnlyApiViewSet):
             ),
             **UNAUTHENTICATED,
             **FORBIDDEN,
+            409: OpenApiResponse(_ERROR, description="A parallel upload kept colliding; resend."),
             **THROTTLED,
         },
     )
@@ -202,9 +208,12 @@ class OrderViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
             read = len(upload.validated_data["rows"])
             report = {"read": read, "imported": 0, "skipped": 0, "errors": malformed}
             return Response(report, status=status.HTTP_400_BAD_REQUEST)
-        result = import_order_rows(rows, atomic=atomic)
+        try:
+            result, failed = orders.store(rows, atomic=atomic, importer=import_order_rows)
+        except orders.UploadCollision:
+            detail = _("Another upload is storing the same invoices right now; send this again.")
+            return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
         report = s.ImportResultSerializer(result).data
-        failed = atomic and bool(result.errors)
         return Response(
             report, status=status.HTTP_400_BAD_REQUEST if failed else status.HTTP_200_OK
         )
@@ -253,17 +262,24 @@ class PotentialViewSet(ReadOnlyApiViewSet):
     feedback=extend_schema(
         summary="Answer an alert",
         description=(
-            "`act` needs an `action`, `snooze` a future `snooze_until`. A repeated "
-            "`idempotency_key` returns the answer already recorded (200) instead of a second one."
+            "`act` needs an `action`, `snooze` a future `snooze_until`. One alert, one "
+            "decision: an alert already in `acting` refuses another `act`, and a closed alert "
+            "refuses every answer (409, the reason under `alert`); a snooze or a false alarm "
+            "changes the decision. A repeated `idempotency_key` returns the answer already "
+            "recorded, with the same 201 and the header `Idempotent-Replayed: true`, instead "
+            "of a second one."
         ),
         request=s.AnswerSerializer,
         responses={
             201: s.FeedbackSerializer,
-            200: OpenApiResponse(s.FeedbackSerializer, description="Repeated idempotency key."),
             400: _FIELD_ERRORS,
             **DETAIL_ERRORS,
             403: OpenApiResponse(_ERROR, description="Session request without a CSRF token."),
-            409: OpenApiResponse(_ERROR, description="Idempotency key used for another answer."),
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="The alert is closed or already has this decision (`alert`), or "
+                "the idempotency key was used for another answer (`detail`).",
+            ),
             **THROTTLED,
         },
     ),
@@ -298,7 +314,6 @@ class AlertViewSet(ReadOnlyApiViewSet):
         answer.is_valid(raise_exception=True)
         data = answer.validated_data
         key = data.get("idempotency_key") or None
-        repeated = bool(key) and Feedback.objects.filter(idempotency_key=key).exists()
         try:
             feedback = services.answer_alert(
                 alert,
@@ -310,17 +325,20 @@ class AlertViewSet(ReadOnlyApiViewSet):
                 snooze_until=data.get("snooze_until"),
                 idempotency_key=key,
             )
+        except AnswerConflict as exc:
+            return Response(_field_errors(exc), status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as exc:
             raise ValidationError(_field_errors(exc)) from exc
         if feedback.alert_id != alert.pk or feedback.user_id != request.user.pk:
             return Response(
-                {"detail": "This idempotency_key was already used for another answer."},
+                {"detail": _("This idempotency_key was already used for another answer.")},
                 status=status.HTTP_409_CONFLICT,
             )
-        return Response(
-            s.FeedbackSerializer(feedback).data,
-            status=status.HTTP_200_OK if repeated else status.HTTP_201_CREATED,
-        )
+        # A replay answers as the original did (201), marked by a header.
+        response = Response(s.FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+        if getattr(feedback, "replayed", False):
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 def _field_errors(exc):
@@ -343,7 +361,9 @@ def _field_errors(exc):
         description=(
             "Starts a run as of `as_of` (default: the end of last week) and returns it (202); "
             "follow it with GET /api/v1/scoring-runs/{id}/. When another run is still active "
-            "the new one is stopped at once and returned with 409 and the reason in `error`."
+            "the new one is stopped at once and returned with 409 and the reason in `error`. "
+            "When the task queue (Redis) cannot be reached the run is saved and returned with "
+            "202 and a `notice`; the resume sweep queues it once the queue is back."
         ),
         request=s.ScoringRunStartSerializer,
         responses={
@@ -374,6 +394,13 @@ class ScoringRunViewSet(mixins.CreateModelMixin, ReadOnlyApiViewSet):
         run = runs.launch(start.validated_data.get("as_of"))
         if not run.started:
             return Response(s.ScoringRunSerializer(run).data, status=status.HTTP_409_CONFLICT)
+        if getattr(run, "queued", True) is False:
+            data = s.ScoringRunSerializer(run).data
+            data["notice"] = _(
+                "The run is saved but the task queue cannot be reached now; it will be queued "
+                "automatically within %(minutes)d minutes of the queue coming back."
+            ) % {"minutes": max(1, round(settings.SCORING_RESUME_AFTER / 60)) + 5}
+            return Response(data, status=status.HTTP_202_ACCEPTED)
         return Response(s.ScoringRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

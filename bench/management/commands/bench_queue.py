@@ -188,13 +188,23 @@ class Command(BaseCommand):
         results = []
         lock = threading.Lock()
         start = threading.Barrier(len(plans))
+        warmup_errors = []
 
         def rep_loop(i):
             rng = random.Random(seed * 1000 + i)
             opener = urllib.request.build_opener()
             opener.addheaders = [("Cookie", cookies[i]), ("Accept-Language", "en")]
-            opener.open(base + "/", timeout=30).read()  # warm-up, not measured
-            start.wait()
+            try:
+                opener.open(base + "/", timeout=30).read()  # warm-up, not measured
+            except Exception as exc:
+                # One failed warm-up stops everyone: the others wait at the barrier.
+                warmup_errors.append((i, exc))
+                start.abort()
+                return
+            try:
+                start.wait()
+            except threading.BrokenBarrierError:
+                return
             mine = []
             for name, path in plans[i]:
                 t0 = time.perf_counter()
@@ -213,6 +223,9 @@ class Command(BaseCommand):
         t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=len(plans)) as pool:
             list(pool.map(rep_loop, range(len(plans))))
+        if warmup_errors:
+            i, exc = warmup_errors[0]
+            raise CommandError(f"warm-up request of session {i + 1} to {base}/ failed: {exc!r}")
         self.elapsed = time.perf_counter() - t0
         return results
 
