@@ -1,10 +1,11 @@
-"""Thompson sampling with hierarchical backoff, and off-policy estimators. Pure numpy.
+"""Thompson sampling with hierarchical backoff, and off-policy estimators. numpy and scipy.
 
 Index conventions: N decisions (alerts), C contexts, A actions. ``eligible`` masks are bool
 arrays shaped like the parameters; an ineligible action is never chosen and gets probability 0.
 """
 
 import numpy as np
+from scipy.special import betaincinv
 
 #: Largest number of Beta draws held in memory at once by :func:`thompson_sample`.
 _DRAW_BUDGET = 4_000_000
@@ -237,3 +238,9 @@ def off_policy_estimates(rewards, logged_action, propensity, target_probs, q_hat
         "SNIPS": (snips, snips - z * se, snips + z * se),
         "DR": mean_ci(dr_terms),
     }
+
+
+def credible_interval(alpha, beta, level=0.9):
+    """Equal-tailed credible interval of Beta(alpha, beta): ``(low, high)``, broadcasting."""
+    tail = (1 - level) / 2
+    return betaincinv(alpha, beta, tail), betaincinv(alpha, beta, 1 - tail)

@@ -19,8 +19,12 @@ UNKNOWN = "na"
 MIXED = "mixed"
 
 
-def validate_context(value):
-    """A context is ``*`` or ``alert kind|family kind|maturity|magnitude``."""
+def validate_context(value, wildcards=False):
+    """A context is ``*`` or ``alert kind|family kind|maturity|magnitude``.
+
+    With ``wildcards`` (a prior's pattern) any part but the alert kind may be ``*``:
+    ``partial_churn|*|*|high`` is every large partial churn.
+    """
     from crm.models import Alert, ProductFamily
 
     if value == POOLED:
@@ -36,11 +40,34 @@ def validate_context(value):
         raise ValidationError(
             f"{value!r} is not '*' nor 'alert kind|family kind|maturity|magnitude'."
         )
-    for part, (label, names) in zip(parts, allowed, strict=True):
+    for n, (part, (label, names)) in enumerate(zip(parts, allowed, strict=True)):
+        if wildcards and n and part == POOLED:
+            continue
         if part not in names:
             raise ValidationError(
                 f"Unknown {label} {part!r}; expected one of {', '.join(sorted(names))}."
             )
+
+
+def validate_pattern(value):
+    """A prior's context: ``*``, a context, or a context with ``*`` for any part but the kind."""
+    validate_context(value, wildcards=True)
+
+
+def pattern_matches(pattern, context):
+    """Whether a prior's ``pattern`` covers ``context``; returns its specificity or ``None``.
+
+    The specificity is the number of parts the pattern names (4 for an exact context), so the
+    most specific matching prior wins.
+    """
+    if pattern == POOLED:
+        return None
+    parts, wanted = pattern.split("|"), context.split("|")
+    if len(parts) != len(wanted):
+        return None
+    if any(p != POOLED and p != w for p, w in zip(parts, wanted, strict=True)):
+        return None
+    return sum(p != POOLED for p in parts)
 
 
 class Action(models.Model):
@@ -128,21 +155,28 @@ class BanditConfig(models.Model):
 
 
 class ArmPrior(models.Model):
-    """An explicit Beta prior for one action in one context (``*`` = the action's pooled prior).
+    """An explicit Beta prior for one action in the contexts a pattern covers.
 
+    ``context`` is ``*`` (the action's pooled prior), an exact context, or a pattern with ``*``
+    parts (``partial_churn|*|*|high``); a context takes the most specific matching prior.
     Without one, a context borrows its prior from the action's pooled posterior and the pooled
-    posterior starts from the default prior in :class:`BanditConfig`.
+    posterior starts from the default prior in :class:`BanditConfig`. Edited as a mean success
+    rate and a strength in equivalent past cases: ``alpha = mean x strength``,
+    ``beta = (1 - mean) x strength``.
     """
 
     context = models.CharField(
         max_length=120,
-        validators=[validate_context],
+        validators=[validate_pattern],
         help_text="'*' (the action's pooled prior) or 'alert kind|family kind|maturity|magnitude', "
-        "e.g. partial_churn|commodity|established|high.",
+        "where any part but the kind may be '*', e.g. partial_churn|*|*|high.",
     )
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="priors")
     alpha = models.FloatField(validators=[MinValueValidator(1e-3)])
     beta = models.FloatField(validators=[MinValueValidator(1e-3)])
+    note = models.CharField(
+        max_length=200, blank=True, help_text="Why: the sales knowledge this prior encodes."
+    )
 
     class Meta:
         ordering = ["context", "action"]
@@ -156,6 +190,11 @@ class ArmPrior(models.Model):
     @property
     def mean(self):
         return self.alpha / (self.alpha + self.beta)
+
+    @property
+    def strength(self):
+        """Equivalent past cases: how many outcomes the prior weighs like."""
+        return self.alpha + self.beta
 
 
 class Posterior(models.Model):
