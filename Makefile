@@ -19,7 +19,7 @@ install: $(STAMP)
 
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --weeks $(DEMO_WEEKS) --seed 7 --reset
+	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --weeks $(DEMO_WEEKS) --history-weeks 52 --seed 7 --reset
 	$(PY) manage.py score
 	@echo "Serving on http://$(ADDR)/  (admin: http://$(ADDR)/admin/; demo logins printed above)"
 	DEBUG=true $(PY) manage.py runserver $(ADDR)

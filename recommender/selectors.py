@@ -45,7 +45,9 @@ def current_recommendations(alerts):
 def arm_params(contexts, actions, config=None):
     """Beta posterior parameters ``(alpha, beta)``, each (len(contexts), len(actions)).
 
-    Each context's evidence sits on its explicit prior, or else on a prior borrowed from the
+    Each context's evidence sits on its explicit prior (the most specific matching pattern,
+    plus the evidence it borrows from the other contexts that pattern covers:
+    :func:`recommender.bandit.shared_prior_evidence`), or else on a prior borrowed from the
     action's evidence in the other contexts (and the pooled prior, an ``*`` ArmPrior or the
     default one), its strength and mean estimated from every context's evidence by
     :func:`recommender.bandit.hierarchical_params`; ``config.backoff_strength`` serves until
@@ -70,11 +72,16 @@ def arm_params(contexts, actions, config=None):
     prior_a, prior_b = np.full(shape, np.nan), np.full(shape, np.nan)
     pooled_prior_a = np.full(len(actions), config.default_alpha)
     pooled_prior_b = np.full(len(actions), config.default_beta)
-    for (i, j), (alpha, beta) in matching_priors(contexts, actions).items():
+    # Contexts covered by the same prior pattern share their evidence (see the bandit).
+    groups, patterns = np.full(shape, -1), {}
+    for (i, j), (alpha, beta, pattern) in matching_priors(every, actions).items():
         if i is None:
             pooled_prior_a[j], pooled_prior_b[j] = alpha, beta
         else:
             prior_a[i, j], prior_b[i, j] = alpha, beta
+            groups[i, j] = patterns.setdefault((pattern, j), len(patterns))
+    shared_s, shared_f = bandit.shared_prior_evidence(succ, fail, groups, config.backoff_strength)
+    prior_a, prior_b = prior_a + shared_s, prior_b + shared_f
     alpha, beta = bandit.hierarchical_params(
         succ, fail, pooled_prior_a, pooled_prior_b, config.backoff_strength, prior_a, prior_b
     )
@@ -82,7 +89,7 @@ def arm_params(contexts, actions, config=None):
 
 
 def matching_priors(contexts, actions):
-    """``{(context index or None for the pooled prior, action index): (alpha, beta)}``.
+    """``{(context index or None for the pooled prior, action index): (alpha, beta, pattern)}``.
 
     Each context takes the most specific ArmPrior whose pattern covers it (an exact context
     beats ``partial_churn|*|*|high``, which beats ``partial_churn|*|*|*``).
@@ -95,12 +102,12 @@ def matching_priors(contexts, actions):
     for pattern, action_id, alpha, beta in rows.order_by("context"):
         j = a_index[action_id]
         if pattern == POOLED:
-            found[(None, j)] = (alpha, beta)
+            found[(None, j)] = (alpha, beta, pattern)
             continue
         for i, context in enumerate(contexts):
             level = pattern_matches(pattern, context)
             if level is not None and level > rank.get((i, j), -1):
-                found[(i, j)], rank[(i, j)] = (alpha, beta), level
+                found[(i, j)], rank[(i, j)] = (alpha, beta, pattern), level
     return found
 
 
@@ -108,8 +115,9 @@ def arm_table(contexts, actions, config=None):
     """Prior and posterior Beta parameters per (context, action), for the admin's charts.
 
     Returns ``(prior_alpha, prior_beta, alpha, beta)``, each (len(contexts), len(actions)):
-    the prior is what the posterior stands on before the context's own evidence (an explicit
-    prior or the borrowed backoff), the posterior is :func:`arm_params`.
+    the prior is the explicit prior the admin set (the most specific matching pattern) or, for
+    a context no pattern covers, the backoff it borrows; the posterior is :func:`arm_params`
+    (which adds the evidence shared within the pattern and the context's own).
     """
     contexts, actions = list(contexts), list(actions)
     alpha, beta = arm_params(contexts, actions, config)
@@ -122,7 +130,11 @@ def arm_table(contexts, actions, config=None):
     ):
         succ[c_index[context], a_index[action_id]] = s
         fail[c_index[context], a_index[action_id]] = f
-    return np.maximum(alpha - succ, 1e-6), np.maximum(beta - fail, 1e-6), alpha, beta
+    prior_a, prior_b = np.maximum(alpha - succ, 1e-6), np.maximum(beta - fail, 1e-6)
+    for (i, j), (a, b, _pattern) in matching_priors(contexts, actions).items():
+        if i is not None:
+            prior_a[i, j], prior_b[i, j] = a, b
+    return prior_a, prior_b, alpha, beta
 
 
 def learning_summary(kind=None, level=0.9):
