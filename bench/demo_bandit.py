@@ -45,8 +45,9 @@ def rankings(min_events=20):
     prior_mean, mean = prior_a / (prior_a + prior_b), alpha / (alpha + beta)
     found = []
     for i, context in enumerate(contexts):
-        truth = TRUE_RATES[context.split("|")[0]]
-        cols = [j for j, a in enumerate(actions) if a.code in truth and a.applies_to(context[:0] or context.split("|")[0])]
+        kind = context.split("|")[0]
+        truth = TRUE_RATES[kind]
+        cols = [j for j, a in enumerate(actions) if a.code in truth and a.applies_to(kind)]
         codes = [actions[j].code for j in cols]
         true = np.array([truth[c] for c in codes])
         found.append(
