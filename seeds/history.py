@@ -186,8 +186,8 @@ def simulate(*, end, weeks, seed, per_week, progress=None):
                 for when, episode, stage in sorted(schedule.pop(week, []), key=lambda t: t[0]):
                     clock.move_to(when)
                     verdict = world.answer(rng, episode, stage, summary)
-                    if verdict == Feedback.Verdict.SNOOZE:
-                        until = episode.alert.snoozed_until
+                    until = episode.alert.snoozed_until
+                    if verdict == Feedback.Verdict.SNOOZE and until:
                         later = _at(until, 9, int(rng.integers(0, 480)))
                         schedule[world.week_of(until)].append((later, episode, 2))
                 sunday = monday + dt.timedelta(days=6)
@@ -325,7 +325,9 @@ class _World:
             return verdict
         if verdict == "false_alarm":
             crm_services.answer_alert(alert, rep, verdict, reason="simulated history")
-            self.busy.pop((episode.client_id, episode.family_id), None)
+            alert.refresh_from_db()
+            if not alert.is_live:  # dismissed: the pair may raise alerts again
+                self.busy.pop((episode.client_id, episode.family_id), None)
             return verdict
         eligible = [a for a in self.actions if a.applies_to(alert.kind)]
         rec = rec_selectors.current_recommendation(alert)
