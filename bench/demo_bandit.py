@@ -1,11 +1,12 @@
 """Does the demo's learned posterior rank the hidden true best action first? (bench only)"""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 
 from recommender import selectors
-from recommender.models import Action, Posterior
+from recommender.models import Action, Outcome, Posterior
 from seeds.history import TRUE_RATES
 
 
@@ -16,6 +17,7 @@ class ContextRanking:
     true_best: str
     prior_best: str
     posterior_best: str
+    observed_best: str  # highest raw recovery rate among the actions with an outcome
 
     @property
     def prior_right(self):
@@ -41,6 +43,12 @@ def rankings(min_events=20):
     actions = list(Action.objects.filter(active=True))
     if not contexts:
         return []
+    observed = defaultdict(lambda: [0, 0])
+    for context, code, recovered in Outcome.objects.values_list(
+        "context", "action__code", "recovered"
+    ):
+        observed[(context, code)][0] += recovered
+        observed[(context, code)][1] += 1
     prior_a, prior_b, alpha, beta = selectors.arm_table(contexts, actions)
     prior_mean, mean = prior_a / (prior_a + prior_b), alpha / (alpha + beta)
     found = []
@@ -50,6 +58,14 @@ def rankings(min_events=20):
         cols = [j for j, a in enumerate(actions) if a.code in truth and a.applies_to(kind)]
         codes = [actions[j].code for j in cols]
         true = np.array([truth[c] for c in codes])
+        raw = np.array(
+            [
+                observed[(context, c)][0] / observed[(context, c)][1]
+                if observed[(context, c)][1]
+                else -1.0
+                for c in codes
+            ]
+        )
         found.append(
             ContextRanking(
                 context=context,
@@ -57,6 +73,7 @@ def rankings(min_events=20):
                 true_best=codes[int(true.argmax())],
                 prior_best=codes[int(prior_mean[i, cols].argmax())],
                 posterior_best=codes[int(mean[i, cols].argmax())],
+                observed_best=codes[int(raw.argmax())],
             )
         )
     return found

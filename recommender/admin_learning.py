@@ -89,6 +89,7 @@ def learning_view(admin_site):
         context = {
             **admin_site.each_context(request),
             "title": _("What the bandit has learned"),
+            "is_nav_sidebar_enabled": False,
             "summary": summary,
             "kinds": kind_choices(),
             "kind": kind,
