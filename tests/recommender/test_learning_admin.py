@@ -105,3 +105,10 @@ def test_a_rep_cannot_open_it(client, django_user_model):
     rep = django_user_model.objects.create_user("rep", password="x")
     client.force_login(rep)
     assert client.get(URL).status_code == 302
+
+
+def test_page_speaks_spanish_by_default(client, admin_user, learned):
+    client.force_login(admin_user)
+    html = client.get(URL).content.decode()
+    assert "Lo que ha aprendido el bandido" in html and "¿Y si…?" in html
+    assert "3 decisiones, 28 recompensas incorporadas" in html
