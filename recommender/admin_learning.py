@@ -3,6 +3,7 @@ confirmation, and a "what if" box. Mounted under the Posterior admin (see ``admi
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -36,6 +37,11 @@ def kind_choices():
     return found + [(code, code) for code in KNOWN_KINDS if code not in have]
 
 
+def _require_view(request):
+    if not request.user.has_perm("recommender.view_posterior"):
+        raise PermissionDenied
+
+
 class WhatIfForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Alert kind"), choices=kind_choices)
     family_kind = forms.ChoiceField(
@@ -66,6 +72,7 @@ def learning_view(admin_site):
     """The page: one chart and table per context, the what-if box (wrap in admin_view)."""
 
     def view(request):
+        _require_view(request)
         kind = request.GET.get("kind") or ""
         summary = selectors.learning_summary(kind=kind or None)
         for block in summary:
@@ -107,6 +114,7 @@ def reset_view(admin_site):
     """Confirm, then forget one context's evidence (wrap in admin_view)."""
 
     def view(request):
+        _require_view(request)
         context_name = request.POST.get("context") or request.GET.get("context") or ""
         arms = Posterior.objects.filter(context=context_name)
         back = reverse("admin:recommender_posterior_learning")

@@ -112,3 +112,10 @@ def test_page_speaks_spanish_by_default(client, admin_user, learned):
     html = client.get(URL).content.decode()
     assert "Lo que ha aprendido el bandido" in html and "¿Y si…?" in html
     assert "3 decisiones, 28 recompensas incorporadas" in html
+
+
+def test_staff_without_the_posterior_permission_is_refused(client, django_user_model):
+    staff = django_user_model.objects.create_user("staff", password="x", is_staff=True)
+    client.force_login(staff)
+    assert client.get(URL).status_code == 403
+    assert client.post(URL + "reset/", {"context": CONTEXT, "confirm": "yes"}).status_code == 403

@@ -218,3 +218,25 @@ def test_command_prints_the_history():
 def test_bad_history_length_is_reported(weeks):
     with pytest.raises(services.SeedError, match="--history-weeks must be 0 or between 14"):
         services.seed_demo(clients=5, weeks=80, seed=1, end=END, history_weeks=weeks)
+
+
+@pytest.mark.django_db
+def test_bench_demo_bandit_prints_a_table():
+    defaults()
+    out = io.StringIO()
+    call_command(
+        "bench_demo_bandit",
+        "--clients=40",
+        "--weeks=80",
+        "--history-weeks=20",
+        "--seeds=3",
+        "--min-events=5",
+        "--end=2026-06-28",
+        "--detail",
+        stdout=out,
+    )
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("| seed | contexts | posterior ranks the true best first |")
+    row = lines[2].split("|")
+    assert row[1].strip() == "3" and int(row[2]) > 0 and "%" in row[3]
+    assert any(line.startswith("| context | rewards | true best |") for line in lines)
