@@ -75,6 +75,13 @@ def test_admin_sees_what_the_bandit_learned(page, shoot):
     assert len(set(confidences)) > 1 and "50 %" not in confidences
 
     page.context.clear_cookies()
+    log_in(page, "manager")
+    page.goto(page.base_url + "/team/")
+    body = page.locator("#manager-body").inner_text()
+    assert "from the recommender's recorded outcomes" in body and "No outcomes recorded" not in body
+    shoot(page, "team-track-record", docs="team-track-record.png")
+
+    page.context.clear_cookies()
     log_in(page, "admin")
     page.goto(page.base_url + "/admin/recommender/posterior/")
     page.click("text=What the bandit has learned")
