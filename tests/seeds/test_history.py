@@ -240,3 +240,15 @@ def test_bench_demo_bandit_prints_a_table():
     row = lines[2].split("|")
     assert row[1].strip() == "3" and int(row[2]) > 0 and "%" in row[3]
     assert any(line.startswith("| context | rewards | true best |") for line in lines)
+
+
+@pytest.mark.django_db
+def test_admin_lists_priors_and_learned_posteriors(demo, client):
+    client.force_login(User.objects.get(username="admin"))
+    client.cookies["django_language"] = "en"
+    priors = client.get("/admin/recommender/armprior/").content.decode()
+    assert "44 arm priors" in priors
+    posteriors = client.get("/admin/recommender/posterior/").content.decode()
+    assert "partial_churn|commodity|established|high" in posteriors
+    learning = client.get("/admin/recommender/posterior/learning/").content.decode()
+    assert learning.count('class="bandit-chart"') >= 20
