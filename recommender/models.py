@@ -19,12 +19,8 @@ UNKNOWN = "na"
 MIXED = "mixed"
 
 
-def validate_context(value, wildcards=False):
-    """A context is ``*`` or ``alert kind|family kind|maturity|magnitude``.
-
-    With ``wildcards`` (a prior's pattern) any part but the alert kind may be ``*``:
-    ``partial_churn|*|*|high`` is every large partial churn.
-    """
+def validate_context(value):
+    """A context is ``*`` or ``alert kind|family kind|maturity|magnitude``."""
     from crm.models import Alert, ProductFamily
 
     if value == POOLED:
@@ -40,9 +36,7 @@ def validate_context(value, wildcards=False):
         raise ValidationError(
             f"{value!r} is not '*' nor 'alert kind|family kind|maturity|magnitude'."
         )
-    for n, (part, (label, names)) in enumerate(zip(parts, allowed, strict=True)):
-        if wildcards and n and part == POOLED:
-            continue
+    for part, (label, names) in zip(parts, allowed, strict=True):
         if part not in names:
             raise ValidationError(
                 f"Unknown {label} {part!r}; expected one of {', '.join(sorted(names))}."
@@ -50,8 +44,11 @@ def validate_context(value, wildcards=False):
 
 
 def validate_pattern(value):
-    """A prior's context: ``*``, a context, or a context with ``*`` for any part but the kind."""
-    validate_context(value, wildcards=True)
+    """A prior's context: ``*``, a context, or a context with ``*`` for any part but the kind
+    (``partial_churn|*|*|high`` is every large partial churn)."""
+    parts = value.split("|")
+    # A wildcard stands for any value of its part; "na" is valid in every part but the kind.
+    validate_context("|".join([parts[0], *(UNKNOWN if p == POOLED else p for p in parts[1:])]))
 
 
 def pattern_matches(pattern, context):
