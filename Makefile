@@ -23,7 +23,7 @@ install: $(STAMP)
 # Migrate, load the synthetic distributor (replacing any CRM data) and score it.
 seed: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --weeks $(DEMO_WEEKS) --seed 7 --reset
+	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --weeks $(DEMO_WEEKS) --history-weeks 52 --seed 7 --reset
 	$(PY) manage.py score
 
 demo: seed

@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
+from django.urls import path
 
-from . import selectors, services
+from . import admin_learning, selectors, services
 from .models import (
     POOLED,
     Action,
@@ -43,17 +45,78 @@ class BanditConfigAdmin(admin.ModelAdmin):
         return False
 
 
+class ArmPriorForm(forms.ModelForm):
+    """A prior as a sales person states it: how often the action works, and how sure we are
+    (in equivalent past cases); alpha and beta follow."""
+
+    mean = forms.FloatField(
+        label="mean success rate",
+        help_text="Share of such cases in which the action works, strictly between 0 and 1 "
+        "(e.g. 0.35).",
+    )
+    strength = forms.FloatField(
+        label="strength (equivalent past cases)",
+        help_text="How many past cases this belief weighs like; the evidence of that many "
+        "outcomes moves the posterior halfway. More than 0.",
+    )
+
+    class Meta:
+        model = ArmPrior
+        fields = ("context", "action", "note")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["mean"].initial = round(self.instance.mean, 4)
+            self.fields["strength"].initial = round(self.instance.strength, 4)
+
+    def clean_mean(self):
+        mean = self.cleaned_data["mean"]
+        if not 0 < mean < 1:
+            raise forms.ValidationError(
+                "The mean success rate must be strictly between 0 and 1 (e.g. 0.35)."
+            )
+        return mean
+
+    def clean_strength(self):
+        strength = self.cleaned_data["strength"]
+        if not strength > 0:
+            raise forms.ValidationError(
+                "The strength must be more than 0 equivalent past cases (e.g. 8)."
+            )
+        return strength
+
+    def clean(self):
+        data = super().clean()
+        if "mean" in data and "strength" in data:
+            self.instance.alpha = data["mean"] * data["strength"]
+            self.instance.beta = (1 - data["mean"]) * data["strength"]
+        return data
+
+
 @admin.register(ArmPrior)
 class ArmPriorAdmin(admin.ModelAdmin):
-    list_display = ("context", "action", "alpha", "beta", "mean")
-    list_editable = ("alpha", "beta")
+    form = ArmPriorForm
+    list_display = ("context", "action", "mean_", "strength_", "beta_", "note")
     list_filter = ("action",)
-    search_fields = ("context",)
+    search_fields = ("context", "note")
+    fields = ("context", "action", "mean", "strength", "beta_", "note")
+    readonly_fields = ("beta_",)
     actions = ["reset_to_prior"]
 
-    @admin.display(description="prior mean")
-    def mean(self, obj):
-        return f"{obj.mean:.3f}"
+    @admin.display(description="mean success rate")
+    def mean_(self, obj):
+        return f"{obj.mean:.2f}"
+
+    @admin.display(description="strength (equivalent past cases)")
+    def strength_(self, obj):
+        return f"{obj.strength:g}"
+
+    @admin.display(description="resulting Beta")
+    def beta_(self, obj):
+        if obj is None or obj.pk is None:
+            return "Beta(mean x strength, (1 - mean) x strength)"
+        return f"Beta({obj.alpha:.2f}, {obj.beta:.2f})"
 
     @admin.action(description="Reset the posteriors of the selected arms to their prior")
     def reset_to_prior(self, request, queryset):
@@ -107,6 +170,22 @@ class PosteriorAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return PosteriorChangeList
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "learning/",
+                wrap(admin_learning.learning_view(self.admin_site)),
+                name="recommender_posterior_learning",
+            ),
+            path(
+                "learning/reset/",
+                wrap(admin_learning.reset_view(self.admin_site)),
+                name="recommender_posterior_learning_reset",
+            ),
+            *super().get_urls(),
+        ]
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -1,10 +1,11 @@
-"""Thompson sampling with hierarchical backoff, and off-policy estimators. Pure numpy.
+"""Thompson sampling with hierarchical backoff, and off-policy estimators. numpy and scipy.
 
 Index conventions: N decisions (alerts), C contexts, A actions. ``eligible`` masks are bool
 arrays shaped like the parameters; an ineligible action is never chosen and gets probability 0.
 """
 
 import numpy as np
+from scipy.special import betaincinv
 
 #: Largest number of Beta draws held in memory at once by :func:`thompson_sample`.
 _DRAW_BUDGET = 4_000_000
@@ -237,3 +238,35 @@ def off_policy_estimates(rewards, logged_action, propensity, target_probs, q_hat
         "SNIPS": (snips, snips - z * se, snips + z * se),
         "DR": mean_ci(dr_terms),
     }
+
+
+def credible_interval(alpha, beta, level=0.9):
+    """Equal-tailed credible interval of Beta(alpha, beta): ``(low, high)``, broadcasting."""
+    tail = (1 - level) / 2
+    return betaincinv(alpha, beta, tail), betaincinv(alpha, beta, 1 - tail)
+
+
+def shared_prior_evidence(successes, failures, groups, fallback, cap=100.0):
+    """Evidence each context borrows from the contexts that share its prior pattern.
+
+    Contexts whose prior comes from the same pattern (``groups`` (C, A) holds a group id per
+    arm, -1 for none) are alike by the admin's judgement, so each borrows the others' evidence
+    (leaving its own out), at most ``kappa`` pseudo-observations of it: ``kappa`` is the
+    group's :func:`empirical_strength` (how alike their observed rates are; ``fallback`` until
+    two contexts have evidence, within ``[1, cap]``). Returns ``(successes, failures)`` (C, A)
+    to add to the explicit prior.
+    """
+    successes = np.asarray(successes, dtype=float)
+    failures = np.asarray(failures, dtype=float)
+    groups = np.asarray(groups)
+    add_s, add_f = np.zeros(successes.shape), np.zeros(successes.shape)
+    for g in np.unique(groups[groups >= 0]):
+        rows, cols = np.nonzero(groups == g)
+        s, f = successes[rows, cols], failures[rows, cols]
+        kappa = empirical_strength(s[:, None], f[:, None], fallback, cap)[0]
+        other_s, other_f = s.sum() - s, f.sum() - f
+        other_n = other_s + other_f
+        weight = np.where(other_n > 0, np.minimum(1.0, kappa / np.maximum(other_n, 1e-12)), 0.0)
+        add_s[rows, cols] = weight * other_s
+        add_f[rows, cols] = weight * other_f
+    return add_s, add_f

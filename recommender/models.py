@@ -44,6 +44,30 @@ def validate_context(value):
             )
 
 
+def validate_pattern(value):
+    """A prior's context: ``*``, a context, or a context with ``*`` for any part but the kind
+    (``partial_churn|*|*|high`` is every large partial churn)."""
+    parts = value.split("|")
+    # A wildcard stands for any value of its part; "na" is valid in every part but the kind.
+    validate_context("|".join([parts[0], *(UNKNOWN if p == POOLED else p for p in parts[1:])]))
+
+
+def pattern_matches(pattern, context):
+    """Whether a prior's ``pattern`` covers ``context``; returns its specificity or ``None``.
+
+    The specificity is the number of parts the pattern names (4 for an exact context), so the
+    most specific matching prior wins.
+    """
+    if pattern == POOLED:
+        return None
+    parts, wanted = pattern.split("|"), context.split("|")
+    if len(parts) != len(wanted):
+        return None
+    if any(p != POOLED and p != w for p, w in zip(parts, wanted, strict=True)):
+        return None
+    return sum(p != POOLED for p in parts)
+
+
 class Action(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name_es = models.CharField(max_length=80)
@@ -129,21 +153,28 @@ class BanditConfig(models.Model):
 
 
 class ArmPrior(models.Model):
-    """An explicit Beta prior for one action in one context (``*`` = the action's pooled prior).
+    """An explicit Beta prior for one action in the contexts a pattern covers.
 
+    ``context`` is ``*`` (the action's pooled prior), an exact context, or a pattern with ``*``
+    parts (``partial_churn|*|*|high``); a context takes the most specific matching prior.
     Without one, a context borrows its prior from the action's pooled posterior and the pooled
-    posterior starts from the default prior in :class:`BanditConfig`.
+    posterior starts from the default prior in :class:`BanditConfig`. Edited as a mean success
+    rate and a strength in equivalent past cases: ``alpha = mean x strength``,
+    ``beta = (1 - mean) x strength``.
     """
 
     context = models.CharField(
         max_length=120,
-        validators=[validate_context],
+        validators=[validate_pattern],
         help_text="'*' (the action's pooled prior) or 'alert kind|family kind|maturity|magnitude', "
-        "e.g. partial_churn|commodity|established|high.",
+        "where any part but the kind may be '*', e.g. partial_churn|*|*|high.",
     )
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="priors")
     alpha = models.FloatField(validators=[MinValueValidator(1e-3)])
     beta = models.FloatField(validators=[MinValueValidator(1e-3)])
+    note = models.CharField(
+        max_length=200, blank=True, help_text="Why: the sales knowledge this prior encodes."
+    )
 
     class Meta:
         ordering = ["context", "action"]
@@ -157,6 +188,11 @@ class ArmPrior(models.Model):
     @property
     def mean(self):
         return self.alpha / (self.alpha + self.beta)
+
+    @property
+    def strength(self):
+        """Equivalent past cases: how many outcomes the prior weighs like."""
+        return self.alpha + self.beta
 
 
 class Posterior(models.Model):

@@ -73,15 +73,9 @@ def recommend_for_alerts(alert_ids, rng=None):
     if not todo:
         return
     contexts = sorted({c for _, c in todo})
-    alpha, beta = selectors.arm_params(contexts, actions, config)
-    # The alert kind opens the context, so eligibility is per context.
-    eligible = np.array([[a.applies_to(c.split("|")[0]) for a in actions] for c in contexts])
     c_index = {c: i for i, c in enumerate(contexts)}
     rows = np.array([c_index[c] for _, c in todo])
-    chosen, props = bandit.thompson_sample(
-        alpha, beta, eligible, rng, config.propensity_samples, config.optimistic, rows=rows
-    )
-    means = alpha / (alpha + beta)
+    chosen, props, eligible, means = _thompson(contexts, actions, config, rng, rows)
     now = timezone.now()
     recs = []
     for n, (alert, context) in enumerate(todo):
@@ -104,6 +98,38 @@ def recommend_for_alerts(alert_ids, rng=None):
             )
         )
     Recommendation.objects.bulk_create(recs, batch_size=500)
+
+
+def _thompson(contexts, actions, config, rng, rows=None):
+    """The production policy: Thompson draws from each context's posterior over the eligible
+    actions. Returns ``(chosen, propensities, eligible, posterior means)``."""
+    alpha, beta = selectors.arm_params(contexts, actions, config)
+    # The alert kind opens the context, so eligibility is per context.
+    eligible = np.array([[a.applies_to(c.split("|")[0]) for a in actions] for c in contexts])
+    chosen, props = bandit.thompson_sample(
+        alpha, beta, eligible, rng, config.propensity_samples, config.optimistic, rows=rows
+    )
+    return chosen, props, eligible, alpha / (alpha + beta)
+
+
+def what_if(context, rng=None):
+    """The action probabilities the bandit would give an alert in ``context`` now.
+
+    The same code path as :func:`recommend_for_alerts`, without storing anything. Returns a
+    list of ``{"action", "probability", "mean"}`` for the eligible actions, likeliest first.
+    """
+    rng = rng or np.random.default_rng()
+    config = BanditConfig.get()
+    actions = list(Action.objects.filter(active=True))
+    if not actions:
+        return []
+    _, props, eligible, means = _thompson([context], actions, config, rng)
+    rows = [
+        {"action": a, "probability": float(props[0, j]), "mean": float(means[0, j])}
+        for j, a in enumerate(actions)
+        if eligible[0, j]
+    ]
+    return sorted(rows, key=lambda r: (-r["probability"], -r["mean"]))
 
 
 def record_feedback(feedback):

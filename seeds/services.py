@@ -33,6 +33,7 @@ from crm.models import (
 )
 
 from . import generator as gen
+from . import history
 from .models import GroundTruth
 
 #: (username, role, first name, last name); reps follow generator.TERRITORIES in order.
@@ -63,6 +64,7 @@ class SeedSummary:
     seconds: float = 0.0
     timings: dict = field(default_factory=dict)
     users: list = field(default_factory=list)  # (username, role, password)
+    history: object = None  # history.HistorySummary when a history was simulated
 
 
 def existing_data():
@@ -116,12 +118,25 @@ def default_end():
     return gen.last_sunday(today - dt.timedelta(days=1))
 
 
-def seed_demo(*, clients, weeks, seed, end=None, reset=False, password=None, progress=False):
+def seed_demo(
+    *,
+    clients,
+    weeks,
+    seed,
+    end=None,
+    reset=False,
+    password=None,
+    progress=False,
+    history_weeks=0,
+    history_per_week=None,
+):
     """Generate and store the demo; return a :class:`SeedSummary`.
 
     Refuses (:class:`SeedError`) when CRM data exists unless ``reset``. ``password`` sets one
     password for every demo user; otherwise each gets a random one, returned in the summary.
-    Everything is written in one transaction.
+    Everything is written in one transaction. With ``history_weeks``, the last weeks are then
+    lived through by :func:`seeds.history.simulate` (alerts, answers, outcomes, learning),
+    ``history_per_week`` alerts a week (default: one per five clients, at least 4).
     """
     if clients < 1:
         raise SeedError("--clients must be at least 1.")
@@ -129,6 +144,11 @@ def seed_demo(*, clients, weeks, seed, end=None, reset=False, password=None, pro
         raise SeedError(f"--weeks must be at least {MIN_WEEKS}.")
     if seed < 0:
         raise SeedError("--seed must be zero or positive.")
+    if history_weeks and not history.TAIL_WEEKS + 4 <= history_weeks <= weeks - MIN_WEEKS:
+        raise SeedError(
+            f"--history-weeks must be 0 or between {history.TAIL_WEEKS + 4} and "
+            f"--weeks - {MIN_WEEKS} ({weeks - MIN_WEEKS})."
+        )
     started = time.perf_counter()
     calendar = gen.Calendar.ending(end or default_end(), weeks)
     summary = SeedSummary(end=calendar.end)
@@ -184,6 +204,15 @@ def seed_demo(*, clients, weeks, seed, end=None, reset=False, password=None, pro
     tick = time.perf_counter()
     analyze(Client, Order, OrderLine, Potential, GroundTruth)
     timings["analyze"] = time.perf_counter() - tick
+    if history_weeks:
+        tick = time.perf_counter()
+        summary.history = history.simulate(
+            end=calendar.end,
+            weeks=history_weeks,
+            seed=seed,
+            per_week=history_per_week or max(4, clients // 5),
+        )
+        timings["history"] = time.perf_counter() - tick
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -79,3 +79,28 @@ def action(db):
 
 def weeks_ago(n):
     return date.today() - timedelta(weeks=n)
+
+
+@pytest.fixture(autouse=True)
+def _without_default_priors(request):
+    """These tests start from the uniform default prior unless they ask for ``default_priors``:
+    the data migration's sales priors would otherwise set every context's prior."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if uses_db and "default_priors" not in request.fixturenames:
+        from recommender.models import ArmPrior
+
+        request.getfixturevalue(
+            "transactional_db" if "transactional_db" in request.fixturenames else "db"
+        )
+        ArmPrior.objects.all().delete()
+
+
+@pytest.fixture
+def default_priors(action):
+    """The data migration's sales priors (re-created, as a flush removes them)."""
+    from django.apps import apps
+
+    import_module("recommender.migrations.0006_default_priors").create_priors(apps, None)

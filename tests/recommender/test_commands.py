@@ -101,8 +101,8 @@ def test_admin_edits_priors_and_settings(admin_client, action):
         {
             "context": "full_churn|technical|new|high",
             "action": action("offer").pk,
-            "alpha": "3",
-            "beta": "7",
+            "mean": "0.3",
+            "strength": "10",
         },
     )
     assert response.status_code == 302
@@ -111,8 +111,8 @@ def test_admin_edits_priors_and_settings(admin_client, action):
         {
             "context": "full_churn|gadgets|new|high",
             "action": action("offer").pk,
-            "alpha": "3",
-            "beta": "7",
+            "mean": "0.3",
+            "strength": "10",
         },
     )
     assert "Unknown family kind" in response.content.decode()

@@ -36,6 +36,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password", help="One password for every demo user (default: random, printed)."
         )
+        parser.add_argument(
+            "--history-weeks",
+            type=int,
+            default=0,
+            help="Simulate the last N weeks of CRM life (alerts, answers, outcomes) so the "
+            "recommender has learned; 0 = none. `make demo` uses 52.",
+        )
+        parser.add_argument(
+            "--history-per-week",
+            type=int,
+            help="Simulated alerts a week (default: one per five clients, at least 4).",
+        )
 
     def handle(self, *args, **opts):
         try:
@@ -47,6 +59,8 @@ class Command(BaseCommand):
                 reset=opts["reset"],
                 password=opts["password"],
                 progress=opts["verbosity"] > 0,
+                history_weeks=opts["history_weeks"],
+                history_per_week=opts["history_per_week"],
             )
         except services.SeedError as exc:
             raise CommandError(str(exc)) from exc
@@ -58,6 +72,13 @@ class Command(BaseCommand):
             f"{summary.orders} orders, {summary.lines} lines, {summary.campaigns} campaigns "
             f"({opts['weeks']} weeks to {summary.end}) in {summary.seconds:.1f} s."
         )
+        if summary.history:
+            h = summary.history
+            out.write(
+                f"Simulated {h.weeks} weeks of history: {h.alerts} alerts, answers "
+                f"{dict(sorted(h.answers.items()))}, {h.outcomes} outcomes judged "
+                f"({h.recovered} recovered) in {summary.timings['history']:.1f} s."
+            )
         out.write(f"Demo logins for {services.DEMO_URL} (shown once):")
         for username, role, password in summary.users:
             out.write(f"  {username:<8} {role:<8} {password}")
