@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "crm",
     "twins",
     "recommender",
+    "deals",
     "seeds",
     "web",
     "bench",
