@@ -49,9 +49,7 @@ class Opportunity(models.Model):
 
     external_id = models.CharField(max_length=64, unique=True, help_text=_("Opportunity id."))
     name = models.CharField(max_length=200, blank=True)
-    client = models.ForeignKey(
-        "crm.Client", on_delete=models.CASCADE, related_name="opportunities"
-    )
+    client = models.ForeignKey("crm.Client", on_delete=models.CASCADE, related_name="opportunities")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -94,7 +92,9 @@ class Opportunity(models.Model):
             models.Index(fields=["owner", "outcome"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="opportunity_amount_gte_0")
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="opportunity_amount_gte_0"
+            )
         ]
 
     def __str__(self):
@@ -165,9 +165,7 @@ class DealRun(models.Model):
 class DealScore(models.Model):
     """The latest P(loss) of an open deal with its top drivers (replaced by each run)."""
 
-    opportunity = models.OneToOneField(
-        Opportunity, on_delete=models.CASCADE, related_name="score"
-    )
+    opportunity = models.OneToOneField(Opportunity, on_delete=models.CASCADE, related_name="score")
     run = models.ForeignKey(DealRun, on_delete=models.CASCADE, related_name="scores")
     as_of = models.DateField()
     p_loss = models.FloatField()
