@@ -12,6 +12,7 @@ Region and owner carry no signal. The same seed and end date give the same pipel
 """
 
 import datetime as dt
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -154,3 +155,67 @@ def generate(rng, n_deals=4000, *, end=None, days=730, n_accounts=None, n_owners
         }
     )
     return deals, changes, truth
+
+
+def seed_pipeline(*, n_deals=1200, seed=7, end=None, days=730):
+    """Store a generated pipeline on the existing clients (their reps own the deals; clients
+    are created when there are none) and return the number of deals. Deals get ids
+    ``D000001``...; a second call with the same arguments changes nothing."""
+    from django.db import transaction
+
+    from crm.models import Client, User
+    from deals.models import Opportunity, Stage, StageChange
+
+    if Opportunity.objects.filter(external_id="D000001").exists():
+        return 0
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(14,)))
+    deals, changes, _ = generate(rng, n_deals, end=end, days=days)
+    with transaction.atomic():
+        clients = list(Client.objects.select_related("rep").order_by("pk"))
+        if not clients:
+            clients = Client.objects.bulk_create(
+                Client(code=f"ACC{i:04d}", name=f"Account {i}") for i in range(1, 101)
+            )
+        reps = list(User.objects.filter(role=User.Role.REP).order_by("pk"))
+        stages = {s.code: s for s in Stage.objects.all()}
+        last_stage = changes.groupby("deal_id")["stage"].last()
+        opps = []
+        for row in deals.itertuples(index=False):
+            client = clients[int(row.account) % len(clients)]
+            owner = client.rep or (reps[int(row.owner) % len(reps)] if reps else None)
+            opps.append(
+                Opportunity(
+                    external_id=f"D{row.id:06d}",
+                    name=f"{row.segment} deal {row.id}",
+                    client=client,
+                    owner=owner,
+                    amount=Decimal(str(row.amount)),
+                    lead_source=row.lead_source,
+                    region=row.region,
+                    segment=row.segment,
+                    stage=stages[last_stage.get(row.id, "prospecting")],
+                    created_date=row.created.date(),
+                    expected_close_date=row.expected_close.date(),
+                    closed_date=None if pd.isna(row.closed) else row.closed.date(),
+                    outcome=row.outcome,
+                    lost_reason="",
+                )
+            )
+        Opportunity.objects.bulk_create(opps, batch_size=1000)
+        ids = dict(
+            Opportunity.objects.filter(external_id__startswith="D").values_list("external_id", "pk")
+        )
+        owners = {o.external_id: o.owner_id for o in opps}
+        StageChange.objects.bulk_create(
+            (
+                StageChange(
+                    opportunity_id=ids[f"D{c.deal_id:06d}"],
+                    stage=stages[c.stage],
+                    date=c.date.date(),
+                    changed_by_id=owners[f"D{c.deal_id:06d}"],
+                )
+                for c in changes.itertuples(index=False)
+            ),
+            batch_size=2000,
+        )
+    return len(opps)
