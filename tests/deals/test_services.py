@@ -148,3 +148,15 @@ def test_visibility_rep_own_manager_team_admin_all(team):
     assert seen(team["ana"]) == {"X0"}
     assert seen(team["boss"]) == {"X0", "X1"}
     assert seen(team["other"]) == {"X2"}
+
+
+def test_the_daily_schedule_installs_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    call_command("install_deals_schedule", stdout=StringIO())
+    call_command("install_deals_schedule", stdout=StringIO())
+    task = PeriodicTask.objects.get(task="deals.tasks.score_pipeline")
+    assert task.crontab.hour == "4" and task.enabled
