@@ -211,11 +211,11 @@ def drivers(model: RiskModel, feats: pd.DataFrame, top: int = 3, min_push: float
     for i in range(len(feats)):
         row = feats.iloc[i]
         found = []
-        for k in np.argsort(-push[i])[: top + 2]:
+        for k in np.argsort(-push[i]):
             if push[i, k] < min_push:
                 break
             d = _describe(keys[k], row, r.iloc[i])
-            if d is not None:
+            if d is not None and all(f["code"] != d["code"] for f in found):
                 d["push"] = round(float(push[i, k]), 3)
                 found.append(d)
             if len(found) == top:
@@ -225,17 +225,26 @@ def drivers(model: RiskModel, feats: pd.DataFrame, top: int = 3, min_push: float
 
 
 def _describe(key, row, r):
+    """The driver ``key`` of one row in structured form, or ``None`` when the row's own value
+    is not on the adverse side (e.g. "0 days overdue" only lowers a coefficient's baseline)."""
+    amount, cycle = float(r["amount_ratio"]), float(r["cycle_ratio"])
     if key == "log_amount":
-        return {"code": "amount", "ratio": round(float(r["amount_ratio"]), 2)}
+        return {"code": "amount", "ratio": round(amount, 2)} if amount > 1 else None
     if key == "cycle":
-        return {"code": "cycle", "ratio": round(float(r["cycle_ratio"]), 2)}
+        return {"code": "cycle", "ratio": round(cycle, 2)} if cycle > 1 else None
     if key == "amount_cycle":
+        if amount <= 1:
+            return None
+        if cycle <= 1:
+            return {"code": "amount", "ratio": round(amount, 2)}
         return {
             "code": "amount_cycle",
-            "amount_ratio": round(float(r["amount_ratio"]), 2),
-            "cycle_ratio": round(float(r["cycle_ratio"]), 2),
+            "amount_ratio": round(amount, 2),
+            "cycle_ratio": round(cycle, 2),
         }
     if key == "stalled":
+        if r["stall_ratio"] <= 1:
+            return None
         return {
             "code": "stalled",
             "stage": str(row["stage"]),
@@ -243,13 +252,11 @@ def _describe(key, row, r):
             "p90": int(round(r["stage_p90"])),
         }
     if key == "overdue":
-        return {"code": "overdue", "days": int(row["overdue"])}
+        return {"code": "overdue", "days": int(row["overdue"])} if row["overdue"] >= 1 else None
     if key == "skipped_qualification":
         return {"code": "skipped_qualification"} if row["skipped_qualification"] else None
     if key == "stage_order":
         return {"code": "stage", "stage": str(row["stage"])}
-    if key == "reached_late":
-        return None
-    if key in CATEGORICAL:
+    if key in CATEGORICAL and row[key]:
         return {"code": key, "value": str(row[key])}
     return None
