@@ -160,3 +160,15 @@ def test_the_daily_schedule_installs_once(db):
     call_command("install_deals_schedule", stdout=StringIO())
     task = PeriodicTask.objects.get(task="deals.tasks.score_pipeline")
     assert task.crontab.hour == "4" and task.enabled
+
+
+def test_score_deals_command_reports_the_run(pipeline):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("score_deals", "--as-of", END.isoformat(), stdout=out)
+    assert "open deals scored" in out.getvalue() and "signal: yes" in out.getvalue()
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("score_deals", "--as-of", "yesterday")
