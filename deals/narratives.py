@@ -118,15 +118,18 @@ def stalled(e, language="es"):
         "p90": int(e.get("stage_p90", 0)),
         "p": pct(e.get("p_loss", 0)),
     }
+    in_segment = e.get("p90_scope") == "segment" and e.get("segment")
     if _lang(language) == "es":
+        values["peers"] = f" del segmento {e['segment']}" if in_segment else ""
         return (
             "La oportunidad {deal} lleva {days} días en {stage}, más de lo que estuvieron allí "
-            "9 de cada 10 operaciones anteriores (P90: {p90} días). Las operaciones que se "
+            "9 de cada 10 operaciones anteriores{peers} (P90: {p90} días). Las operaciones que se "
             "atascan así se perdieron con más frecuencia; puede merecer una revisión. "
             "Probabilidad estimada de perderla: {p}."
         ).format(**values)
+    values["peers"] = f" in segment {e['segment']}" if in_segment else ""
     return (
-        "Deal {deal} has been in {stage} for {days} days, longer than 9 in 10 past deals "
+        "Deal {deal} has been in {stage} for {days} days, longer than 9 in 10 past deals{peers} "
         "stayed there (P90: {p90} days). Deals that stall like this were lost more often; it "
         "may be worth a review. Estimated chance of loss: {p}."
     ).format(**values)

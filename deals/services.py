@@ -45,6 +45,7 @@ class Scored:
     model: risk.RiskModel
     p90: dict
     skip_rates: dict
+    p90_segment: dict
 
 
 def _money(x):
@@ -81,6 +82,7 @@ def fit_and_score(deals: pd.DataFrame, changes: pd.DataFrame, as_of) -> Scored:
         model,
         F.stage_p90(durations, STALL_MIN_STINTS),
         skip_rates,
+        F.segment_stage_p90(durations, deals, STALL_MIN_STINTS),
     )
 
 
@@ -95,7 +97,10 @@ def candidates(scored: Scored, deals_by_id: dict) -> list:
     for i, row in enumerate(feats.itertuples(index=False)):
         deal = deals_by_id[int(row.deal_id)]
         amount = float(deal.amount)
-        p90 = scored.p90.get(row.stage)
+        p90 = scored.p90_segment.get((row.stage, row.segment))
+        p90_scope = "segment" if p90 is not None else "stage"
+        if p90 is None:
+            p90 = scored.p90.get(row.stage)
         evidence = {
             "deal_id": deal.pk,
             "external_id": deal.external_id,
@@ -109,6 +114,8 @@ def candidates(scored: Scored, deals_by_id: dict) -> list:
             "stage": row.stage,
             "days_in_stage": int(row.days_in_stage),
             "stage_p90": int(round(p90)) if p90 is not None else None,
+            "p90_scope": p90_scope,
+            "segment": row.segment,
             "age_days": int(row.age),
             "drivers": scored.drivers[i],
             "has_signal": scored.model.has_signal,

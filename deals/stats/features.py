@@ -154,3 +154,13 @@ def stage_p90(durations: pd.DataFrame, min_n: int = 10) -> dict:
     q = grouped.quantile(0.9)
     n = grouped.size()
     return {stage: float(q[stage]) for stage in q.index if n[stage] >= min_n}
+
+
+def segment_stage_p90(durations: pd.DataFrame, deals: pd.DataFrame, min_n: int = 10) -> dict:
+    """``{(stage, segment): P90 of completed stint days}`` where that pair has ``min_n``
+    stints (a stage's typical time may differ between segments)."""
+    segment = deals.set_index("id")["segment"].astype(str)
+    d = durations.assign(segment=durations["deal_id"].map(segment).fillna(""))
+    grouped = d.groupby(["stage", "segment"])["days"]
+    q, n = grouped.quantile(0.9), grouped.size()
+    return {key: float(q[key]) for key in q.index if n[key] >= min_n}

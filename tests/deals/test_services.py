@@ -172,3 +172,21 @@ def test_score_deals_command_reports_the_run(pipeline):
     assert "open deals scored" in out.getvalue() and "signal: yes" in out.getvalue()
     with pytest.raises(CommandError, match="is not a date"):
         call_command("score_deals", "--as-of", "yesterday")
+
+
+def test_stalled_narrative_names_the_segment_it_compares_with():
+    kind = kinds.get(alert_kinds.STALLED)
+    evidence = {
+        "deal_name": "Tender",
+        "stage": "Proposal",
+        "days_in_stage": 80,
+        "stage_p90": 31,
+        "p_loss": 0.6,
+        "p90_scope": "segment",
+        "segment": "Retail",
+    }
+    en = kind.narrative(evidence, "en")
+    assert "80 days" in en and "past deals in segment Retail" in en and "P90: 31 days" in en
+    assert "may be worth a review" in en
+    es = kind.narrative({**evidence, "p90_scope": "stage"}, "es")
+    assert "80 días en Proposal" in es and "segmento" not in es

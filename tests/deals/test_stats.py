@@ -159,3 +159,18 @@ def test_a_segment_whose_win_rate_fell_in_the_last_quarter_is_flagged(planted):
     drops = P.win_rate_drops(closed, "segment", end - pd.Timedelta(days=91))
     flagged = set(drops.loc[drops["dropped"], "segment"])
     assert flagged == {"Retail"}
+
+
+def test_stage_p90_per_segment_needs_enough_stints():
+    durations = pd.DataFrame(
+        {
+            "deal_id": list(range(1, 21)) + [21, 22],
+            "stage": ["Proposal"] * 22,
+            "days": list(range(1, 11)) + list(range(101, 111)) + [5, 6],
+        }
+    )
+    deals = pd.DataFrame({"id": range(1, 23), "segment": ["A"] * 10 + ["B"] * 10 + ["C"] * 2})
+    p90 = F.segment_stage_p90(durations, deals, min_n=10)
+    assert set(p90) == {("Proposal", "A"), ("Proposal", "B")}
+    assert p90[("Proposal", "A")] == pytest.approx(9.1)
+    assert p90[("Proposal", "B")] == pytest.approx(109.1)
