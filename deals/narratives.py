@@ -20,8 +20,9 @@ def pct(value):
     return f"{100 * float(value):.0f} %"
 
 
-def _x(value):
-    return f"{float(value):.1f}×"
+def _x(value, language="es"):
+    text = f"{float(value):.1f}×"
+    return text.replace(".", ",") if _lang(language) == "es" else text
 
 
 DRIVER_TEXT = {
@@ -57,7 +58,7 @@ def driver_text(driver, language="es"):
     values = dict(driver)
     for key in ("ratio", "amount_ratio", "cycle_ratio"):
         if key in values:
-            values[key] = _x(values[key])
+            values[key] = _x(values[key], language)
     try:
         return template[i].format(**values)
     except KeyError:

@@ -21,7 +21,8 @@ from crm.models import Alert
 from crm.signals import alerts_published
 
 from . import alert_kinds, selectors
-from .models import DealRun, DealScore, Opportunity
+from .defaults import DEFAULT_STAGES
+from .models import DealRun, DealScore, Opportunity, Stage
 from .stats import features as F
 from .stats import risk
 
@@ -50,6 +51,22 @@ class Scored:
 
 def _money(x):
     return Decimal(str(round(float(x), 2))).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ensure_default_stages():
+    """Create the default stages that do not exist (by code); return ``{code: Stage}``."""
+    for code, name, order, late, qualification, outcome in DEFAULT_STAGES:
+        Stage.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "order": order,
+                "is_late": late,
+                "is_qualification": qualification,
+                "outcome": outcome,
+            },
+        )
+    return {s.code: s for s in Stage.objects.all()}
 
 
 def fit_and_score(deals: pd.DataFrame, changes: pd.DataFrame, as_of) -> Scored:

@@ -17,21 +17,14 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from deals.defaults import DEFAULT_STAGES
+
 SEGMENTS = ("Healthcare", "Retail", "Manufacturing", "Software", "Education")
 DRIFT_SEGMENT = "Retail"
 REGIONS = ("North", "South", "East", "West")
 SOURCES = ("inbound", "outbound", "partner", "referral")
 SOURCE_P = (0.35, 0.33, 0.2, 0.12)
-#: (code, name, order, late, qualification, outcome): the default stages of deals/migrations.
-STAGES = (
-    ("prospecting", "Prospecting", 10, False, False, "open"),
-    ("qualification", "Qualification", 20, False, True, "open"),
-    ("proposal", "Proposal", 30, False, False, "open"),
-    ("negotiation", "Negotiation", 40, True, False, "open"),
-    ("closing", "Closing", 50, True, False, "open"),
-    ("won", "Won", 90, True, False, "won"),
-    ("lost", "Lost", 95, False, False, "lost"),
-)
+STAGES = DEFAULT_STAGES  # (code, name, order, late, qualification, outcome)
 OPEN_STAGES = 5
 MEDIAN_AMOUNT = 20_000.0
 MEDIAN_CYCLE = 60.0
@@ -164,7 +157,8 @@ def seed_pipeline(*, n_deals=1200, seed=7, end=None, days=730):
     from django.db import transaction
 
     from crm.models import Client, User
-    from deals.models import Opportunity, Stage, StageChange
+    from deals.models import Opportunity, StageChange
+    from deals.services import ensure_default_stages
 
     if Opportunity.objects.filter(external_id="D000001").exists():
         return 0
@@ -177,7 +171,7 @@ def seed_pipeline(*, n_deals=1200, seed=7, end=None, days=730):
                 Client(code=f"ACC{i:04d}", name=f"Account {i}") for i in range(1, 101)
             )
         reps = list(User.objects.filter(role=User.Role.REP).order_by("pk"))
-        stages = {s.code: s for s in Stage.objects.all()}
+        stages = ensure_default_stages()
         last_stage = changes.groupby("deal_id")["stage"].last()
         opps = []
         for row in deals.itertuples(index=False):

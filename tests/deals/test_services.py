@@ -160,6 +160,8 @@ def test_the_daily_schedule_installs_once(db):
     call_command("install_deals_schedule", stdout=StringIO())
     task = PeriodicTask.objects.get(task="deals.tasks.score_pipeline")
     assert task.crontab.hour == "4" and task.enabled
+    weekly = PeriodicTask.objects.get(task="deals.tasks.send_weekly_summaries")
+    assert weekly.crontab.day_of_week == "1" and PeriodicTask.objects.count() == 2
 
 
 def test_score_deals_command_reports_the_run(pipeline):
