@@ -68,6 +68,34 @@ def win_rate_table(user, by="segment", *, as_of=None):
     return {"by": by, "overall": overall, "rows": rows, "min_n": P.MIN_N}
 
 
+def monthly(visible, closed, late, as_of, months=12):
+    """Per calendar month of the window: deals created (count, euros), won and lost, PQS and
+    SEI of the deals closed that month; oldest first."""
+    first = (pd.Timestamp(as_of).to_period("M") - (months - 1)).to_timestamp()
+    created = selectors.deals_frame(visible.filter(created_date__gte=first.date()))
+    index = pd.period_range(first, pd.Timestamp(as_of), freq="M")
+    new = created.groupby(created["created"].dt.to_period("M"))["amount"].agg(["size", "sum"])
+    new = new.reindex(index, fill_value=0)
+    c = closed.assign(late=np.asarray(late, dtype=bool), month=closed["closed"].dt.to_period("M"))
+    c = c.loc[c["month"] >= index[0]]
+    rows = []
+    for period in index:
+        part = c.loc[c["month"] == period]
+        ratios = P.pqs_sei(part, part["late"].to_numpy()).iloc[0] if len(part) else None
+        rows.append(
+            {
+                "month": str(period),
+                "created": int(new.loc[period, "size"]),
+                "created_amount": float(new.loc[period, "sum"]),
+                "won": int(part["won"].sum()),
+                "lost": int(len(part) - part["won"].sum()),
+                "pqs": _nan_none(float(ratios["pqs"])) if ratios is not None else None,
+                "sei": _nan_none(float(ratios["sei"])) if ratios is not None else None,
+            }
+        )
+    return rows
+
+
 def summary(user, *, as_of=None, top=10):
     """The pipeline page's figures (see the module docstring)."""
     as_of = as_of or dt.date.today()
@@ -88,6 +116,8 @@ def summary(user, *, as_of=None, top=10):
         late = closed["id"].isin(late_ids).to_numpy()
         durations = F.stage_durations(changes, pd.Timestamp(as_of))
     pqs = _rows(P.pqs_sei(closed, late)) if len(closed) else []
+    pqs_segment = _rows(P.pqs_sei(closed, late, by="segment")) if len(closed) else []
+    months = monthly(visible, closed, late, as_of)
     drops = (
         _rows(P.win_rate_drops(closed, "segment", pd.Timestamp(as_of - dt.timedelta(RECENT_DAYS))))
         if len(closed)
@@ -120,6 +150,8 @@ def summary(user, *, as_of=None, top=10):
         "cycle": P.cycle_stats(closed) if len(closed) else None,
         "stage_durations": _rows(P.stage_duration_stats(durations)) if len(durations) else [],
         "pqs": pqs[0] if pqs else None,
+        "pqs_by_segment": pqs_segment,
+        "months": months,
         "average_deal": float(closed["amount"].mean()) if len(closed) else None,
         "drops": [d for d in drops if d["dropped"]],
         "quarter_end": end,

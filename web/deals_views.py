@@ -7,6 +7,7 @@ breakdown, and an htmx request gets only that table back.
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -34,6 +35,55 @@ def _scale(forecast, naive):
     }
 
 
+def monthly_chart(months):
+    """SVG bars per month: deals created (light) against deals closed, won and lost."""
+    if not months:
+        return ""
+    top = max(max(m["created"], m["won"] + m["lost"]) for m in months) or 1
+    width, height, step = 640, 150, 640 / len(months)
+    bars = []
+    for i, m in enumerate(months):
+        x = i * step
+        h_new = 120 * m["created"] / top
+        h_won = 120 * m["won"] / top
+        h_lost = 120 * m["lost"] / top
+        bars.append(
+            (
+                f"{x + 4:.1f}",
+                f"{130 - h_new:.1f}",
+                f"{step / 2 - 5:.1f}",
+                f"{h_new:.1f}",
+                f"{x + step / 2:.1f}",
+                f"{130 - h_won - h_lost:.1f}",
+                f"{h_lost:.1f}",
+                f"{130 - h_won:.1f}",
+                f"{h_won:.1f}",
+                f"{x + step / 2:.1f}",
+                m["month"][2:],
+                _("%(month)s: %(new)s new, %(won)s won, %(lost)s lost")
+                % {"month": m["month"], "new": m["created"], "won": m["won"], "lost": m["lost"]},
+            )
+        )
+    body = format_html_join(
+        "",
+        "<g><title>{11}</title>"
+        '<rect class="new" x="{0}" y="{1}" width="{2}" height="{3}" fill="#c7d2fe"/>'
+        '<rect class="lost" x="{4}" y="{5}" width="{2}" height="{6}" fill="#fca5a5"/>'
+        '<rect class="won" x="{4}" y="{7}" width="{2}" height="{8}" fill="#059669"/>'
+        '<text x="{9}" y="146" font-size="10" text-anchor="middle" fill="#64748b">{10}</text></g>',
+        bars,
+    )
+    return format_html(
+        '<svg class="deal-chart monthly" viewBox="0 0 {0} {1}" width="{0}" height="{1}" '
+        'role="img" aria-labelledby="monthly-t">'
+        '<title id="monthly-t">{2}</title>{3}</svg>',
+        width,
+        height,
+        _("Deals created against deals closed (won, lost) per month"),
+        body,
+    )
+
+
 @login_required
 @require_GET
 def pipeline(request):
@@ -49,6 +99,7 @@ def pipeline(request):
             score.drivers_text = narratives.drivers_text(score.drivers, language)
         context.update(summary)
         context["scale"] = _scale(summary["forecast"], summary["naive"])
+        context["monthly_chart"] = monthly_chart(summary["months"])
         response = render(request, "web/deals/pipeline.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response

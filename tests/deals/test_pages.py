@@ -36,6 +36,19 @@ def test_manager_sees_win_rates_forecast_and_risky_deals_of_the_team(client, sco
     others = DealScore.objects.filter(opportunity__owner=scored["carla"]).order_by("-at_stake")
     assert others.exists() and others.first().opportunity.external_id not in html
     assert response.context["has_signal"] is True
+    months = response.context["months"]
+    assert len(months) == 12 and months[-1]["month"] == dt.date.today().strftime("%Y-%m")
+    team_closed = Opportunity.objects.filter(
+        owner__manager=scored["boss"],
+        outcome__in=["won", "lost"],
+        closed_date__gte=dt.date.fromisoformat(months[0]["month"] + "-01"),
+        closed_date__lte=dt.date.today(),
+    )
+    assert sum(m["won"] + m["lost"] for m in months) == team_closed.count()
+    assert sum(m["won"] for m in months) == team_closed.filter(outcome="won").count()
+    assert 'class="deal-chart monthly"' in html and "Quality and efficiency by segment" in html
+    segments = {r["segment"] for r in response.context["pqs_by_segment"]}
+    assert "Retail" in segments
     assert any(s.drivers_text for s in response.context["risky"])
 
 

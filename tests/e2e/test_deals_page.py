@@ -50,6 +50,7 @@ def test_manager_reads_the_pipeline_and_switches_the_breakdown(page, shoot):
     assert first_drivers and first_drivers != "—"
     assert "€" in page.locator("#forecast-expected").inner_text()
     assert page.locator("#forecast svg rect.naive").count() == 1
+    assert page.locator("svg.monthly rect.won").count() == 12
     shoot(page, "deals", docs="deals.png")
 
     url_before = page.url
