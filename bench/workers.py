@@ -31,7 +31,7 @@ class WorkerProcess:
         from celery import current_app as app
 
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "crm", "worker", "-n", self.name]
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", self.name]
             + ["-P", "prefork", "-c", str(self.concurrency), "-l", self.loglevel]
             + ["--without-gossip", "--without-mingle"],
             cwd=settings.BASE_DIR,
