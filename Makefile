@@ -21,7 +21,6 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --weeks $(DEMO_WEEKS) --seed 7 --reset
 	$(PY) manage.py score
-	$(PY) manage.py score_deals
 	@echo "Serving on http://$(ADDR)/  (admin: http://$(ADDR)/admin/; demo logins printed above)"
 	DEBUG=true $(PY) manage.py runserver $(ADDR)
 
