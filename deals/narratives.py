@@ -12,8 +12,8 @@ def _lang(language):
 def euros(value, language="es"):
     text = f"{float(value):,.0f}"
     if _lang(language) == "es":
-        text = text.replace(",", ".")
-    return f"{text} €"
+        text = text.replace(",", "\xa0")  # as Django's Spanish number format on the pages
+    return f"{text}\xa0€"
 
 
 def pct(value):

@@ -24,6 +24,8 @@ MIN_CATEGORY = 20
 #: Brier skill (1 - Brier / base-rate Brier) the model must reach on its own recent validation
 #: rows to be trusted; below it the data are said to hold no signal and the base rate is used.
 MIN_SKILL = 0.02
+#: A cycle this many times the median is "long" in the words of a driver.
+LONG_CYCLE = 1.15
 #: Numeric columns of the design matrix, in order; categorical one-hots follow.
 NUMERIC = (
     "log_amount",
@@ -235,7 +237,7 @@ def _describe(key, row, r):
     if key == "amount_cycle":
         if amount <= 1:
             return None
-        if cycle <= 1:
+        if cycle < LONG_CYCLE:
             return {"code": "amount", "ratio": round(amount, 2)}
         return {
             "code": "amount_cycle",

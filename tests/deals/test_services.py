@@ -40,7 +40,7 @@ def test_the_kinds_are_registered_with_narratives_in_both_languages():
     es = kind.narrative(evidence, "es")
     assert "about 72 %" in en and "partner-led" in en and "2.1× the typical one" in en
     assert "not a certainty" in en
-    assert "72 %" in es and "llevada por un partner" in es and "86.400 €" in es
+    assert "72 %" in es and "llevada por un partner" in es and "86\xa0400\xa0€" in es
 
 
 def test_scoring_publishes_deal_alerts_once_and_refreshes_them(
