@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "crm",
     "twins",
     "recommender",
+    "deals",
     "seeds",
     "web",
     "bench",
@@ -236,6 +237,21 @@ SPECTACULAR_SETTINGS = {
         "ScoringRunStatusEnum": "twins.models.ScoringRun.Status",
     },
 }
+
+# E-mail (the weekly deals summary): printed to the console unless EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends." + ("smtp" if EMAIL_HOST else "console") + ".EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Customer Twin <noreply@localhost>")
+# Quarterly revenue target (euros) the weekly summary compares the forecast with; unset: none.
+DEALS_QUARTER_TARGET = (
+    float(os.environ["DEALS_QUARTER_TARGET"]) if os.environ.get("DEALS_QUARTER_TARGET") else None
+)
 
 LOGGING = {
     "version": 1,

@@ -34,6 +34,7 @@ from crm.models import (
 
 from . import generator as gen
 from . import history
+from .deals import seed_pipeline
 from .models import GroundTruth
 
 #: (username, role, first name, last name); reps follow generator.TERRITORIES in order.
@@ -201,6 +202,9 @@ def seed_demo(
         tick = time.perf_counter()
         _reset_sequences()
         timings["sequences"] = time.perf_counter() - tick
+        tick = time.perf_counter()  # the sales pipeline (deals engine), on the same clients
+        seed_pipeline(n_deals=min(1200, max(200, 4 * clients)), seed=seed, end=calendar.end)
+        timings["deals"] = time.perf_counter() - tick
     tick = time.perf_counter()
     analyze(Client, Order, OrderLine, Potential, GroundTruth)
     timings["analyze"] = time.perf_counter() - tick

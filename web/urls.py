@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import run_views, views
+from . import deals_views, run_views, views
 
 app_name = "web"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("clients/<int:pk>/notes/", views.add_note, name="add_note"),
     path("team/", views.manager, name="manager"),
     path("runs/status/", run_views.run_status, name="run_status"),
+    path("pipeline/", deals_views.pipeline, name="pipeline"),
 ]

@@ -26,6 +26,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 from crm.models import Order, OrderLine
+from deals.models import Opportunity
+from deals.services import ensure_default_stages
 from twins.models import ScoringRun, TwinState
 
 from .conftest import build_world, token_for
@@ -63,7 +65,17 @@ def existing_ids(world):
     twin = TwinState.objects.create(
         client=world.ana1, family=world.ane, kind="commodity", as_of=run.as_of, scoring_run=run
     )
+    stage = ensure_default_stages()["proposal"]  # a flushed database may have lost them
+    opportunity = Opportunity.objects.create(
+        external_id="OP-1",
+        client=world.ana1,
+        amount=Decimal("900"),
+        stage=stage,
+        created_date=dt.date(2026, 10, 1),
+    )
     return {
+        "opportunities": opportunity.pk,
+        "stages": stage.pk,
         "alerts": world.a_ana1.pk,
         "clients": world.ana1.pk,
         "families": world.ane.pk,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("config", "bench", "web", "twins", "recommender", "seeds", "crm")
+PACKAGES = ("config", "bench", "web", "twins", "recommender", "deals", "seeds", "crm")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import deals, views
 
 router = DefaultRouter()
 router.register("clients", views.ClientViewSet, basename="client")
@@ -15,6 +15,8 @@ router.register("potentials", views.PotentialViewSet, basename="potential")
 router.register("alerts", views.AlertViewSet, basename="alert")
 router.register("scoring-runs", views.ScoringRunViewSet, basename="scoringrun")
 router.register("twins", views.TwinStateViewSet, basename="twin")
+router.register("opportunities", deals.OpportunityViewSet, basename="opportunity")
+router.register("stages", deals.StageViewSet, basename="stage")
 
 app_name = "api"
 
