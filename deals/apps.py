@@ -7,6 +7,11 @@ class DealsConfig(AppConfig):
     verbose_name = _("Deals")
 
     def ready(self):
+        from crm import schedules
+
         from . import alert_kinds
+        from .schedules import SCHEDULES
 
         alert_kinds.register_all()
+        for name, (task, crontab, description) in SCHEDULES.items():
+            schedules.register(name, task, crontab, description)

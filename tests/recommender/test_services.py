@@ -235,7 +235,7 @@ def test_alert_kinds_of_the_default_actions_are_valid(action):
     from recommender.models import Action
 
     action("visit")
-    assert Action.objects.count() == 7
+    assert Action.objects.count() == 12
     for a in Action.objects.all():
         assert set(a.alert_kinds) <= {k.code for k in kinds.all_kinds()}, a.code
         assert a.name_es and a.name_en

@@ -128,7 +128,10 @@ def test_install_schedules_is_idempotent(db):
 
     call_command("install_schedules")
 
-    assert PeriodicTask.objects.count() == 4
+    # The twins' four and the two the deals engine registers with crm.schedules.
+    assert PeriodicTask.objects.count() == 6
+    assert PeriodicTask.objects.filter(task="deals.tasks.score_pipeline").exists()
+    assert PeriodicTask.objects.filter(task="deals.tasks.send_weekly_summaries").exists()
     assert PeriodicTask.objects.filter(task="recommender.tasks.harvest_outcomes").exists()
     assert PeriodicTask.objects.filter(task="twins.tasks.resume_stalled_runs").exists()
     assert PeriodicTask.objects.filter(task="recommender.tasks.fold_rewards").exists()
@@ -136,7 +139,7 @@ def test_install_schedules_is_idempotent(db):
     assert nightly.crontab.hour == "4", "an admin's edit survives a re-install"
     call_command("install_schedules", "--reset")
     nightly.refresh_from_db()
-    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 4
+    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 6
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from crm import schedules
+
 #: name -> (task, crontab fields, description). Times are in settings.TIME_ZONE.
 DEFAULT_SCHEDULES = {
     "Nightly reward fold": (
@@ -46,7 +48,9 @@ class Command(BaseCommand):
     help = (
         "Install the default schedules (nightly reward fold and refit-and-score, the sweep "
         "that resumes stalled scoring runs, weekly outcome harvest) in django-celery-beat. "
-        "Existing schedules (possibly edited in the admin) are kept unless --reset is given."
+        "Schedules other engines register with crm.schedules (the deals engine's daily scoring "
+        "and weekly summary) are installed too. Existing schedules (possibly edited in the "
+        "admin) are kept unless --reset is given."
     )
 
     def add_arguments(self, parser):
@@ -56,7 +60,10 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        for name, (task, crontab, description) in DEFAULT_SCHEDULES.items():
+        for name, (task, crontab, description) in {
+            **DEFAULT_SCHEDULES,
+            **schedules.registered(),
+        }.items():
             schedule, _ = CrontabSchedule.objects.get_or_create(
                 timezone=settings.TIME_ZONE, **crontab
             )
