@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -236,7 +237,22 @@ class Alert(models.Model):
     #: Statuses in which an alert is live and deduplicated by (client, family, kind).
     LIVE_STATUSES = (Status.OPEN, Status.ACTING, Status.SNOOZED)
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="alerts")
+    #: Empty only for an alert about no single client (a pipeline-level alert to a manager),
+    #: which then names its ``recipient``.
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="addressed_alerts",
+        help_text=_(
+            "Whose queue an alert about no single client goes to (a manager, for a "
+            "pipeline-level alert); empty for client alerts, which go to the client's rep."
+        ),
+    )
     family = models.ForeignKey(
         ProductFamily, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
     )
@@ -270,7 +286,11 @@ class Alert(models.Model):
                 fields=["dedup_key"],
                 condition=Q(status__in=["open", "acting", "snoozed"]),
                 name="alert_unique_live_dedup_key",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(client__isnull=False) | Q(recipient__isnull=False),
+                name="alert_has_client_or_recipient",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "-priority"]),
@@ -292,7 +312,8 @@ class Alert(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} · {self.client} · {self.family or '-'}"
+        about = self.client if self.client_id else (self.evidence or {}).get("subject_label", "")
+        return f"{self.get_kind_display()} · {about or '-'} · {self.family or '-'}"
 
     @staticmethod
     def make_dedup_key(client_id, family_id, kind):
@@ -301,6 +322,11 @@ class Alert(models.Model):
     @property
     def is_live(self):
         return self.status in self.LIVE_STATUSES
+
+    def clean(self):
+        super().clean()
+        if not self.client_id and not self.recipient_id:
+            raise ValidationError(_("An alert needs a client or a recipient."))
 
 
 class Feedback(models.Model):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -36,18 +37,25 @@ def clients_visible_to(user):
     return Client.objects.filter(_client_q(user))
 
 
+def _alert_q(user):
+    """Alerts on the clients ``user`` sees, and those about no client addressed to them."""
+    q = _client_q(user, "client__")
+    return q if not q else q | Q(recipient=user)
+
+
 def alerts_visible_to(user):
-    """Alerts on clients visible to ``user`` (any status)."""
+    """Alerts on clients visible to ``user`` and alerts addressed to them (any status); an
+    admin sees every alert, a pipeline-level one included."""
     if not user.is_authenticated:
         return Alert.objects.none()
-    return Alert.objects.filter(_client_q(user, "client__"))
+    return Alert.objects.filter(_alert_q(user))
 
 
 def visible_alert(user, pk):
     """The alert ``pk`` if ``user`` may see it; ``Http404`` otherwise, whether or not it exists."""
     alert = (
         alerts_visible_to(user)
-        .select_related("client", "client__rep", "family")
+        .select_related("client", "client__rep", "family", "recipient")
         .filter(pk=pk)
         .first()
     )
@@ -112,7 +120,7 @@ def queue_alerts(user, filters, *, today=None, with_kind=True):
     if filters.province:
         qs = qs.filter(client__province=filters.province)
     if filters.rep:
-        qs = qs.filter(client__rep_id=filters.rep)
+        qs = qs.filter(Q(client__rep_id=filters.rep) | Q(recipient_id=filters.rep))
     if filters.q:
         qs = qs.filter(Q(client__name__icontains=filters.q) | Q(client__code__icontains=filters.q))
     return qs.order_by("-priority", "-created_at", "pk")
@@ -131,7 +139,7 @@ def queue_counts(user, filters, *, today=None):
 
 def queue_page_alerts(queryset):
     """The columns a queue row shows, with client and family in the same query."""
-    return queryset.select_related("client", "family").only(
+    return queryset.select_related("client", "family", "recipient").only(
         "pk",
         "kind",
         "status",
@@ -146,6 +154,10 @@ def queue_page_alerts(queryset):
         "family__id",
         "family__name",
         "family__kind",
+        "recipient__id",
+        "recipient__username",
+        "recipient__first_name",
+        "recipient__last_name",
     )
 
 
@@ -207,16 +219,20 @@ def team_queues(user, *, today=None):
     week_ago = timezone.now() - timedelta(days=COVERAGE_DAYS)
     members = list(team_members(user))
     live = (
-        Alert.objects.filter(client__rep__in=members, status__in=Alert.LIVE_STATUSES)
+        Alert.objects.filter(
+            Q(client__rep__in=members) | Q(client__isnull=True, recipient__in=members),
+            status__in=Alert.LIVE_STATUSES,
+        )
+        .annotate(member=Coalesce("client__rep", "recipient"))
         .order_by()
-        .values("client__rep")
+        .values("member")
         .annotate(
             todo=Count("pk", filter=_status_q(TODO, today)),
             euros=Sum("priority", filter=_status_q(TODO, today)),
             oldest=Min("created_at", filter=_status_q(TODO, today)),
         )
     )
-    live = {row["client__rep"]: row for row in live}
+    live = {row["member"]: row for row in live}
     answered = (
         Feedback.objects.filter(user__in=members, created_at__gte=week_ago)
         .order_by()
@@ -248,7 +264,7 @@ def unanswered_alerts(user, *, days=COVERAGE_DAYS, now=None):
         alerts_visible_to(user)
         .filter(status__in=Alert.LIVE_STATUSES, created_at__lt=now - timedelta(days=days))
         .exclude(Exists(answered))
-        .select_related("client", "client__rep", "family")
+        .select_related("client", "client__rep", "family", "recipient")
         .order_by("-priority", "created_at")
     )
 

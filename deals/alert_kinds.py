@@ -10,6 +10,12 @@ AT_RISK = "deal_at_risk"
 STALLED = "deal_stalled"
 SKIPPED_QUALIFICATION = "deal_skipped_qualification"
 CODES = (AT_RISK, STALLED, SKIPPED_QUALIFICATION)
+#: Pipeline-level kinds: about a manager's team, not one client (``Alert.client`` empty,
+#: ``Alert.recipient`` the manager).
+WIN_RATE_DROP = "pipeline_win_rate_drop"
+LATE_LOSSES = "pipeline_late_losses"
+RISK_CONCENTRATION = "pipeline_risk_concentration"
+PIPELINE_CODES = (WIN_RATE_DROP, LATE_LOSSES, RISK_CONCENTRATION)
 
 _COMMON = (
     kinds.EvidenceField("amount", _("Deal amount"), "euros"),
@@ -60,5 +66,65 @@ def register_all():
                 kinds.EvidenceField("rest_loss_rate", _("Loss rate otherwise"), "percent"),
             ),
             labels={"es": "Sin cualificar", "en": "Skipped qualification"},
+        )
+    )
+
+    _STAKE = kinds.EvidenceField("at_stake", _("At stake"), "euros")
+    kinds.register(
+        kinds.AlertKind(
+            code=WIN_RATE_DROP,
+            engine="deals",
+            label=_("Win rate dropped"),
+            subject=kinds.Subject.OTHER,
+            narrative=narratives.win_rate_drop,
+            evidence_fields=(
+                _STAKE,
+                kinds.EvidenceField("rate_recent", _("Win rate, last period"), "percent"),
+                kinds.EvidenceField("n_recent", _("Deals closed, last period"), "int"),
+                kinds.EvidenceField("rate_before", _("Win rate, before"), "percent"),
+                kinds.EvidenceField("n_before", _("Deals closed, before"), "int"),
+                kinds.EvidenceField("p_value", _("p-value (one-sided)"), "p"),
+                kinds.EvidenceField("n_tests", _("Segments compared"), "int"),
+            ),
+            labels={"es": "Cae la tasa de éxito", "en": "Win rate dropped"},
+        )
+    )
+    kinds.register(
+        kinds.AlertKind(
+            code=LATE_LOSSES,
+            engine="deals",
+            label=_("Late-stage losses rising"),
+            subject=kinds.Subject.OTHER,
+            narrative=narratives.late_losses,
+            evidence_fields=(
+                _STAKE,
+                kinds.EvidenceField(
+                    "rate_recent", _("Late-stage loss rate, last period"), "percent"
+                ),
+                kinds.EvidenceField("n_recent", _("Late-stage deals closed, last period"), "int"),
+                kinds.EvidenceField("rate_before", _("Late-stage loss rate, before"), "percent"),
+                kinds.EvidenceField("n_before", _("Late-stage deals closed, before"), "int"),
+                kinds.EvidenceField("lost_amount_recent", _("Lost late, last period"), "euros"),
+                kinds.EvidenceField("p_value", _("p-value (one-sided)"), "p"),
+            ),
+            labels={"es": "Más pérdidas en fase final", "en": "Late-stage losses rising"},
+        )
+    )
+    kinds.register(
+        kinds.AlertKind(
+            code=RISK_CONCENTRATION,
+            engine="deals",
+            label=_("Forecast leans on risky deals"),
+            subject=kinds.Subject.OTHER,
+            narrative=narratives.risk_concentration,
+            evidence_fields=(
+                _STAKE,
+                kinds.EvidenceField("share", _("Share of the pipeline at high risk"), "percent"),
+                kinds.EvidenceField("amount_high", _("Amount in high-risk deals"), "euros"),
+                kinds.EvidenceField("amount", _("Pipeline closing this quarter"), "euros"),
+                kinds.EvidenceField("n_high", _("High-risk deals"), "int"),
+                kinds.EvidenceField("expected", _("Forecast (Σ amount × P(win))"), "euros"),
+            ),
+            labels={"es": "Previsión concentrada en riesgo", "en": "Forecast leans on risky deals"},
         )
     )

@@ -159,3 +159,106 @@ def skipped_qualification(e, language="es"):
             "rest; confirming need, budget and decision-maker may help."
         )
     return text.format(**values)
+
+
+# --- Pipeline-level alerts (to a manager) --------------------------------------------------
+
+DIMENSION_TEXT = {
+    "segment": ("el segmento", "segment"),
+    "region": ("la región", "region"),
+    "lead_source": ("el origen", "lead source"),
+    "size": ("el tamaño de operación", "deal size"),
+    "owner": ("el comercial", "rep"),
+}
+
+
+def dimension_text(dimension, language="es"):
+    i = 0 if _lang(language) == "es" else 1
+    return DIMENSION_TEXT.get(dimension, (dimension, dimension))[i]
+
+
+def _p(value):
+    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def win_rate_drop(e, language="es"):
+    values = {
+        "dim": dimension_text(e.get("dimension"), language),
+        "seg": e.get("segment", ""),
+        "r1": pct(e.get("rate_recent", 0)),
+        "n1": int(e.get("n_recent", 0)),
+        "r0": pct(e.get("rate_before", 0)),
+        "n0": int(e.get("n_before", 0)),
+        "p": _p(e.get("p_value", 1)),
+        "tests": int(e.get("n_tests", 1)),
+        "days": int(e.get("recent_days", 91)),
+        "stake": euros(e.get("at_stake", 0), language),
+    }
+    if _lang(language) == "es":
+        return (
+            "En {dim} {seg}, el equipo ganó un {r1} de las {n1} operaciones cerradas en los "
+            "últimos {days} días, frente a un {r0} de {n0} antes. Es difícil atribuir una caída "
+            "así solo al azar (p = {p}, corregido por los {tests} segmentos comparados), aunque "
+            "los datos no dicen por qué ocurre. Con la tasa anterior se habrían ganado unos "
+            "{stake} más; puede merecer revisar esas operaciones con el equipo."
+        ).format(**values)
+    return (
+        "In {dim} {seg}, the team won {r1} of the {n1} deals closed in the last {days} days, "
+        "against {r0} of {n0} before. A drop like this is unlikely to be chance alone "
+        "(p = {p}, corrected for the {tests} segments compared), though the data do not say "
+        "why. At the earlier rate about {stake} more would have been won; reviewing those "
+        "deals with the team may help."
+    ).format(**values)
+
+
+def late_losses(e, language="es"):
+    values = {
+        "r1": pct(e.get("rate_recent", 0)),
+        "n1": int(e.get("n_recent", 0)),
+        "r0": pct(e.get("rate_before", 0)),
+        "n0": int(e.get("n_before", 0)),
+        "p": _p(e.get("p_value", 1)),
+        "days": int(e.get("recent_days", 91)),
+        "lost": euros(e.get("lost_amount_recent", 0), language),
+        "stake": euros(e.get("at_stake", 0), language),
+    }
+    if _lang(language) == "es":
+        return (
+            "Se pierden más operaciones que ya habían llegado a una fase avanzada: un {r1} de "
+            "las {n1} cerradas en los últimos {days} días, frente a un {r0} de {n0} antes "
+            "(p = {p}). En ese periodo se perdieron así {lost}; unos {stake} por encima de lo "
+            "habitual. Es compatible con un problema de cierre (precio, competencia, decisor), "
+            "no una certeza."
+        ).format(**values)
+    return (
+        "More deals are being lost after reaching a late stage: {r1} of the {n1} closed in the "
+        "last {days} days, against {r0} of {n0} before (p = {p}). {lost} was lost that way in "
+        "the period, about {stake} more than usual. Compatible with a closing problem (price, "
+        "competition, decision-maker), not a certainty."
+    ).format(**values)
+
+
+def risk_concentration(e, language="es"):
+    values = {
+        "share": pct(e.get("share", 0)),
+        "high": euros(e.get("amount_high", 0), language),
+        "total": euros(e.get("amount", 0), language),
+        "n_high": int(e.get("n_high", 0)),
+        "n": int(e.get("n", 0)),
+        "threshold": pct(e.get("threshold", 0)),
+        "stake": euros(e.get("at_stake", 0), language),
+        "end": e.get("quarter_end", ""),
+    }
+    if _lang(language) == "es":
+        return (
+            "Un {share} del pipeline que se espera cerrar hasta el {end} ({high} de {total}) está "
+            "en {n_high} de {n} operaciones con una probabilidad estimada de pérdida de al menos "
+            "un {threshold}. Si se cumplen las estimaciones, esas operaciones aportarán unos "
+            "{stake} menos de lo que suman sus importes: la previsión depende mucho de ellas."
+        ).format(**values)
+    return (
+        "{share} of the pipeline expected to close by {end} ({high} of {total}) sits in "
+        "{n_high} of {n} deals with an estimated chance of loss of at least {threshold}. If the "
+        "estimates hold, those deals will bring about {stake} less than their amounts add up "
+        "to: the forecast leans heavily on them."
+    ).format(**values)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from crm.models import Alert
 from crm.signals import alerts_published
 
-from . import alert_kinds, selectors
+from . import alert_kinds, pipeline_alerts, selectors
 from .defaults import DEFAULT_STAGES
 from .models import DealRun, DealScore, Opportunity, Stage
 from .stats import features as F
@@ -179,8 +179,10 @@ def score_pipeline(as_of=None) -> DealRun:
         ids = scored.feats["deal_id"].astype(int).tolist()
         by_id = Opportunity.objects.select_related("owner").in_bulk(ids)
         found = candidates(scored, by_id)
+        threshold = max(RISK_MIN_P, scored.model.base_rate + RISK_MARGIN)
+        team_found = pipeline_alerts.candidates(deals, changes, scored, as_of, threshold)
         with transaction.atomic():
-            published = _publish(run, scored, by_id, found)
+            published = _publish(run, scored, by_id, found, team_found)
     except Exception as exc:
         DealRun.objects.filter(pk=run.pk).update(
             status=DealRun.Status.FAILED, error=repr(exc), finished_at=timezone.now()
@@ -192,7 +194,7 @@ def score_pipeline(as_of=None) -> DealRun:
     return run
 
 
-def _publish(run, scored, by_id, found):
+def _publish(run, scored, by_id, found, team_found=()):
     as_of = run.as_of
     DealScore.objects.all().delete()
     DealScore.objects.bulk_create(
@@ -208,24 +210,44 @@ def _publish(run, scored, by_id, found):
             scored.feats["deal_id"], scored.p_loss, scored.drivers, strict=True
         )
     )
-    keys = {dedup_key(deal, kind): (deal, kind, ev) for deal, kind, ev in found}
+    # key -> (who: client or recipient, kind, the fields a refresh rewrites)
+    keys = {
+        dedup_key(deal, kind): (
+            {"client_id": deal.client_id},
+            kind,
+            {
+                "priority": _money(evidence["at_stake"]),
+                "score": evidence["p_loss"],
+                "evidence": evidence,
+                "as_of": as_of,
+                "family_id": deal.family_id,
+            },
+        )
+        for deal, kind, evidence in found
+    }
+    for c in team_found:
+        keys[c.key] = (
+            {"recipient_id": c.recipient.pk},
+            c.kind,
+            {
+                "priority": _money(max(c.at_stake, 0.0)),
+                "score": float(c.score),
+                "p_value": c.p_value,
+                "evidence": c.evidence,
+                "as_of": as_of,
+            },
+        )
     live = {
         a.dedup_key: a
         for a in Alert.objects.select_for_update().filter(
-            kind__in=alert_kinds.CODES, status__in=Alert.LIVE_STATUSES
+            kind__in=alert_kinds.CODES + alert_kinds.PIPELINE_CODES,
+            status__in=Alert.LIVE_STATUSES,
         )
     }
     cooling = _cooling_keys(set(keys) - set(live), as_of)
     created = updated = 0
     published = []
-    for key, (deal, kind, evidence) in keys.items():
-        fields = {
-            "priority": _money(evidence["at_stake"]),
-            "score": evidence["p_loss"],
-            "evidence": evidence,
-            "as_of": as_of,
-            "family_id": deal.family_id,
-        }
+    for key, (who, kind, fields) in keys.items():
         alert = live.pop(key, None)
         if alert is not None:
             for name, value in fields.items():
@@ -235,9 +257,7 @@ def _publish(run, scored, by_id, found):
         elif key in cooling:
             continue
         else:
-            alert = Alert.objects.create(
-                client_id=deal.client_id, kind=kind, dedup_key=key, **fields
-            )
+            alert = Alert.objects.create(kind=kind, dedup_key=key, **who, **fields)
             created += 1
         published.append(alert.pk)
     expired = Alert.objects.filter(pk__in=[a.pk for a in live.values()]).update(

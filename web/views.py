@@ -146,7 +146,7 @@ def _narrative(alert):
     ) % {
         "kind": kinds.label(alert.kind),
         "family": kinds.subject(alert) or _("several families"),
-        "client": alert.client.name or alert.client.code,
+        "client": (alert.client.name or alert.client.code) if alert.client_id else _("Pipeline"),
         "euros": format_euros(alert.priority),
     }
 

@@ -195,3 +195,125 @@ def win_rate_drops(
     ).loc[keep]
     out["dropped"] = bh(out["p"].to_numpy(), q)
     return out.sort_values("p", ignore_index=True)
+
+
+def _rise_p(k0, n0, k1, n1):
+    """One-sided p-value of a two-proportion z-test that the rate ``k1/n1`` exceeds ``k0/n0``
+    (arrays; 1 where the pooled rate leaves no variance)."""
+    k0, n0, k1, n1 = (np.asarray(x, dtype=float) for x in (k0, n0, k1, n1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = (k0 + k1) / (n0 + n1)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n0 + 1 / n1))
+        z = (k1 / n1 - k0 / n0) / se
+    return np.where(se > 0, sps.norm.sf(z), 1.0)
+
+
+DROP_COLUMNS = [
+    "dimension",
+    "segment",
+    "n_before",
+    "rate_before",
+    "n_recent",
+    "rate_recent",
+    "p",
+    "dropped",
+]
+
+
+def win_rate_drops_across(
+    closed: pd.DataFrame, dims, since, min_n: int = MIN_N, q: float = 0.1
+) -> pd.DataFrame:
+    """:func:`win_rate_drops` over several dimensions (``segment``, ``region``, ...) with one
+    Benjamini-Hochberg correction over every segment of every dimension tested, so testing
+    more breakdowns does not raise more false alarms. Columns: :data:`DROP_COLUMNS`."""
+    parts = [
+        part.assign(dimension=dim)
+        for dim in dims
+        if dim in closed.columns and len(part := win_rate_drops(closed, dim, since, min_n, q))
+    ]
+    if not parts:
+        return pd.DataFrame(columns=DROP_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["dropped"] = bh(out["p"].to_numpy(), q)
+    return out[DROP_COLUMNS].sort_values("p", ignore_index=True)
+
+
+def late_loss_rise(closed: pd.DataFrame, reached_late, since, min_n: int = MIN_N) -> dict:
+    """Whether deals that reached a late stage are lost more often from ``since`` than before.
+
+    Among closed deals that reached a late stage (won deals count as late, as in the PQS): the
+    loss rate of those closed from ``since`` against earlier ones, one-sided two-proportion
+    z-test. Returns ``n_before``, ``rate_before``, ``n_recent``, ``rate_recent``, ``p`` (1 when
+    either period has fewer than ``min_n`` deals), ``lost_amount_recent`` and ``excess`` (the
+    late-stage amount closed recently times the rise of the loss rate, ≥ 0).
+    """
+    late = np.asarray(reached_late, dtype=bool) | (closed["won"].to_numpy() == 1)
+    d = closed.loc[late]
+    recent = (d["closed"] >= pd.Timestamp(since)).to_numpy()
+    lost = (d["won"] == 0).to_numpy()
+    amount = d["amount"].to_numpy(dtype=float)
+    n0, n1 = int((~recent).sum()), int(recent.sum())
+    k0, k1 = int((lost & ~recent).sum()), int((lost & recent).sum())
+    r0 = k0 / n0 if n0 else float("nan")
+    r1 = k1 / n1 if n1 else float("nan")
+    enough = n0 >= min_n and n1 >= min_n
+    p = float(_rise_p(k0, n0, k1, n1)) if enough else 1.0
+    rise = max(r1 - r0, 0.0) if enough else 0.0
+    return {
+        "n_before": n0,
+        "rate_before": r0,
+        "n_recent": n1,
+        "rate_recent": r1,
+        "p": p,
+        "lost_amount_recent": float(amount[lost & recent].sum()),
+        "excess": float(amount[recent].sum() * rise),
+    }
+
+
+def risk_concentration(amounts, p_loss, high: float) -> dict:
+    """How much of an open pipeline sits in high-risk deals (``p_loss >= high``).
+
+    Returns ``n``, ``n_high``, ``amount`` (Σ amount), ``amount_high``, ``share`` (amount_high /
+    amount; 0 for an empty pipeline), ``expected`` (Σ amount × P(win), the forecast),
+    ``expected_high`` (the part of it from high-risk deals) and ``gap_high`` (Σ amount ×
+    P(loss) over high-risk deals: what the naive sum of their amounts over-promises).
+    """
+    a = np.asarray(amounts, dtype=float)
+    p = np.clip(np.asarray(p_loss, dtype=float), 0, 1)
+    is_high = p >= high
+    total = float(a.sum())
+    return {
+        "n": int(a.size),
+        "n_high": int(is_high.sum()),
+        "amount": total,
+        "amount_high": float(a[is_high].sum()),
+        "share": float(a[is_high].sum() / total) if total > 0 else 0.0,
+        "expected": float(a @ (1 - p)),
+        "expected_high": float(a[is_high] @ (1 - p[is_high])),
+        "gap_high": float(a[is_high] @ p[is_high]),
+    }
+
+
+def win_rate_drop_drivers(
+    closed: pd.DataFrame, dims, since, min_n: int = MIN_N, q: float = 0.1, max_steps: int = 10
+) -> pd.DataFrame:
+    """The segments that drive a fall of the win rate, one at a time.
+
+    A segment's drop shows in every breakdown that contains its deals (a Retail drop makes
+    each region and each rep with Retail deals fall a little too). So: test every segment of
+    every dimension (:func:`win_rate_drops_across`, one Benjamini-Hochberg at ``q``), keep the
+    most significant drop, set its deals aside, and test the rest again, until nothing is
+    rejected. Each row's figures are those of the step that found it (on the deals not set
+    aside before). Columns: :data:`DROP_COLUMNS` plus ``n_tests`` (tests of that step).
+    """
+    found = []
+    rest = closed
+    for _ in range(max_steps):
+        drops = win_rate_drops_across(rest, dims, since, min_n, q)
+        hits = drops.loc[drops["dropped"]]
+        if hits.empty:
+            break
+        top = hits.iloc[0]
+        found.append({**top.to_dict(), "n_tests": len(drops)})
+        rest = rest.loc[rest[top["dimension"]].astype(str) != top["segment"]]
+    return pd.DataFrame(found, columns=[*DROP_COLUMNS, "n_tests"])

@@ -163,7 +163,15 @@ class PotentialSerializer(serializers.ModelSerializer):
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    client = ClientSerializer(read_only=True)
+    client = ClientSerializer(
+        read_only=True, allow_null=True, help_text="Null for a pipeline-level alert."
+    )
+    recipient = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Whom an alert about no client is addressed to (a manager); null otherwise.",
+    )
     family = FamilySerializer(read_only=True, allow_null=True)
     kind_label = serializers.SerializerMethodField(
         help_text="The kind's label in the request's language (its code for a retired kind)."
@@ -174,6 +182,7 @@ class AlertSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "client",
+            "recipient",
             "family",
             "kind",
             "kind_label",

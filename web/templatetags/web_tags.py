@@ -96,6 +96,22 @@ def alert_subject(alert, default=""):
 
 
 @register.simple_tag
+def alert_client_name(alert):
+    """The client's name (or code); for an alert about no client (a pipeline-level alert to a
+    manager), "Pipeline"."""
+    if alert.client_id is None:
+        return _("Pipeline")
+    return alert.client.name or alert.client.code
+
+
+@register.simple_tag
+def alert_recipient(alert):
+    """Whom an alert about no client is addressed to ("" for client alerts)."""
+    user = alert.recipient if alert.recipient_id else None
+    return (user.get_full_name() or user.username) if user else ""
+
+
+@register.simple_tag
 def status_badge(alert):
     return format_html(
         '<span class="badge status status-{}">{}</span>', alert.status, alert.get_status_display()
