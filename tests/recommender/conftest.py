@@ -74,6 +74,7 @@ def action(db):
 
     migration = import_module("recommender.migrations.0003_default_actions")
     migration.create_actions(apps, None)
+    import_module("recommender.migrations.0007_deal_actions").forwards(apps, None)
     return lambda code: Action.objects.get(code=code)
 
 
@@ -104,3 +105,4 @@ def default_priors(action):
     from django.apps import apps
 
     import_module("recommender.migrations.0006_default_priors").create_priors(apps, None)
+    import_module("recommender.migrations.0007_deal_actions").forwards(apps, None)

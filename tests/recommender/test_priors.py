@@ -36,7 +36,7 @@ def test_default_priors_encode_sales_knowledge(default_priors, context, expected
 
 def test_every_kind_and_eligible_action_has_a_prior(default_priors):
     kinds = {p.split("|")[0] for p in ArmPrior.objects.values_list("context", flat=True)}
-    assert len(kinds) == 8
+    assert len(kinds) == 14  # the twins' 8 and the deals engine's 6
     for kind in kinds:
         eligible = {a.code for a in Action.objects.all() if a.applies_to(kind)}
         covered = set(
