@@ -104,9 +104,13 @@ def parse_amount(value, field, *, required=True):
 
 
 def read_sheet(path):
-    """``(header set, [(line, row dict)])`` of a CSV file (UTF-8, optional BOM)."""
+    """``(header set, [(line, row dict)])`` of a CSV file (UTF-8, optional BOM; delimited by
+    commas, semicolons or tabs)."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+        first = handle.readline()
+        handle.seek(0)
+        delimiter = max(",;\t", key=first.count)  # as crm's sheets: the commonest of the three
+        reader = csv.DictReader(handle, delimiter=delimiter)
         header = {(h or "").strip().lower() for h in reader.fieldnames or []}
         rows = []
         for row in reader:
@@ -386,3 +390,71 @@ def import_directory(directory, *, create_missing=False, today=None) -> Report:
         else:
             importer.import_rows(path, kind, rows)
     return importer.report
+
+
+# --- import_erp: the reader this engine registers with crm.importing.registry --------------
+
+#: classify() kind -> the sheet kind import_erp reports.
+ERP_KINDS = {
+    "plain": "opportunities",
+    "public": "sample_opportunities",
+    "history": "stage_history",
+    "accounts": "sample_accounts",
+    "products": "sample_products",
+    "teams": "sample_teams",
+}
+_FROM_ERP = {v: k for k, v in ERP_KINDS.items()}
+_ORDER = {"accounts": 0, "products": 0, "teams": 0, "plain": 1, "public": 1, "history": 2}
+
+
+def recognise(header):
+    """The sheet kind of a header (lower-cased names) this engine reads, or ``None``."""
+    kind = classify(set(header))
+    return ERP_KINDS.get(kind) if kind else None
+
+
+def import_erp_sheets(sheets, options, *, today=None):
+    """Import the sheets ``import_erp`` found ours (``[(path, kind)]``); one crm
+    ``SheetReport`` per sheet, with the counts and rejected rows of that sheet."""
+    from crm.importing.sheets import SheetReport
+    from crm.importing.values import FieldError
+
+    importer = Importer(create_missing=options.create_missing, today=today)
+    ordered = sorted(
+        ((Path(p), _FROM_ERP[k]) for p, k in sheets), key=lambda s: (_ORDER[s[1]], s[0].name)
+    )
+    reports = []
+    for path, kind in ordered:
+        header, rows = read_sheet(path)
+        result = options.new_result(path)
+        result.read = len(rows)
+        r = importer.report
+        before = (
+            r.created,
+            r.updated,
+            r.unchanged,
+            r.history,
+            len(r.errors),
+            len(r.created_missing),
+        )
+        if _ORDER[kind] == 0:
+            importer.load_reference(kind, rows)
+            result.note(f"read as reference for the opportunities sheet ({len(rows)} rows)")
+        else:
+            importer.import_rows(path, kind, rows)
+        for _, line, name, message in r.errors[before[4] :]:
+            result.reject(line, [FieldError(name, f"bad {name}", message)])
+        if kind == "history":
+            result.imported = r.history - before[3]
+            result.skipped = result.read - result.imported - result.rejected
+        elif _ORDER[kind] == 1:
+            result.imported = r.created - before[0]
+            result.updated = r.updated - before[1]
+            result.skipped = r.unchanged - before[2]
+            changes = r.history - before[3]
+            if changes:
+                result.note(f"{changes} stage changes recorded with the deals")
+        for item in r.created_missing[before[5] :]:
+            result.note(f"created {item}")
+        reports.append(SheetReport(path, kind=ERP_KINDS[kind], format="deals", result=result))
+    return reports

@@ -239,10 +239,21 @@ def import_directory(
     ``create_missing_clients`` creates the clients that sales or potentials name but no
     clients sheet has, instead of rejecting their rows.
     """
-    reports, sheets = [], []
+    from . import registry
+
+    reports, sheets, claimed = [], [], {}
     for path in sorted(Path(directory).glob("*.csv")):
         report = SheetReport(path)
         reports.append(report)
+        try:
+            owner = registry.claim(registry.header_of(path))
+        except (UnicodeDecodeError, csv.Error):
+            owner = None
+        if owner is not None:  # an engine's sheet (registry.register), read after crm's
+            reader, report.kind = owner
+            report.format = reader.engine
+            claimed.setdefault(reader.engine, (reader, []))[1].append((path, report))
+            continue
         try:
             sheet = Sheet(path, columns)
         except (SheetError, UnicodeDecodeError, csv.Error) as error:
@@ -274,4 +285,38 @@ def import_directory(
                 bar.close()
     if sheets:
         analyze(Client, Product, Order, OrderLine, Potential)
-    return sorted(reports, key=lambda r: (KINDS.index(r.kind) if r.kind else 9, r.path.name))
+    for reader, items in claimed.values():
+        _read_claimed(reader, items, create_missing_clients, max_errors, errors_to)
+
+    def order(r):
+        return (KINDS.index(r.kind) if r.kind in KINDS else len(KINDS), r.path.name)
+
+    return sorted(reports, key=order)
+
+
+def _read_claimed(reader, items, create_missing, max_errors, errors_to):
+    """Let ``reader`` import the sheets it claimed; fill their reports."""
+    from .registry import ReaderOptions
+
+    def new_result(path):
+        result = ImportResult(max_errors=max_errors)
+        if errors_to is not None:
+            result.sink = errors_to.sink_for(Path(path).name)
+        return result
+
+    by_path = {path: report for path, report in items}
+    options = ReaderOptions(create_missing=create_missing, new_result=new_result)
+    try:
+        done = reader.import_sheets([(path, report.kind) for path, report in items], options)
+    except Exception as error:  # the reader's bug must not hide crm's imported sheets
+        for report in by_path.values():
+            report.error = f"{reader.engine} reader failed: {error!r}"
+        return
+    for sheet in done:
+        report = by_path.get(Path(sheet.path))
+        if report is not None:
+            report.result, report.error = sheet.result, sheet.error
+            report.kind = sheet.kind or report.kind
+    for report in by_path.values():
+        if report.result is None and not report.error:
+            report.error = f"the {reader.engine} reader did not import it"
