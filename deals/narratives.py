@@ -251,7 +251,7 @@ def risk_concentration(e, language="es"):
     }
     if _lang(language) == "es":
         return (
-            "Un {share} del pipeline que se espera cerrar hasta el {end} ({high} de {total}) está "
+            "Un {share} del embudo que se espera cerrar hasta el {end} ({high} de {total}) está "
             "en {n_high} de {n} operaciones con una probabilidad estimada de pérdida de al menos "
             "un {threshold}. Si se cumplen las estimaciones, esas operaciones aportarán unos "
             "{stake} menos de lo que suman sus importes: la previsión depende mucho de ellas."
