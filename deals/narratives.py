@@ -177,8 +177,9 @@ def dimension_text(dimension, language="es"):
     return DIMENSION_TEXT.get(dimension, (dimension, dimension))[i]
 
 
-def _p(value):
-    return "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+def _p(value, language="es"):
+    text = "< 0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+    return text.replace(".", ",") if _lang(language) == "es" else text
 
 
 def win_rate_drop(e, language="es"):
@@ -189,7 +190,7 @@ def win_rate_drop(e, language="es"):
         "n1": int(e.get("n_recent", 0)),
         "r0": pct(e.get("rate_before", 0)),
         "n0": int(e.get("n_before", 0)),
-        "p": _p(e.get("p_value", 1)),
+        "p": _p(e.get("p_value", 1), language),
         "tests": int(e.get("n_tests", 1)),
         "days": int(e.get("recent_days", 91)),
         "stake": euros(e.get("at_stake", 0), language),
@@ -217,7 +218,7 @@ def late_losses(e, language="es"):
         "n1": int(e.get("n_recent", 0)),
         "r0": pct(e.get("rate_before", 0)),
         "n0": int(e.get("n_before", 0)),
-        "p": _p(e.get("p_value", 1)),
+        "p": _p(e.get("p_value", 1), language),
         "days": int(e.get("recent_days", 91)),
         "lost": euros(e.get("lost_amount_recent", 0), language),
         "stake": euros(e.get("at_stake", 0), language),

@@ -27,7 +27,7 @@ NEW_ACTIONS = [
     ("discount_approval", "Aprobar descuento", "Discount approval", ["deal_at_risk"], 120),
     (
         "pipeline_review",
-        "Revisión del pipeline con el equipo",
+        "Revisión del embudo con el equipo",
         "Pipeline review",
         PIPELINE_KINDS,
         130,
