@@ -27,3 +27,13 @@ def test_the_command_prints_the_table(db):
     text = out.getvalue()
     assert "random forest (defaults)" in text and "logistic: amount + cycle" in text
     assert "decile" in text
+
+
+def test_pipeline_alert_bench_finds_the_planted_segment_without_echoes():
+    from bench.pipeline_alerts import run
+
+    lines = []
+    run(sizes=(2000,), seeds=range(1, 3), out=lines.append)
+    rows = {line[7:46].strip(): line[46:].split() for line in lines if line.startswith("   2000")}
+    assert rows["drivers, one at a time (ours)"] == ["2", "/", "2", "0.0"]
+    assert float(rows["one BH over all dimensions"][-1]) > 0, "the echoes the drivers remove"
