@@ -247,7 +247,7 @@ def test_admin_lists_priors_and_learned_posteriors(demo, client):
     client.force_login(User.objects.get(username="admin"))
     client.cookies["django_language"] = "en"
     priors = client.get("/admin/recommender/armprior/").content.decode()
-    assert "44 arm priors" in priors
+    assert "66 arm priors" in priors  # 44 for the twins' kinds, 22 for the deals' (0007)
     posteriors = client.get("/admin/recommender/posterior/").content.decode()
     assert "partial_churn|commodity|established|high" in posteriors
     learning = client.get("/admin/recommender/posterior/learning/").content.decode()
