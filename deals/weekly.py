@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from crm import kinds
 from crm.models import Alert, Feedback, User
 from crm.selectors import alerts_visible_to
 
@@ -41,7 +42,7 @@ def win_rate_trend(user, as_of, months=TREND_MONTHS):
 def alert_answers(user, since):
     """What the team did with deal alerts last week: answers by verdict, and alerts raised in
     that week still without an answer."""
-    alerts = alerts_visible_to(user).filter(kind__in=alert_kinds.CODES)
+    alerts = alerts_visible_to(user).filter(kind__in=alert_kinds.CODES + alert_kinds.PIPELINE_CODES)
     answers = dict(
         Feedback.objects.filter(alert__in=alerts, created_at__gte=since)
         .values_list("verdict")
@@ -58,6 +59,24 @@ def alert_answers(user, since):
         "snooze": answers.get(Feedback.Verdict.SNOOZE, 0),
         "unanswered": unanswered,
     }
+
+
+def pipeline_alerts(manager, language):
+    """The live pipeline-level alerts addressed to ``manager``, largest first, each with its
+    label and narrative in ``language``."""
+    rows = []
+    for alert in Alert.objects.filter(
+        recipient=manager, kind__in=alert_kinds.PIPELINE_CODES, status__in=Alert.LIVE_STATUSES
+    ).order_by("-priority"):
+        kind = kinds.get(alert.kind)
+        rows.append(
+            {
+                "label": kinds.label(alert.kind, language),
+                "narrative": kind.narrative(dict(alert.evidence), language) if kind else "",
+                "at_stake": alert.priority,
+            }
+        )
+    return rows
 
 
 def summary_for(manager, as_of=None):
@@ -82,6 +101,7 @@ def summary_for(manager, as_of=None):
         "trend": win_rate_trend(manager, as_of),
         "target": target,
         "answers": alert_answers(manager, since),
+        "pipeline_alerts": pipeline_alerts(manager, language),
     }
 
 

@@ -219,3 +219,15 @@ def test_an_inactive_manager_gets_nothing(one_team):
     User.objects.filter(pk=one_team["boss"].pk).update(is_active=False)
     services.score_pipeline(END)
     assert not _pipeline_alerts().exists()
+
+
+def test_the_weekly_summary_tells_the_manager_about_the_pipeline_alerts(one_team):
+    from deals import weekly
+
+    services.score_pipeline(END)
+    _, text, html = weekly.render(one_team["boss"], END)
+    assert "Alertas sobre el embudo del equipo" in text
+    assert "Cae la tasa de éxito" in text and "En el segmento Retail" in text
+    assert "segmento Retail" in html
+    _, other, _ = weekly.render(one_team["other"], END)
+    assert "Ninguna esta semana." in other and "segmento Retail" not in other
