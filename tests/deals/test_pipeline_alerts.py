@@ -231,3 +231,31 @@ def test_the_weekly_summary_tells_the_manager_about_the_pipeline_alerts(one_team
     assert "segmento Retail" in html
     _, other, _ = weekly.render(one_team["other"], END)
     assert "Ninguna esta semana." in other and "segmento Retail" not in other
+
+
+def test_a_young_pipeline_raises_no_pipeline_alert(team):
+    from decimal import Decimal
+
+    from deals.services import ensure_default_stages
+
+    stages = ensure_default_stages()
+    for i in range(16):  # ten closed deals (too few to test anything), six open ones
+        closed = i < 10
+        deal = Opportunity.objects.create(
+            external_id=f"Y{i}",
+            client=team["clients"]["ana"],
+            owner=team["ana"],
+            amount=Decimal("1000"),
+            stage=stages["lost" if closed and i % 2 else "won" if closed else "proposal"],
+            outcome=("lost" if i % 2 else "won") if closed else "open",
+            created_date=END - dt.timedelta(days=100 + i),
+            closed_date=END - dt.timedelta(days=5 * i) if closed else None,
+        )
+        StageChange.objects.create(
+            opportunity=deal, stage=stages["prospecting"], date=deal.created_date
+        )
+        if closed:
+            StageChange.objects.create(opportunity=deal, stage=deal.stage, date=deal.closed_date)
+    run = services.score_pipeline(END)
+    assert run.deals_scored == 6 and not run.model_info["has_signal"]
+    assert not _pipeline_alerts().exists()
