@@ -80,8 +80,12 @@ def twins_p_active(lines, as_of, technical):
     """Per client: min and mean of the twins' p_active over its families (twins.stats)."""
     d = lines.loc[lines["date"] <= pd.Timestamp(as_of)]
     pairs = batch_from_orders(
-        d.assign(value=d["value"]), pd.Timestamp(as_of), HISTORY_WEEKS,
-        families=np.arange(len(technical)), technical=technical, sort=True,
+        d.assign(value=d["value"]),
+        pd.Timestamp(as_of),
+        HISTORY_WEEKS,
+        families=np.arange(len(technical)),
+        technical=technical,
+        sort=True,
     )
     scores = score_pairs(pairs.batch, horizon=8)
     frame = pd.DataFrame({"client": pairs.pair_client, "p": scores.p_active})
@@ -142,17 +146,23 @@ def run(clients=1000, weeks=156, seed=7, end="2026-11-22", test_weeks=12, out=pr
     snap = Xte["snapshot"].to_numpy()
     cl = Xte.index.to_numpy()
     out("")
-    out(f"{'P(no order in 90 days)':36s} {'AUC':>6s} {'Brier':>7s} {'recall@P0.7':>12s}"
-        f" {'lead wk (median)':>17s} {'flagged':>8s}")
+    out(
+        f"{'P(no order in 90 days)':36s} {'AUC':>6s} {'Brier':>7s} {'recall@P0.7':>12s}"
+        f" {'lead wk (median)':>17s} {'flagged':>8s}"
+    )
     for name, p in rows.items():
         m = _metrics(yte, p)
         lead = _lead_times(cl, snap, test_dates, p, onset)
         med = f"{np.median(lead):.1f}" if len(lead) else "-"
         brier = f"{m['brier']:.4f}" if "raw" not in name else "-"
-        out(f"{name:36s} {m['auc']:6.3f} {brier:>7s} {m['recall@p0.7']:12.3f} {med:>17s}"
-            f" {len(lead):>8d}")
-    out(f"(model fitted in {t_fit:.1f} s on {model.n_train:,} rows; has signal: "
-        f"{model.has_signal}; base rate {model.base_rate:.3f})")
+        out(
+            f"{name:36s} {m['auc']:6.3f} {brier:>7s} {m['recall@p0.7']:12.3f} {med:>17s}"
+            f" {len(lead):>8d}"
+        )
+    out(
+        f"(model fitted in {t_fit:.1f} s on {model.n_train:,} rows; has signal: "
+        f"{model.has_signal}; base rate {model.base_rate:.3f})"
+    )
     _segments(lines, end_ts, out)
 
 
@@ -189,8 +199,10 @@ def _segments(lines, end_ts, out):
     X2 = S.design(f2)
     sils = ", ".join(f"k={k}: {v:.3f}" for k, v in s2.silhouettes.items())
     out(f"Segmentation as of {end_ts.date()} ({len(f2):,} active clients; {sils})")
-    out(f"{'method':28s} {'groups':>6s} {'silhouette':>10s} {'same as a week before':>22s}"
-        f" {'ARI':>6s}")
+    out(
+        f"{'method':28s} {'groups':>6s} {'silhouette':>10s} {'same as a week before':>22s}"
+        f" {'ARI':>6s}"
+    )
     rows = [
         ("K-Means (chosen k)", s2.k, S.silhouette(X2, s2.labels), a1, a2),
         (
@@ -208,8 +220,12 @@ def _segments(lines, end_ts, out):
     out(f"(K-Means over k=4-6 in {secs:.1f} s)")
     prof = s2.profiles
     out("")
-    out(f"{'segment':18s} {'clients':>8s} {'share':>6s} {'revenue':>8s} {'R days':>7s}"
-        f" {'F/yr':>5s} {'M euros':>9s}")
+    out(
+        f"{'segment':18s} {'clients':>8s} {'share':>6s} {'revenue':>8s} {'R days':>7s}"
+        f" {'F/yr':>5s} {'M euros':>9s}"
+    )
     for code, r in prof.iterrows():
-        out(f"{code:18s} {int(r.clients):8d} {r.share_clients:6.1%} {r.share_revenue:8.1%}"
-            f" {r.median_recency_days:7.0f} {r.median_frequency:5.0f} {r.median_monetary:9.0f}")
+        out(
+            f"{code:18s} {int(r.clients):8d} {r.share_clients:6.1%} {r.share_revenue:8.1%}"
+            f" {r.median_recency_days:7.0f} {r.median_frequency:5.0f} {r.median_monetary:9.0f}"
+        )

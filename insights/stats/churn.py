@@ -112,8 +112,12 @@ def fit(X: pd.DataFrame, y: np.ndarray, columns=CHURN_FEATURES, calib_share=0.25
     if not enough:
         return model
     gb = HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.05, max_leaf_nodes=15, l2_regularization=1.0,
-        min_samples_leaf=40, random_state=SEED,
+        max_iter=200,
+        learning_rate=0.05,
+        max_leaf_nodes=15,
+        l2_regularization=1.0,
+        min_samples_leaf=40,
+        random_state=SEED,
     )
     gb.fit(_matrix(X.loc[tr], columns), y[tr])
     raw = gb.predict_proba(_matrix(X.loc[cal_mask], columns))[:, 1]
