@@ -54,7 +54,7 @@ def design(feats: pd.DataFrame) -> np.ndarray:
 
 
 def silhouette(X, labels, seed=SEED) -> float:
-    """Silhouette on a fixed sample of at most :data:`SILHOUETTE_SAMPLE` rows (NaN if < 2 groups)."""
+    """Silhouette on a fixed sample of at most :data:`SILHOUETTE_SAMPLE` rows (NaN: < 2 groups)."""
     if len(np.unique(labels)) < 2 or len(X) < 3:
         return float("nan")
     n = min(len(X), SILHOUETTE_SAMPLE)
