@@ -14,4 +14,7 @@ PLAYBOOKS = {
     "single_family": "Cross-sell: present the families similar clients buy.",
     "occasional": "Nurture with campaigns; a call before their usual reorder date.",
     "steady": "Standard loyalty: keep the reorder easy, check in each quarter.",
+    "lapsed": "Win back: a visit with a returning-client offer; ask why they left.",
+    "declining": "Find out what moved: competitor, price or service; propose a plan.",
+    "small_regulars": "Serve efficiently: online reorder, bundles to grow the basket.",
 }

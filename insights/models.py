@@ -14,6 +14,9 @@ SEGMENT_LABELS = {
     "single_family": _("Single-family"),
     "occasional": _("Occasional buyers"),
     "steady": _("Steady buyers"),
+    "lapsed": _("Lapsed"),
+    "declining": _("Declining"),
+    "small_regulars": _("Small regulars"),
 }
 
 
@@ -65,8 +68,7 @@ class Segment(models.Model):
     def label(self):
         if self.name:
             return self.name
-        base = "steady" if self.code.startswith("steady") else self.code
-        return SEGMENT_LABELS.get(base, self.code)
+        return SEGMENT_LABELS.get(self.code, self.code)
 
 
 class SegmentMembership(models.Model):

@@ -12,7 +12,7 @@ from crm import selectors
 from insights import selectors as insights
 from insights.models import SEGMENT_LABELS, Segment
 
-#: Colours of the segment codes in the charts (a steady_2 takes steady's).
+#: Colours of the segment codes in the charts.
 SEGMENT_COLORS = {
     "at_risk": "#dc2626",
     "premium_regulars": "#4f46e5",
@@ -20,12 +20,15 @@ SEGMENT_COLORS = {
     "single_family": "#d97706",
     "occasional": "#64748b",
     "steady": "#0ea5e9",
+    "lapsed": "#7f1d1d",
+    "declining": "#f97316",
+    "small_regulars": "#a3a3a3",
 }
 TIER_COLORS = {"high": "#dc2626", "medium": "#f59e0b", "low": "#10b981"}
 
 
 def _color(code):
-    return SEGMENT_COLORS.get("steady" if code.startswith("steady") else code, "#94a3b8")
+    return SEGMENT_COLORS.get(code, "#94a3b8")
 
 
 def segments_chart(over_time, labels):

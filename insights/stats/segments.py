@@ -25,8 +25,18 @@ K_RANGE = (4, 5, 6)
 SEED = 0
 SILHOUETTE_SAMPLE = 4000
 
-#: Segment codes, in the order their rules claim a cluster; "steady" takes what is left.
-NAMES = ("at_risk", "premium_regulars", "growing", "single_family", "occasional", "steady")
+#: Segment codes, in the order their rules are tried on each cluster (see name_clusters).
+NAMES = (
+    "lapsed",
+    "at_risk",
+    "growing",
+    "declining",
+    "single_family",
+    "premium_regulars",
+    "occasional",
+    "steady",
+    "small_regulars",
+)
 
 
 @dataclass
@@ -84,34 +94,38 @@ def cluster(feats: pd.DataFrame, k_range=K_RANGE, seed=SEED) -> Segmentation:
 
 
 def name_clusters(feats: pd.DataFrame, labels: np.ndarray, k: int) -> list:
-    """A code of :data:`NAMES` per cluster, from the clusters' medians against all clients'.
+    """A code of :data:`NAMES` per cluster, from its medians, the first rule that holds:
 
-    Each rule claims the unclaimed cluster that fits it best: *at risk* the highest median
-    recency relative to its own gap, *premium regulars* the highest median value x frequency,
-    *growing* the highest trend, *single-family* the fewest families, *occasional* the lowest
-    frequency; any cluster left is *steady*.
+    *lapsed*: no order for 180+ days; *at risk*: 3+ times its usual gap without an order;
+    *growing* / *declining*: last 26 weeks' value at least 16 % above / 26 % below the 26
+    weeks before (log ratio +0.15 / -0.3); *single-family*: at most 1.5 families;
+    *premium regulars*: 12-month value and orders both at least the median client's;
+    *occasional*: at most half the median orders; else *steady* (value at least half the
+    median) or *small regulars*. Two clusters may get the same code: they are one segment.
+    Each cluster is named from its own medians, so renumbering clusters renames nothing.
     """
     med = feats.groupby(labels).median()
-    rules = {
-        "at_risk": med["recency_ratio"],
-        "premium_regulars": np.log1p(med["monetary"].clip(lower=0)) + np.log1p(med["frequency"]),
-        "growing": med["trend"],
-        "single_family": -med["n_families"],
-        "occasional": -med["frequency"],
-    }
-    codes = {}
-    for name in NAMES[:-1]:
-        if len(codes) == k:
-            break
-        score = rules[name].drop(index=list(codes), errors="ignore")
-        if len(score):
-            codes[int(score.idxmax())] = name
-    steady = 0
+    m50, f50 = feats["monetary"].median(), feats["frequency"].median()
+    codes = []
     for c in range(k):
-        if c not in codes:
-            codes[c] = "steady" if steady == 0 else f"steady_{steady + 1}"
-            steady += 1
-    return [codes[c] for c in range(k)]
+        r = med.loc[c] if c in med.index else feats.median()
+        if r["recency_days"] >= 180:
+            codes.append("lapsed")
+        elif r["recency_ratio"] >= 3:
+            codes.append("at_risk")
+        elif r["trend"] >= 0.15:
+            codes.append("growing")
+        elif r["trend"] <= -0.3:
+            codes.append("declining")
+        elif r["n_families"] <= 1.5:
+            codes.append("single_family")
+        elif r["monetary"] >= m50 and r["frequency"] >= f50:
+            codes.append("premium_regulars")
+        elif r["frequency"] <= 0.5 * f50:
+            codes.append("occasional")
+        else:
+            codes.append("steady" if r["monetary"] >= 0.5 * m50 else "small_regulars")
+    return codes
 
 
 def profiles(feats: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:
