@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from . import features as F
+from .threads import limited
 
 HORIZON_DAYS = 90
 #: Features the model reads (``features.COLUMNS`` without share of wallet, often unknown;
@@ -34,6 +35,7 @@ class ChurnModel:
     medians: np.ndarray = None
     validation: dict = field(default_factory=dict)
 
+    @limited
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """(C,) calibrated P(no order in the next 90 days); the recency rule without signal."""
         if not self.has_signal:
@@ -90,6 +92,7 @@ def training_frame(lines, dates, extra=None, horizon=HORIZON_DAYS):
     return pd.concat(frames), np.concatenate(ys)
 
 
+@limited
 def fit(X: pd.DataFrame, y: np.ndarray, columns=CHURN_FEATURES, calib_share=0.25) -> ChurnModel:
     """Gradient boosting on the older snapshots, Platt-calibrated on the newest ones.
 
@@ -136,6 +139,7 @@ def fit(X: pd.DataFrame, y: np.ndarray, columns=CHURN_FEATURES, calib_share=0.25
     return model
 
 
+@limited
 def reasons(model: ChurnModel, X: pd.DataFrame, top=3) -> list:
     """Per client, up to ``top`` features that raise its risk most: (name, value, delta p),
     delta p being the drop in P when the feature is set to the training median."""

@@ -9,6 +9,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
+from .threads import limited
+
 #: Features clustered (columns of :func:`insights.stats.features.client_features`); the
 #: skewed ones are log-transformed first.
 SEGMENT_FEATURES = (
@@ -63,6 +65,7 @@ def design(feats: pd.DataFrame) -> np.ndarray:
     return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
 
 
+@limited
 def silhouette(X, labels, seed=SEED) -> float:
     """Silhouette on a fixed sample of at most :data:`SILHOUETTE_SAMPLE` rows (NaN: < 2 groups)."""
     if len(np.unique(labels)) < 2 or len(X) < 3:
@@ -71,6 +74,7 @@ def silhouette(X, labels, seed=SEED) -> float:
     return float(silhouette_score(X, labels, sample_size=n, random_state=seed))
 
 
+@limited
 def cluster(feats: pd.DataFrame, k_range=K_RANGE, seed=SEED) -> Segmentation:
     """K-Means for each k of ``k_range``, the one with the best silhouette kept, named."""
     X = design(feats)

@@ -87,7 +87,9 @@ def _population(n=400, seed=1):
         {
             "recency_days": np.where(groups == 3, rng.uniform(200, 300, n), rng.uniform(1, 10, n)),
             "frequency": np.where(groups == 1, rng.uniform(2, 6, n), rng.uniform(40, 52, n)),
-            "monetary": np.where(groups == 0, rng.uniform(20000, 30000, n), rng.uniform(3000, 6000, n)),
+            "monetary": np.where(
+                groups == 0, rng.uniform(20000, 30000, n), rng.uniform(3000, 6000, n)
+            ),
             "n_families": np.where(groups == 2, 1.0, 4.0),
             "regularity": rng.uniform(0.2, 0.4, n),
             "trend": rng.normal(0, 0.05, n),
