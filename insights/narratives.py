@@ -42,8 +42,8 @@ def reason_text(name, value, language=None):
         out = text.format(v=value)
     except (TypeError, ValueError):
         return name
-    if language == "es":
-        out = out.replace(",", ".")  # thousands with a dot
+    if language == "es":  # 1,234.5 -> 1.234,5
+        out = out.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return out
 
 
@@ -54,7 +54,7 @@ def churn_risk(evidence, language):
     if language == "es":
         text = (
             f"La probabilidad estimada de que este cliente no haga ningún pedido en los próximos "
-            f"90 días es del {p:.0%}".replace(".", ",")
+            f"90 días es del {p:.0%}".replace("%", " %")
             + f" (nivel alto). En los últimos 12 meses compró {value:,.0f} €".replace(",", ".")
             + ". Es compatible con que el cliente se esté yendo, no lo prueba."
         )
