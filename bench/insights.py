@@ -229,3 +229,34 @@ def _segments(lines, end_ts, out):
             f"{code:18s} {int(r.clients):8d} {r.share_clients:6.1%} {r.share_revenue:8.1%}"
             f" {r.median_recency_days:7.0f} {r.median_frequency:5.0f} {r.median_monetary:9.0f}"
         )
+
+
+def speed(clients=20000, weeks=156, seed=7, end="2026-11-22", out=print):
+    """Seconds of the pure part of a refit (what insights.services.refit runs after reading):
+    features, segmentation, 12 replayed snapshots, the fit and the scores, on ``clients``."""
+    from insights.services import SNAPSHOT_STEP_DAYS, SNAPSHOTS
+
+    raw, cal = demo_lines(clients, weeks, seed, end)
+    lines, _ = plant_client_churn(raw, end, seed)
+    # The refit reads net value per (client, family, date).
+    lines = lines.groupby(["client", "family", "date"], as_index=False)["value"].sum()
+    as_of = pd.Timestamp(cal.end)
+    t = {}
+    tick = time.perf_counter()
+    feats = F.client_features(lines, as_of, F.active_clients(lines, as_of))
+    seg = S.cluster(feats)
+    t["segments"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    X, y = C.training_frame(lines, C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS))
+    t["snapshots"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    model = C.fit(X, y)
+    p = model.predict(feats)
+    C.reasons(model, feats)
+    t["fit_score_reasons"] = time.perf_counter() - tick
+    out(
+        f"refit (pure part) on {clients:,} clients, {len(lines):,} client-family-days, "
+        f"{len(X):,} training rows, k={seg.k}, {int((p > 0.7).sum())} HIGH: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in t.items())
+        + f"; total {sum(t.values()):.1f} s"
+    )

@@ -16,12 +16,26 @@ class Command(BaseCommand):
         parser.add_argument("--end", default="2026-11-22", help="last day of the history")
         parser.add_argument("--test-weeks", type=int, default=12)
         parser.add_argument(
+            "--speed",
+            action="store_true",
+            help="only time the pure part of a refit on --clients clients",
+        )
+        parser.add_argument(
             "--no-twins", action="store_true", help="skip the twins' p_active (faster)"
         )
 
     def handle(self, *args, **options):
-        from bench.insights import run
+        from bench.insights import run, speed
 
+        if options["speed"]:
+            speed(
+                clients=options["clients"],
+                weeks=options["weeks"],
+                seed=options["seed"],
+                end=options["end"],
+                out=self.stdout.write,
+            )
+            return
         run(
             clients=options["clients"],
             weeks=options["weeks"],
