@@ -22,7 +22,7 @@ def login(page, username):
 
 
 def test_manager_reads_segments_tiers_and_a_client_at_risk(page, shoot, browser):
-    world = build_world(PASSWORD)
+    build_world(PASSWORD)
     for weeks in (12, 8, 4, 0):
         services.refit(AS_OF - dt.timedelta(weeks=weeks))
     login(page, "boss")

@@ -36,7 +36,6 @@ def build_world(password):
         c = Client.objects.create(code=f"C{i:03d}", name=f"Clínica {i}", rep=rep)
         clients.append(c)
         stop = 8 if i < 3 else 0
-        size = 1 + (i % 5)
         for w in range(stop, 104):
             day = AS_OF - dt.timedelta(days=7 * w + (i % 3))
             orders.append(Order(invoice_number=f"F{i}-{w}", date=day, client=c))
