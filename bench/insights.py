@@ -234,7 +234,7 @@ def _segments(lines, end_ts, out):
 def speed(clients=20000, weeks=156, seed=7, end="2026-11-22", out=print):
     """Seconds of the pure part of a refit (what insights.services.refit runs after reading):
     features, segmentation, 12 replayed snapshots, the fit and the scores, on ``clients``."""
-    from insights.services import SNAPSHOT_STEP_DAYS, SNAPSHOTS
+    from insights.services import SNAPSHOT_STEP_DAYS, SNAPSHOTS, TRAIN_CLIENTS
 
     raw, cal = demo_lines(clients, weeks, seed, end)
     lines, _ = plant_client_churn(raw, end, seed)
@@ -247,7 +247,8 @@ def speed(clients=20000, weeks=156, seed=7, end="2026-11-22", out=print):
     seg = S.cluster(feats)
     t["segments"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    X, y = C.training_frame(lines, C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS))
+    sample = C.training_sample(lines, TRAIN_CLIENTS)
+    X, y = C.training_frame(sample, C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS))
     t["snapshots"] = time.perf_counter() - tick
     tick = time.perf_counter()
     model = C.fit(X, y)

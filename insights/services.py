@@ -35,6 +35,8 @@ STOP_BUYING_KINDS = ("full_churn", "partial_churn", "cross_family_decline")
 READ_DAYS = 3 * 365
 SNAPSHOTS = 12
 SNAPSHOT_STEP_DAYS = 28
+#: Clients whose history is replayed to train the churn model (a random sample beyond it).
+TRAIN_CLIENTS = 4000
 
 
 def _money(x):
@@ -94,7 +96,7 @@ def refit(as_of=None) -> InsightsRun:
 
         tick = time.perf_counter()
         dates = C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS)
-        X, y = C.training_frame(lines, dates)
+        X, y = C.training_frame(C.training_sample(lines, TRAIN_CLIENTS), dates)
         model = C.fit(X, y)
         p = model.predict(feats) if len(feats) else np.zeros(0)
         why = C.reasons(model, feats) if len(feats) else []

@@ -59,6 +59,17 @@ def _matrix(X, columns):
     return X[list(columns)].to_numpy(dtype=float)
 
 
+def training_sample(lines, max_clients=4000, seed=SEED):
+    """The lines of at most ``max_clients`` clients drawn at random (fixed seed): the replayed
+    snapshots cost one feature pass each, and a few thousand clients x 12 snapshots are
+    enough rows to train on."""
+    clients = np.unique(lines["client"].to_numpy())
+    if len(clients) <= max_clients:
+        return lines
+    keep = np.random.default_rng(seed).choice(clients, max_clients, replace=False)
+    return lines.loc[lines["client"].isin(keep)]
+
+
 def snapshot_dates(as_of, n=12, step_days=28, horizon=HORIZON_DAYS):
     """The ``n`` replay dates, oldest first, each leaving its full horizon before ``as_of``."""
     last = pd.Timestamp(as_of) - pd.Timedelta(days=horizon)
