@@ -156,3 +156,13 @@ def test_tiers_and_recall_at_precision():
     # Top 2: precision 1, recall 2/3; top 4: precision 3/4, recall 1.
     assert C.recall_at_precision(y, score, 0.7) == 1.0
     assert C.recall_at_precision(y, score, 0.8) == pytest.approx(2 / 3)
+
+
+def test_training_sample_keeps_whole_histories_of_a_fixed_random_set_of_clients():
+    lines = pd.DataFrame({"client": np.repeat(np.arange(100), 3), "value": 1.0})
+    a = C.training_sample(lines, max_clients=10)
+    b = C.training_sample(lines, max_clients=10)
+    assert a["client"].nunique() == 10
+    assert (a.groupby("client").size() == 3).all()  # every line of a sampled client
+    assert a.equals(b)
+    assert C.training_sample(lines, max_clients=500) is lines
