@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "twins",
     "recommender",
     "deals",
+    "insights",
     "seeds",
     "web",
     "bench",

@@ -73,7 +73,16 @@ def existing_ids(world):
         stage=stage,
         created_date=dt.date(2026, 10, 1),
     )
+    from insights.models import ChurnScore, Segment, SegmentMembership
+
+    churn = ChurnScore.objects.create(client=world.ana1, as_of=run.as_of, p_churn=0.8, tier="high")
+    segment, _ = Segment.objects.get_or_create(code="at_risk")
+    membership = SegmentMembership.objects.create(
+        client=world.ana1, segment=segment, as_of=run.as_of
+    )
     return {
+        "churn-risk": churn.pk,
+        "client-segments": membership.pk,
         "opportunities": opportunity.pk,
         "stages": stage.pk,
         "alerts": world.a_ana1.pk,

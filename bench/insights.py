@@ -1,0 +1,263 @@
+"""bench_insights: the client churn-risk model and the segmentation on the demo generator.
+
+The demo's planted truth is per (client, family) pair and no demo client ever goes 90 days
+without an order, so P(no order in 90 days) has no event to learn from there. The benchmark
+therefore plants whole-client churn on top of the generated order lines (documented in
+docs/insights.md): a share of clients stops buying altogether at an onset week, most after a
+few weeks of thinning orders, some abruptly. The pair-level planted churn stays as a confounder.
+"""
+
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score, roc_auc_score
+
+from insights.stats import churn as C
+from insights.stats import features as F
+from insights.stats import segments as S
+from seeds import generator as gen
+from twins.stats.api import score_pairs
+from twins.stats.batch import batch_from_orders
+
+HISTORY_WEEKS = 104  # the twins' scoring window
+
+
+def demo_lines(clients, weeks, seed, end):
+    """The demo generator's order lines as a DataFrame (client, family, date, units, value)."""
+    cal = gen.Calendar.ending(pd.Timestamp(end).date(), weeks)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+    catalogue = gen.Catalogue.build(cal)
+    _, mult = gen.plan_campaigns(rng, cal)
+    frames = []
+    for number, first in enumerate(range(0, clients, gen.CHUNK)):
+        crng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, number)))
+        ch = gen.generate_chunk(crng, min(gen.CHUNK, clients - first), cal, catalogue, mult)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "client": ch.order_client[ch.line_order] + first,
+                    "family": ch.line_family,
+                    "date": ch.order_date[ch.line_order].astype("datetime64[ns]"),
+                    "units": ch.line_units.astype(float),
+                    "value": ch.line_value,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True), cal
+
+
+def plant_client_churn(lines, end, seed, share=0.15, first_day=300, gradual=0.7):
+    """Make ``share`` of the clients stop buying at an onset (uniform from ``first_day`` after
+    the first line to the end); ``gradual`` of them thin out first (each line kept with a
+    probability falling from 1 to 0.25 over 6-16 weeks). Returns (lines, onset per client, NaT
+    for the others)."""
+    rng = np.random.default_rng(seed + 1000)
+    clients = np.unique(lines["client"])
+    start = lines["date"].min() + pd.Timedelta(days=first_day)
+    span = (pd.Timestamp(end) - start).days
+    churner = rng.random(len(clients)) < share
+    onset = pd.Series(pd.NaT, index=clients, dtype="datetime64[ns]")
+    days = rng.integers(0, span, churner.sum())
+    onset[churner] = (start + pd.to_timedelta(days, unit="D")).to_numpy()
+    ramp = pd.Series(0.0, index=clients)
+    ramp[churner] = np.where(
+        rng.random(churner.sum()) < gradual, rng.integers(6, 17, churner.sum()) * 7.0, 0.0
+    )
+    o = onset.reindex(lines["client"]).to_numpy()
+    r = ramp.reindex(lines["client"]).to_numpy()
+    before = (o - lines["date"].to_numpy()) / np.timedelta64(1, "D")  # days before onset
+    keep = np.ones(len(lines), bool)
+    has = ~np.isnat(o)
+    keep[has & (before <= 0)] = False
+    in_ramp = has & (before > 0) & (before < r)
+    p_keep = 0.25 + 0.75 * before[in_ramp] / np.maximum(r[in_ramp], 1)
+    keep[np.flatnonzero(in_ramp)[rng.random(in_ramp.sum()) > p_keep]] = False
+    return lines.loc[keep].reset_index(drop=True), onset
+
+
+def twins_p_active(lines, as_of, technical):
+    """Per client: min and mean of the twins' p_active over its families (twins.stats)."""
+    d = lines.loc[lines["date"] <= pd.Timestamp(as_of)]
+    pairs = batch_from_orders(
+        d.assign(value=d["value"]),
+        pd.Timestamp(as_of),
+        HISTORY_WEEKS,
+        families=np.arange(len(technical)),
+        technical=technical,
+        sort=True,
+    )
+    scores = score_pairs(pairs.batch, horizon=8)
+    frame = pd.DataFrame({"client": pairs.pair_client, "p": scores.p_active})
+    g = frame.groupby("client")["p"]
+    return pd.DataFrame({"twins_p_min": g.min(), "twins_p_mean": g.mean(), "twins_p_max": g.max()})
+
+
+def _metrics(y, p):
+    y = np.asarray(y, bool)
+    return {
+        "auc": roc_auc_score(y, p) if 0 < y.sum() < len(y) else float("nan"),
+        "brier": float(np.mean((np.asarray(p) - y) ** 2)),
+        "recall@p0.7": C.recall_at_precision(y, p, 0.7),
+    }
+
+
+def run(clients=1000, weeks=156, seed=7, end="2026-11-22", test_weeks=12, out=print, twins=True):
+    t0 = time.perf_counter()
+    raw, cal = demo_lines(clients, weeks, seed, end)
+    lines, onset = plant_client_churn(raw, end, seed)
+    technical = np.array([f.kind == "technical" for f in gen.FAMILIES])
+    end_ts = pd.Timestamp(cal.end)
+    out(
+        f"demo: {clients} clients, {weeks} weeks to {cal.end}, {len(lines):,} lines; "
+        f"{int(onset.notna().sum())} clients with a planted whole-client churn "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
+    # Time split: test snapshots weekly over the last `test_weeks` weeks whose 90-day outcome
+    # is known; training snapshots every 4 weeks, their outcome known before the first test date.
+    test_last = end_ts - pd.Timedelta(days=C.HORIZON_DAYS)
+    test_dates = [test_last - pd.Timedelta(weeks=i) for i in range(test_weeks - 1, -1, -1)]
+    train_dates = C.snapshot_dates(test_dates[0], n=14, step_days=28)
+    extra = (lambda t, cl: twins_p_active(lines, t, technical).reindex(cl)) if twins else None
+
+    tick = time.perf_counter()
+    Xtr, ytr = C.training_frame(lines, train_dates, extra)
+    Xte, yte = C.training_frame(lines, test_dates, extra)
+    t_feat = time.perf_counter() - tick
+    out(
+        f"train: {len(Xtr):,} client-snapshots ({int(ytr.sum())} left), {train_dates[0].date()}"
+        f" to {train_dates[-1].date()}; test: {len(Xte):,} ({int(yte.sum())} left), "
+        f"{test_dates[0].date()} to {test_dates[-1].date()} (features {t_feat:.1f} s)"
+    )
+    tick = time.perf_counter()
+    model = C.fit(Xtr, ytr)
+    t_fit = time.perf_counter() - tick
+    rows = {"insights model (orders only)": model.predict(Xte)}
+    if twins:
+        cols = (*C.CHURN_FEATURES, "twins_p_min", "twins_p_mean")
+        model_tw = C.fit(Xtr, ytr, columns=cols)
+        rows["insights model + twins p_active"] = model_tw.predict(Xte)
+        rows["twins p_active alone (1 - max)"] = 1 - Xte["twins_p_max"].fillna(0).to_numpy()
+        rows["twins p_active alone (1 - mean)"] = 1 - Xte["twins_p_mean"].fillna(0).to_numpy()
+    rows["recency rule (recency / own gap)"] = C.recency_rule(Xte)
+    rows["recency days (raw)"] = Xte["recency_days"].to_numpy() / 365.0
+
+    # Lead time: churners whose 90-day silence completes inside the test span.
+    snap = Xte["snapshot"].to_numpy()
+    cl = Xte.index.to_numpy()
+    out("")
+    out(
+        f"{'P(no order in 90 days)':36s} {'AUC':>6s} {'Brier':>7s} {'recall@P0.7':>12s}"
+        f" {'lead wk (median)':>17s} {'flagged':>8s}"
+    )
+    for name, p in rows.items():
+        m = _metrics(yte, p)
+        lead = _lead_times(cl, snap, test_dates, p, onset)
+        med = f"{np.median(lead):.1f}" if len(lead) else "-"
+        brier = f"{m['brier']:.4f}" if "raw" not in name else "-"
+        out(
+            f"{name:36s} {m['auc']:6.3f} {brier:>7s} {m['recall@p0.7']:12.3f} {med:>17s}"
+            f" {len(lead):>8d}"
+        )
+    out(
+        f"(model fitted in {t_fit:.1f} s on {model.n_train:,} rows; has signal: "
+        f"{model.has_signal}; base rate {model.base_rate:.3f})"
+    )
+    _segments(lines, end_ts, out)
+
+
+def _lead_times(clients, snap, dates, p, onset, high=0.7):
+    """Weeks between the first test snapshot where a planted churner is HIGH (P > 0.7) and
+    its planted onset (positive: flagged before it stopped), for planted churners whose onset
+    falls inside the test span plus 90 days and who were flagged at all."""
+    df = pd.DataFrame({"client": clients, "snap": snap, "p": p})
+    df["date"] = np.asarray(dates, dtype="datetime64[ns]")[df["snap"].to_numpy()]
+    on = onset.reindex(df["client"]).to_numpy()
+    inside = (on >= np.datetime64(dates[0])) & (
+        on <= np.datetime64(dates[-1] + pd.Timedelta(days=C.HORIZON_DAYS))
+    )
+    hi = df.loc[(df["p"] > high) & inside].groupby("client")["date"].min()
+    return ((onset.reindex(hi.index) - hi) / pd.Timedelta(weeks=1)).to_numpy()
+
+
+def _segments(lines, end_ts, out):
+    out("")
+    week1 = end_ts - pd.Timedelta(days=7)
+    res = {}
+    for t in (week1, end_ts):
+        act = F.active_clients(lines, t)
+        feats = F.client_features(lines, t, act)
+        tick = time.perf_counter()
+        seg = S.cluster(feats)
+        secs = time.perf_counter() - tick
+        rfm = S.rfm_scores(feats)
+        res[t] = (feats, seg, rfm, secs)
+    (f1, s1, r1, _), (f2, s2, r2, secs) = res[week1], res[end_ts]
+    common = f1.index.intersection(f2.index)
+    a1 = pd.Series(s1.client_codes(), index=f1.index).reindex(common)
+    a2 = pd.Series(s2.client_codes(), index=f2.index).reindex(common)
+    X2 = S.design(f2)
+    sils = ", ".join(f"k={k}: {v:.3f}" for k, v in s2.silhouettes.items())
+    out(f"Segmentation as of {end_ts.date()} ({len(f2):,} active clients; {sils})")
+    out(
+        f"{'method':28s} {'groups':>6s} {'silhouette':>10s} {'same as a week before':>22s}"
+        f" {'ARI':>6s}"
+    )
+    rows = [
+        ("K-Means (chosen k)", s2.k, S.silhouette(X2, s2.labels), a1, a2),
+        (
+            "RFM quintile groups",
+            r2["group"].nunique(),
+            S.silhouette(X2, pd.factorize(r2["group"])[0]),
+            r1["group"].reindex(common),
+            r2["group"].reindex(common),
+        ),
+    ]
+    for name, k, sil, b1, b2 in rows:
+        same = float((b1.to_numpy() == b2.to_numpy()).mean())
+        ari = adjusted_rand_score(b1, b2)
+        out(f"{name:28s} {k:>6d} {sil:10.3f} {same:22.1%} {ari:6.3f}")
+    out(f"(K-Means over k=4-6 in {secs:.1f} s)")
+    prof = s2.profiles
+    out("")
+    out(
+        f"{'segment':18s} {'clients':>8s} {'share':>6s} {'revenue':>8s} {'R days':>7s}"
+        f" {'F/yr':>5s} {'M euros':>9s}"
+    )
+    for code, r in prof.iterrows():
+        out(
+            f"{code:18s} {int(r.clients):8d} {r.share_clients:6.1%} {r.share_revenue:8.1%}"
+            f" {r.median_recency_days:7.0f} {r.median_frequency:5.0f} {r.median_monetary:9.0f}"
+        )
+
+
+def speed(clients=20000, weeks=156, seed=7, end="2026-11-22", out=print):
+    """Seconds of the pure part of a refit (what insights.services.refit runs after reading):
+    features, segmentation, 12 replayed snapshots, the fit and the scores, on ``clients``."""
+    from insights.services import SNAPSHOT_STEP_DAYS, SNAPSHOTS, TRAIN_CLIENTS
+
+    raw, cal = demo_lines(clients, weeks, seed, end)
+    lines, _ = plant_client_churn(raw, end, seed)
+    # The refit reads net value per (client, family, date).
+    lines = lines.groupby(["client", "family", "date"], as_index=False)["value"].sum()
+    as_of = pd.Timestamp(cal.end)
+    t = {}
+    tick = time.perf_counter()
+    feats = F.client_features(lines, as_of, F.active_clients(lines, as_of))
+    seg = S.cluster(feats)
+    t["segments"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    sample = C.training_sample(lines, TRAIN_CLIENTS)
+    X, y = C.training_frame(sample, C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS))
+    t["snapshots"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    model = C.fit(X, y)
+    p = model.predict(feats)
+    C.reasons(model, feats)
+    t["fit_score_reasons"] = time.perf_counter() - tick
+    out(
+        f"refit (pure part) on {clients:,} clients, {len(lines):,} client-family-days, "
+        f"{len(X):,} training rows, k={seg.k}, {int((p > 0.7).sum())} HIGH: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in t.items())
+        + f"; total {sum(t.values()):.1f} s"
+    )

@@ -1,0 +1,140 @@
+"""Client insights: segments (with their admin-editable playbook), each client's segment over
+time, churn-risk tiers (admin-editable thresholds and actions) and each client's latest score.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+#: Default label of each segment code (``insights.stats.segments.NAMES``).
+SEGMENT_LABELS = {
+    "at_risk": _("At risk"),
+    "premium_regulars": _("Premium regulars"),
+    "growing": _("Growing"),
+    "single_family": _("Single-family"),
+    "occasional": _("Occasional buyers"),
+    "steady": _("Steady buyers"),
+    "lapsed": _("Lapsed"),
+    "declining": _("Declining"),
+    "small_regulars": _("Small regulars"),
+}
+
+
+class InsightsRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    as_of = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    clients = models.PositiveIntegerField(default=0)
+    alerts_created = models.PositiveIntegerField(default=0)
+    alerts_updated = models.PositiveIntegerField(default=0)
+    alerts_expired = models.PositiveIntegerField(default=0)
+    alerts_merged = models.PositiveIntegerField(
+        default=0, help_text=_("HIGH clients whose twins already raised a stop-buying alert.")
+    )
+    segmentation = models.JSONField(default=dict, blank=True, help_text=_("k, silhouettes."))
+    model_info = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True, help_text=_("Seconds per phase."))
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self):
+        return f"Insights run {self.pk} as of {self.as_of} ({self.status})"
+
+
+class Segment(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(
+        max_length=80, blank=True, help_text=_("Shown instead of the default name when set.")
+    )
+    playbook = models.TextField(blank=True, help_text=_("What to do with clients of this segment."))
+    profile = models.JSONField(default=dict, blank=True, help_text=_("From the latest run."))
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return str(self.label)
+
+    @property
+    def label(self):
+        if self.name:
+            return self.name
+        return SEGMENT_LABELS.get(self.code, self.code)
+
+
+class SegmentMembership(models.Model):
+    """A client's segment as of a run's date; the history shows the moves."""
+
+    client = models.ForeignKey(
+        "crm.Client", on_delete=models.CASCADE, related_name="segment_memberships"
+    )
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="memberships")
+    as_of = models.DateField()
+    run = models.ForeignKey(InsightsRun, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["client", "-as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "as_of"], name="segmentmembership_unique_day")
+        ]
+        indexes = [models.Index(fields=["as_of", "segment"])]
+
+    def __str__(self):
+        return f"{self.client_id} in {self.segment} as of {self.as_of}"
+
+
+class ChurnTier(models.Model):
+    class Code(models.TextChoices):
+        HIGH = "high", _("High")
+        MEDIUM = "medium", _("Medium")
+        LOW = "low", _("Low")
+
+    code = models.CharField(max_length=8, choices=Code.choices, unique=True)
+    min_probability = models.FloatField(
+        help_text=_("Lower bound of P(no order in 90 days) for this tier (HIGH: strictly above).")
+    )
+    action = models.CharField(max_length=200, blank=True)
+    alert_min_at_stake = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text=_("HIGH only: euros at stake (12-month value x P) needed to raise an alert."),
+    )
+
+    class Meta:
+        ordering = ["-min_probability"]
+
+    def __str__(self):
+        return self.get_code_display()
+
+
+class ChurnScore(models.Model):
+    """A client's latest churn risk (replaced by each run)."""
+
+    client = models.OneToOneField("crm.Client", on_delete=models.CASCADE, related_name="churn")
+    run = models.ForeignKey(InsightsRun, null=True, blank=True, on_delete=models.SET_NULL)
+    as_of = models.DateField()
+    p_churn = models.FloatField(help_text=_("P(no order in the next 90 days)."))
+    tier = models.CharField(max_length=8, choices=ChurnTier.Code.choices)
+    value_12m = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    at_stake = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    reasons = models.JSONField(default=list, blank=True)
+    features = models.JSONField(default=dict, blank=True)
+    merged_into = models.ForeignKey(
+        "crm.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["tier"])]
+
+    def __str__(self):
+        return f"{self.client_id}: {self.p_churn:.2f} ({self.tier})"

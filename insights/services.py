@@ -1,0 +1,269 @@
+"""Write-side of the insights engine: the refit that segments the clients, scores their churn
+risk and publishes both (and the HIGH-risk alerts) in one transaction.
+
+Reads order lines through the ORM, fits with the pure :mod:`insights.stats`, then publishes:
+a failed run leaves the previous segments, scores and alerts in place. Running it twice for
+the same date changes nothing but the run rows (memberships are one per client and date, the
+live alert of a client is refreshed, not duplicated).
+"""
+
+import datetime as dt
+import time
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from crm.models import Alert, OrderLine, Potential
+from crm.signals import alerts_published
+
+from . import alert_kinds, defaults
+from .models import ChurnScore, ChurnTier, InsightsRun, Segment, SegmentMembership
+from .stats import churn as C
+from .stats import features as F
+from .stats import segments as S
+
+CENT = Decimal("0.01")
+#: The twins' kinds that already say "this client is (partly) stopping": a HIGH churn risk on
+#: a client with one of these live is merged into it instead of raising a second alert.
+STOP_BUYING_KINDS = ("full_churn", "partial_churn", "cross_family_decline")
+#: Years of order lines read (features look two years back from the oldest replay date).
+READ_DAYS = 3 * 365
+SNAPSHOTS = 12
+SNAPSHOT_STEP_DAYS = 28
+#: Clients whose history is replayed to train the churn model (a random sample beyond it).
+TRAIN_CLIENTS = 4000
+
+
+def _money(x):
+    return Decimal(str(round(float(x), 2))).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ensure_defaults():
+    """Create the default tiers and segments' playbooks that do not exist."""
+    for code, (p, action, min_stake) in defaults.TIERS.items():
+        ChurnTier.objects.get_or_create(
+            code=code,
+            defaults={"min_probability": p, "action": action, "alert_min_at_stake": min_stake},
+        )
+    for code, playbook in defaults.PLAYBOOKS.items():
+        Segment.objects.get_or_create(code=code, defaults={"playbook": playbook})
+
+
+def read_lines(as_of) -> pd.DataFrame:
+    """Net value per (client, family, date) up to ``as_of``, the last :data:`READ_DAYS`."""
+    since = as_of - dt.timedelta(days=READ_DAYS)
+    rows = (
+        OrderLine.objects.filter(date__gt=since, date__lte=as_of)
+        .values("client_id", "family_id", "date")
+        .annotate(v=Sum("net_value"))
+        .values_list("client_id", "family_id", "date", "v")
+    )
+    df = pd.DataFrame.from_records(list(rows), columns=["client", "family", "date", "value"])
+    df["date"] = pd.to_datetime(df["date"])
+    df["value"] = df["value"].astype(float)
+    return df
+
+
+def _potential():
+    rows = Potential.objects.values("client_id").annotate(p=Sum("annual_potential"))
+    return pd.Series({r["client_id"]: float(r["p"]) for r in rows}, dtype=float)
+
+
+def refit(as_of=None) -> InsightsRun:
+    """Refit segments and churn risk as of ``as_of`` (default today) and publish them."""
+    as_of = as_of or timezone.localdate()
+    if isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    ensure_defaults()
+    run = InsightsRun.objects.create(as_of=as_of)
+    timings = {}
+    try:
+        tick = time.perf_counter()
+        lines = read_lines(as_of)
+        potential = _potential()
+        timings["read"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        clients = F.active_clients(lines, as_of)
+        feats = F.client_features(lines, as_of, clients, potential)
+        seg = S.cluster(feats) if len(feats) else None
+        timings["segments"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        dates = C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS)
+        X, y = C.training_frame(C.training_sample(lines, TRAIN_CLIENTS), dates)
+        model = C.fit(X, y)
+        p = model.predict(feats) if len(feats) else np.zeros(0)
+        why = C.reasons(model, feats) if len(feats) else []
+        timings["churn"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
+        with transaction.atomic():
+            published = _publish(run, as_of, feats, seg, model, p, why)
+        timings["publish"] = time.perf_counter() - tick
+    except Exception as exc:
+        InsightsRun.objects.filter(pk=run.pk).update(
+            status=InsightsRun.Status.FAILED, error=repr(exc), finished_at=timezone.now()
+        )
+        raise
+    InsightsRun.objects.filter(pk=run.pk).update(
+        timings={k: round(v, 3) for k, v in timings.items()}
+    )
+    if published:
+        alerts_published.send(sender=Alert, alert_ids=published)
+    run.refresh_from_db()
+    return run
+
+
+def _tier_bounds():
+    t = {x.code: x for x in ChurnTier.objects.all()}
+    return t, t["high"].min_probability, t["medium"].min_probability
+
+
+def _publish(run, as_of, feats, seg, model, p, why):
+    tiers, high, medium = _tier_bounds()
+    ids = feats.index.to_numpy(dtype=np.int64)
+    codes = seg.client_codes() if seg is not None else np.array([], dtype=object)
+    # Segments and memberships.
+    segments = {}
+    for code in sorted(set(codes)):
+        obj, _ = Segment.objects.get_or_create(
+            code=code, defaults={"playbook": defaults.PLAYBOOKS.get(code, "")}
+        )
+        segments[code] = obj
+    if seg is not None:
+        for code, row in seg.profiles.iterrows():
+            prof = {k: float(v) for k, v in row.items()}
+            Segment.objects.filter(code=code).update(profile={"as_of": str(as_of), **prof})
+        Segment.objects.exclude(code__in=list(segments)).update(profile={})
+    SegmentMembership.objects.filter(as_of=as_of).delete()
+    SegmentMembership.objects.bulk_create(
+        (
+            SegmentMembership(client_id=int(c), segment=segments[code], as_of=as_of, run=run)
+            for c, code in zip(ids, codes, strict=True)
+        ),
+        batch_size=2000,
+    )
+    # Churn scores.
+    tier = C.tiers(p, high, medium)
+    value = feats["monetary"].clip(lower=0).to_numpy()
+    ChurnScore.objects.all().delete()
+    scores = []
+    for i, c in enumerate(ids):
+        scores.append(
+            ChurnScore(
+                client_id=int(c),
+                run=run,
+                as_of=as_of,
+                p_churn=float(p[i]),
+                tier=str(tier[i]),
+                value_12m=_money(value[i]),
+                at_stake=_money(value[i] * p[i]),
+                reasons=[[n, v, d] for n, v, d in why[i]],
+                features={
+                    "recency_days": float(feats["recency_days"].iat[i]),
+                    "median_gap_days": float(feats["median_gap_days"].iat[i]),
+                    "segment": str(codes[i]) if len(codes) else "",
+                },
+            )
+        )
+    ChurnScore.objects.bulk_create(scores, batch_size=2000)
+    created, updated, expired, merged, published = _alerts(run, as_of, scores, tiers, segments)
+    info = {
+        "has_signal": model.has_signal,
+        "base_rate": model.base_rate,
+        "n_train": model.n_train,
+        "n_events": model.n_events,
+        **model.validation,
+    }
+    segmentation = {}
+    if seg is not None:
+        segmentation = {"k": seg.k, "silhouettes": {str(k): v for k, v in seg.silhouettes.items()}}
+    InsightsRun.objects.filter(pk=run.pk).update(
+        status=InsightsRun.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        clients=len(ids),
+        alerts_created=created,
+        alerts_updated=updated,
+        alerts_expired=expired,
+        alerts_merged=merged,
+        segmentation=segmentation,
+        model_info=info,
+    )
+    return published
+
+
+def _alerts(run, as_of, scores, tiers, segments):
+    """Raise, refresh or expire the HIGH-risk alerts; merge into the twins' stop-buying ones."""
+    kind = alert_kinds.CHURN_RISK
+    floor = tiers["high"].alert_min_at_stake
+    wanted = {s.client_id: s for s in scores if s.tier == "high" and s.at_stake >= floor}
+    twins_live = {}
+    for a in Alert.objects.filter(
+        client_id__in=list(wanted), kind__in=STOP_BUYING_KINDS, status__in=Alert.LIVE_STATUSES
+    ).order_by("-priority"):
+        twins_live.setdefault(a.client_id, a)
+    live = {
+        a.client_id: a
+        for a in Alert.objects.select_for_update().filter(kind=kind, status__in=Alert.LIVE_STATUSES)
+    }
+    since = timezone.now() - dt.timedelta(days=settings.SCORING_DISMISS_COOLDOWN_DAYS)
+    cooling = set(
+        Alert.objects.filter(
+            kind=kind, status=Alert.Status.DISMISSED, updated_at__gte=since
+        ).values_list("client_id", flat=True)
+    )
+    created = updated = merged = 0
+    published = []
+    for client_id, s in wanted.items():
+        evidence = {
+            "p_churn": round(s.p_churn, 4),
+            "tier": s.tier,
+            "value_12m": float(s.value_12m),
+            "at_stake": float(s.at_stake),
+            "days_since_order": int(s.features["recency_days"]),
+            "usual_gap_days": round(s.features["median_gap_days"], 1),
+            "segment": str(segments[s.features["segment"]].label) if s.features["segment"] else "",
+            "reasons": s.reasons,
+            "action": tiers["high"].action,
+        }
+        twin = twins_live.get(client_id)
+        if twin is not None:
+            # One alert per client: the twins' one carries the client-level risk as well.
+            twin.evidence = {**twin.evidence, "client_churn": evidence}
+            twin.save(update_fields=["evidence", "updated_at"])
+            ChurnScore.objects.filter(client_id=client_id).update(merged_into=twin)
+            merged += 1
+            continue
+        fields = {
+            "priority": s.at_stake,
+            "score": s.p_churn,
+            "evidence": evidence,
+            "as_of": as_of,
+        }
+        alert = live.pop(client_id, None)
+        if alert is not None:
+            for name, value in fields.items():
+                setattr(alert, name, value)
+            alert.save(update_fields=[*fields, "updated_at"])
+            updated += 1
+        elif client_id in cooling:
+            continue
+        else:
+            alert = Alert.objects.create(
+                client_id=client_id,
+                kind=kind,
+                dedup_key=Alert.make_dedup_key(client_id, None, kind),
+                **fields,
+            )
+            created += 1
+        published.append(alert.pk)
+    expired = Alert.objects.filter(pk__in=[a.pk for a in live.values()]).update(
+        status=Alert.Status.EXPIRED, closed_at=timezone.now()
+    )
+    return created, updated, expired, merged, published

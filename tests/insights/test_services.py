@@ -1,0 +1,122 @@
+"""The refit: segments with their date, churn tiers, HIGH-risk alerts merged with the twins'."""
+
+import datetime as dt
+
+from django.core.management import call_command
+
+from crm.models import Alert
+from insights import services
+from insights.models import ChurnScore, ChurnTier, InsightsRun, Segment, SegmentMembership
+
+from .conftest import AS_OF
+
+
+def test_refit_segments_every_client_and_flags_the_ones_that_stopped(world):
+    run = services.refit(AS_OF)
+    assert run.status == InsightsRun.Status.SUCCEEDED
+    assert run.clients == 31
+    assert run.segmentation["k"] in (4, 5, 6)
+    assert SegmentMembership.objects.filter(as_of=AS_OF).count() == 31
+    stopped = world["clients"][:3]
+    scores = {s.client_id: s for s in ChurnScore.objects.all()}
+    for c in stopped:
+        assert scores[c.pk].tier == "high"
+        assert scores[c.pk].reasons  # top reasons stored
+        assert SegmentMembership.objects.get(client=c, as_of=AS_OF).segment.code in (
+            "at_risk",
+            "lapsed",
+        )
+    assert sum(s.tier == "high" for s in scores.values()) == 3
+    # Without 90-day silences in the history there is nothing to learn: the rule is used.
+    assert run.model_info["has_signal"] is False
+    alerts = Alert.objects.filter(kind="client_churn_risk")
+    assert sorted(a.client_id for a in alerts) == sorted(c.pk for c in stopped)
+    assert all(a.priority > 0 and a.family_id is None for a in alerts)
+
+
+def test_refit_twice_keeps_one_membership_per_day_and_one_alert_per_client(world):
+    services.refit(AS_OF)
+    run = services.refit(AS_OF)
+    assert SegmentMembership.objects.count() == 31
+    assert Alert.objects.filter(kind="client_churn_risk").count() == 3
+    assert run.alerts_created == 0 and run.alerts_updated == 3
+
+
+def test_a_later_refit_keeps_the_history_of_segments(world):
+    services.refit(AS_OF - dt.timedelta(days=70))  # before the three stopped
+    services.refit(AS_OF)
+    first = world["clients"][0]
+    days = list(
+        SegmentMembership.objects.filter(client=first)
+        .order_by("as_of")
+        .values_list("segment__code", flat=True)
+    )
+    assert len(days) == 2 and days[0] != days[1]
+
+
+def test_admin_thresholds_change_the_tiers_and_the_alerts(world):
+    ChurnTier.objects.filter(code="high").update(min_probability=0.999)
+    services.refit(AS_OF)
+    assert not ChurnScore.objects.filter(tier="high").exists()
+    assert not Alert.objects.filter(kind="client_churn_risk").exists()
+    ChurnTier.objects.filter(code="high").update(min_probability=0.7, alert_min_at_stake=10**9)
+    services.refit(AS_OF)
+    assert ChurnScore.objects.filter(tier="high").count() == 3
+    assert not Alert.objects.filter(kind="client_churn_risk").exists()  # too little at stake
+
+
+def test_high_risk_merges_into_the_twins_stop_buying_alert(world):
+    c = world["clients"][0]
+    services.refit(AS_OF)
+    own = Alert.objects.get(kind="client_churn_risk", client=c)
+    twin = Alert.objects.create(
+        client=c,
+        family=world["families"][0],
+        kind="full_churn",
+        as_of=AS_OF,
+        dedup_key=Alert.make_dedup_key(c.pk, world["families"][0].pk, "full_churn"),
+        priority=100,
+        evidence={"kind": "full_churn"},
+    )
+    run = services.refit(AS_OF)
+    assert run.alerts_merged == 1
+    # One live alert for the client: the twins' one, carrying the client-level risk.
+    live = Alert.objects.filter(client=c, status__in=Alert.LIVE_STATUSES)
+    assert list(live) == [twin]
+    own.refresh_from_db()
+    assert own.status == Alert.Status.EXPIRED
+    twin.refresh_from_db()
+    assert twin.evidence["client_churn"]["tier"] == "high"
+    assert twin.evidence["kind"] == "full_churn"
+    assert ChurnScore.objects.get(client=c).merged_into_id == twin.pk
+    assert Alert.objects.filter(kind="client_churn_risk", status="open").count() == 2
+
+
+def test_failed_refit_keeps_the_previous_results(world, monkeypatch):
+    services.refit(AS_OF)
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services.C, "fit", boom)
+    try:
+        services.refit(AS_OF + dt.timedelta(days=7))
+    except RuntimeError:
+        pass
+    assert InsightsRun.objects.first().status == InsightsRun.Status.FAILED
+    assert ChurnScore.objects.count() == 31
+    assert Alert.objects.filter(kind="client_churn_risk", status="open").count() == 3
+
+
+def test_command_task_and_schedule(world):
+    from insights.tasks import refit_insights
+
+    out = refit_insights.delay(AS_OF.isoformat()).get()
+    assert out["status"] == "succeeded" and out["alerts_created"] == 3
+    call_command("install_insights_schedule")
+    from django_celery_beat.models import PeriodicTask
+
+    assert PeriodicTask.objects.get(name="Nightly client insights refit").task == (
+        "insights.tasks.refit_insights"
+    )
+    assert Segment.objects.filter(playbook__gt="").exists()

@@ -1,0 +1,112 @@
+"""REST endpoints of the insights engine, read-only: each visible client's current segment
+(``/api/v1/client-segments/``) and churn-risk score and tier (``/api/v1/churn-risk/``). A rep
+sees their own clients, a manager the team's, an admin all (``crm.selectors``)."""
+
+import django_filters as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from crm import selectors
+from insights.models import ChurnScore, ChurnTier, Segment, SegmentMembership
+
+from .views import ReadOnlyApiViewSet, _read_only_docs, cursor_pagination
+
+
+class SegmentMembershipSerializer(serializers.ModelSerializer):
+    client = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    segment = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    segment_label = serializers.SerializerMethodField()
+    playbook = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SegmentMembership
+        fields = ["id", "client", "segment", "segment_label", "playbook", "as_of"]
+
+    def get_segment_label(self, obj) -> str:
+        return str(obj.segment.label)
+
+    def get_playbook(self, obj) -> str:
+        return obj.segment.playbook
+
+
+class ChurnScoreSerializer(serializers.ModelSerializer):
+    client = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    action = serializers.SerializerMethodField(help_text="The tier's action (admin-editable).")
+
+    class Meta:
+        model = ChurnScore
+        fields = [
+            "id",
+            "client",
+            "as_of",
+            "p_churn",
+            "tier",
+            "action",
+            "value_12m",
+            "at_stake",
+            "reasons",
+            "merged_into",
+        ]
+
+    def get_action(self, obj) -> str:
+        tiers = self.context.setdefault(
+            "tiers", {t.code: t.action for t in ChurnTier.objects.all()}
+        )
+        return tiers.get(obj.tier, "")
+
+
+class MembershipFilter(filters.FilterSet):
+    segment = filters.ChoiceFilter(
+        field_name="segment__code",
+        choices=lambda: [(c, c) for c in Segment.objects.values_list("code", flat=True)],
+    )
+    client = filters.CharFilter(field_name="client__code", help_text="Client code.")
+    history = filters.BooleanFilter(
+        method="with_history", help_text="true: every dated membership, not only the latest."
+    )
+
+    class Meta:
+        model = SegmentMembership
+        fields = ["segment", "client"]
+
+    def with_history(self, queryset, name, value):
+        return queryset
+
+
+class ChurnFilter(filters.FilterSet):
+    tier = filters.ChoiceFilter(choices=ChurnTier.Code.choices)
+    client = filters.CharFilter(field_name="client__code", help_text="Client code.")
+
+    class Meta:
+        model = ChurnScore
+        fields = ["tier", "client"]
+
+
+@_read_only_docs("client segment memberships visible to you", SegmentMembershipSerializer)
+@extend_schema(tags=["insights"])
+class SegmentMembershipViewSet(ReadOnlyApiViewSet):
+    serializer_class = SegmentMembershipSerializer
+    filterset_class = MembershipFilter
+    pagination_class = cursor_pagination("-as_of", "id")
+
+    def get_queryset(self):
+        qs = SegmentMembership.objects.filter(
+            client__in=selectors.clients_visible_to(self.request.user)
+        ).select_related("client", "segment")
+        if self.request.query_params.get("history", "").lower() != "true":
+            latest = SegmentMembership.objects.order_by("-as_of").values_list("as_of", flat=True)
+            qs = qs.filter(as_of=latest[:1])
+        return qs
+
+
+@_read_only_docs("churn-risk scores of the clients visible to you", ChurnScoreSerializer)
+@extend_schema(tags=["insights"])
+class ChurnScoreViewSet(ReadOnlyApiViewSet):
+    serializer_class = ChurnScoreSerializer
+    filterset_class = ChurnFilter
+    pagination_class = cursor_pagination("-p_churn", "id")
+
+    def get_queryset(self):
+        return ChurnScore.objects.filter(
+            client__in=selectors.clients_visible_to(self.request.user)
+        ).select_related("client")
