@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "twins",
     "recommender",
     "deals",
+    "voice",
     "seeds",
     "web",
     "bench",
