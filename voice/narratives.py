@@ -57,42 +57,42 @@ def detractor(evidence, language="es"):
     e = evidence or {}
     parts = []
     quote = (e.get("quote") or "").strip()
-    said = f" «{quote}»" if es and quote else (f' "{quote}"' if quote else "")
     when = _date(e.get("survey_date"), language)
-    if e.get("nps") is not None and "detractor" in (e.get("triggers") or ()):
-        predicted = e.get("nps_predicted")
-        if es:
+    triggers = e.get("triggers") or ()
+    if "detractor" in triggers:
+        if e.get("nps_predicted") or e.get("nps") is None:
             how = (
-                "sin puntuación NPS, y su comentario se parece al de los detractores"
-                if predicted
-                else f"con un NPS de {e['nps']} sobre 10 (detractor)"
+                "sin puntuación NPS, con un comentario como los de los detractores"
+                if es
+                else "without an NPS score, with a comment like those of detractors"
             )
-            parts.append(f"El cliente respondió a la encuesta del {when} {how}.")
         else:
             how = (
-                "without an NPS score, and a comment like those of detractors"
-                if predicted
+                f"con un NPS de {e['nps']} sobre 10 (detractor)"
+                if es
                 else f"with an NPS of {e['nps']} out of 10 (a detractor)"
             )
-            parts.append(f"The client answered the survey of {when} {how}.")
-    elif "detractor" in (e.get("triggers") or ()):
         parts.append(
-            "El cliente respondió a la encuesta como un detractor."
+            f"El cliente respondió a la encuesta del {when} {how}."
             if es
-            else "The client answered the survey as a detractor."
+            else f"The client answered the survey of {when} {how}."
         )
-    if said:
-        source = SOURCE.get(e.get("quote_source"), SOURCE["survey"])[_i(language)]
-        when = _date(e.get("quote_date"), language)
-        parts.append(
-            f"En {source} del {when} escribió:{said}."
-            if es
-            else f"In {source} of {when} they wrote:{said}."
-        )
+    if quote:
+        end = "" if quote[-1] in ".!?…" else "."
+        said = f"«{quote}{end}»" if es else f'"{quote}{end}"'
+        same = "detractor" in triggers and e.get("quote_date") == e.get("survey_date")
+        if same:
+            parts.append(f"Escribió: {said}" if es else f"They wrote: {said}")
+        else:
+            source = SOURCE.get(e.get("quote_source"), SOURCE["survey"])[_i(language)]
+            on = _date(e.get("quote_date"), language)
+            parts.append(
+                f"En {source} del {on} se lee: {said}" if es else f"In {source} of {on}: {said}"
+            )
     if e.get("themes"):
         t = themes_text(e["themes"], language)
         parts.append(f"Temas de queja: {t}." if es else f"Complaint themes: {t}.")
-    if "complaint_falling" in (e.get("triggers") or ()) and e.get("orders_change") is not None:
+    if "complaint_falling" in triggers and e.get("orders_change") is not None:
         drop = abs(round(100 * float(e["orders_change"])))
         parts.append(
             f"Desde la queja, sus compras van un {drop} % por debajo de su ritmo del año "

@@ -31,7 +31,7 @@ from .analysis import analyse_pending, predict_missing_categories
 from .models import TextAnalysis, VoiceRun
 
 DETRACTOR_DAYS = 90
-HIGH_VALUE_QUANTILE = 0.5
+HIGH_VALUE_QUANTILE = 0.75
 #: Share of a detractor's yearly sales counted as at stake (an assumption, not a measurement).
 DETRACTOR_AT_RISK = 0.3
 COMPLAINT_MIN_DAYS = 28

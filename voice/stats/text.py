@@ -7,7 +7,7 @@ import unicodedata
 MAX_CHARS = 5000
 
 _TOKEN = re.compile(r"[a-z0-9ñ]+(?:['’][a-z]+)?")
-_SENTENCE = re.compile(r"(?<=[.!?¡¿;\n])\s+|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?\n])\s+|\n+")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
