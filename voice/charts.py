@@ -28,23 +28,29 @@ def nps_trend(points, chart_id="nps"):
     line = " ".join(f"{x:.1f},{yy:.1f}" for x, yy, _d, _n in coords)
     dots = format_html_join(
         "",
-        '<circle cx="{0:.1f}" cy="{1:.1f}" r="4" class="{2}"><title>{3}: NPS {4}</title></circle>',
+        '<circle cx="{0}" cy="{1}" r="4" class="{2}"><title>{3}: NPS {4}</title></circle>',
         (
-            (x, yy, "nps-dot det" if n <= 6 else ("nps-dot pas" if n <= 8 else "nps-dot pro"), d, n)
+            (
+                f"{x:.1f}",
+                f"{yy:.1f}",
+                "nps-dot det" if n <= 6 else ("nps-dot pas" if n <= 8 else "nps-dot pro"),
+                d,
+                n,
+            )
             for x, yy, d, n in coords
         ),
     )
     ticks = format_html_join(
         "",
-        '<text x="{0}" y="{1:.1f}" font-size="10" text-anchor="end" fill="#64748b">{2}</text>',
-        ((LEFT - 4, y(n) + 3, n) for n in (0, 6, 10)),
+        '<text x="{0}" y="{1}" font-size="10" text-anchor="end" fill="#64748b">{2}</text>',
+        ((LEFT - 4, f"{y(n) + 3:.1f}", n) for n in (0, 6, 10)),
     )
     first, last = points[0][0], points[-1][0]
     return format_html(
         '<svg class="nps-chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         'aria-labelledby="{cid}-t {cid}-d"><title id="{cid}-t">{title}</title>'
         '<desc id="{cid}-d">{desc}</desc>'
-        '<rect x="{left}" y="{zone_y:.1f}" width="{iw}" height="{zone_h:.1f}" fill="#fee2e2"/>'
+        '<rect x="{left}" y="{zone_y}" width="{iw}" height="{zone_h}" fill="#fee2e2"/>'
         '<polyline points="{line}" fill="none" stroke="#475569" stroke-width="1.5"/>'
         "{dots}{ticks}"
         '<text x="{left}" y="{by}" font-size="10" fill="#64748b">{first}</text>'
@@ -57,9 +63,9 @@ def nps_trend(points, chart_id="nps"):
         desc=_("%(n)s answers from %(first)s to %(last)s; the shaded band is 0-6 (detractors).")
         % {"n": len(points), "first": first, "last": last},
         left=LEFT,
-        zone_y=y(6),
-        iw=inner_w,
-        zone_h=y(0) - y(6),
+        zone_y=f"{y(6):.1f}",
+        iw=f"{inner_w:.1f}",
+        zone_h=f"{y(0) - y(6):.1f}",
         line=line,
         dots=dots,
         ticks=ticks,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import deals_views, run_views, views
+from . import deals_views, run_views, views, voice_views
 
 app_name = "web"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("team/", views.manager, name="manager"),
     path("runs/status/", run_views.run_status, name="run_status"),
     path("pipeline/", deals_views.pipeline, name="pipeline"),
+    path("voice/", voice_views.voice_page, name="voice"),
 ]
