@@ -11,7 +11,7 @@ from collections import Counter
 import pandas as pd
 
 from .sentiment import NEUTRAL_BAND
-from .text import fold, tokens
+from .text import clean, fold, tokens
 
 #: theme -> (words or stems, phrases)
 THEMES = {
@@ -68,7 +68,7 @@ _STOP = frozenset(
 
 def themes(text) -> list[str]:
     """The complaint themes ``text`` mentions, in :data:`THEMES` order."""
-    toks = tokens(text)
+    toks = tokens(clean(text))
     joined = " " + " ".join(toks) + " "
     found = []
     for code, (words, phrases) in THEMES.items():

@@ -56,6 +56,7 @@ def _endings(text):
 
 def detect(text: str, default: str = "") -> str:
     """``"es"``, ``"en"``, or ``default`` when the text gives no cue or a tie."""
+    text = clean(text)
     s = scores(text)
     if s["es"] == s["en"]:
         s["es"], s["en"] = _endings(text)

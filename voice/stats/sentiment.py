@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import lexicon as L
 from .language import detect
-from .text import has_letters, sentences, tokens
+from .text import clean, has_letters, sentences, tokens
 
 #: |polarity| below this is neutral.
 NEUTRAL_BAND = 0.05
@@ -97,8 +97,9 @@ def analyse(text, language=None, *, negation=True, band=NEUTRAL_BAND) -> Sentime
     """The polarity of ``text``. ``language`` ("es"/"en") is detected when not given; the
     other language's lexicon is tried when the text's own finds nothing (mixed notes).
     ``negation=False`` is the plain-lexicon ablation of the benchmark."""
-    lang = language if language in L.LEXICONS else detect(text or "")
-    if not has_letters(text or ""):
+    text = clean(text)
+    lang = language if language in L.LEXICONS else detect(text)
+    if not has_letters(text):
         return Sentiment(0.0, lang, "neu")
     items = []
     order = [lang, "en" if lang == "es" else "es"] if lang else ["es", "en"]

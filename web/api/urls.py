@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import deals, views
+from . import deals, views, voice
 
 router = DefaultRouter()
 router.register("clients", views.ClientViewSet, basename="client")
@@ -17,6 +17,7 @@ router.register("scoring-runs", views.ScoringRunViewSet, basename="scoringrun")
 router.register("twins", views.TwinStateViewSet, basename="twin")
 router.register("opportunities", deals.OpportunityViewSet, basename="opportunity")
 router.register("stages", deals.StageViewSet, basename="stage")
+router.register("surveys", voice.SurveyViewSet, basename="survey")
 
 app_name = "api"
 
