@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 #: Longest comment stored; a longer one is cut there (and the import says so).
 COMMENT_MAX_LENGTH = 5000
@@ -20,8 +21,8 @@ class SurveyResponse(models.Model):
         EMAIL = "email", _("E-mail")
         WEB = "web", _("Web form")
         PHONE = "phone", _("Phone")
-        VISIT = "visit", _("Visit")
-        OTHER = "other", _("Other")
+        VISIT = "visit", pgettext_lazy("voice", "Visit")
+        OTHER = "other", pgettext_lazy("voice", "Other")
 
     response_id = models.CharField(
         max_length=64, unique=True, help_text=_("The survey tool's id: re-imports update it.")

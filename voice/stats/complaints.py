@@ -62,7 +62,8 @@ OTHER = "other"
 _STOP = frozenset(
     """de la el los las un una y o que en con por para es son a al del se nos no lo le su muy
     mas the a an of and or to in on for with is are was were we they it our this that not no
-    have has had be been do does did from at by very again otra vez ya""".split()
+    have has had be been do does did from at by very again otra vez ya sin without han hemos
+    pero but all todo""".split()
 )
 
 
