@@ -161,15 +161,16 @@ def planted_detractor(rng, language, end):
 
 
 def seed_voice(*, seed, end, n_detractors=6):
-    """Store surveys and visit notes on the existing clients (planted as above), analyse them
-    and run the voice engine as of ``end``. Returns ``{"surveys", "notes", "detractors",
-    "complaints"}``."""
+    """Store surveys and visit notes on the existing clients (planted as above) and analyse
+    them (sentiment, complaints, missing NPS categories as of ``end``); the alerts come from
+    ``manage.py run_voice`` (``make seed`` runs it), as the other engines' scoring.
+    Returns ``{"surveys", "notes", "detractors", "complaints"}``."""
     from django.db.models import Sum
     from django.utils import timezone
 
     from crm.models import Client, OrderLine, User, VisitNote
+    from voice.analysis import analyse_pending, predict_missing_categories
     from voice.models import SurveyResponse
-    from voice.services import run
 
     from .models import GroundTruth
 
@@ -260,7 +261,8 @@ def seed_voice(*, seed, end, n_detractors=6):
         text = pool[int(rng.integers(0, len(pool)))]
         notes.append(VisitNote(client=client, author=who, text=text, created_at=at(day)))
     VisitNote.objects.bulk_create(notes, batch_size=500)
-    run(end)
+    analyse_pending()
+    predict_missing_categories(end)
     return {
         "surveys": len(surveys),
         "notes": len(notes),

@@ -9,6 +9,7 @@ import pytest
 
 from crm.models import Client, Order, OrderLine, Product, ProductFamily, Territory, User
 from seeds.voice import seed_voice
+from voice.services import run
 
 from .world import PASSWORD
 
@@ -44,6 +45,7 @@ def make_world():
                     net_value=Decimal(200 + 150 * j), date=day, client=client, family=family,
                 )  # fmt: skip
     seed_voice(seed=7, end=today, n_detractors=4)
+    run(today)
     return boss
 
 
