@@ -29,6 +29,7 @@ from crm.models import Order, OrderLine
 from deals.models import Opportunity
 from deals.services import ensure_default_stages
 from twins.models import ScoringRun, TwinState
+from voice.models import SurveyResponse
 
 from .conftest import build_world, token_for
 
@@ -73,7 +74,11 @@ def existing_ids(world):
         stage=stage,
         created_date=dt.date(2026, 10, 1),
     )
+    survey = SurveyResponse.objects.create(
+        response_id="R-1", client=world.ana1, date=dt.date(2026, 10, 2), nps=4, comment="Tarde."
+    )
     return {
+        "surveys": survey.pk,
         "opportunities": opportunity.pk,
         "stages": stage.pk,
         "alerts": world.a_ana1.pk,

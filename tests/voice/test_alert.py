@@ -138,3 +138,14 @@ def test_missing_nps_is_predicted_from_text_and_scores(team, steady_buyer):
     assert run.model_info["nps_model"] and run.model_info["nps_predicted"] == 1
     missing.refresh_from_db()
     assert missing.analysis.nps_category == "detractor" and missing.analysis.nps_predicted
+
+
+def test_the_celery_task_runs_the_engine(team, steady_buyer):
+    from voice.tasks import run_voice
+
+    big = team["clients"]["C001"]
+    steady_buyer(big, 5000)
+    small_buyers(steady_buyer)
+    survey(big, "R1", 2, "Pésimo servicio.")
+    result = run_voice.delay(AS_OF.isoformat()).get()
+    assert result["status"] == "succeeded" and result["alerts_created"] == 1

@@ -20,6 +20,7 @@ from .views import (
     FORBIDDEN,
     LIST_ERRORS,
     THROTTLED,
+    UNAUTHENTICATED,
     IsCrmAdmin,
     ReadOnlyApiViewSet,
     cursor_pagination,
@@ -107,6 +108,7 @@ class SurveyFilter(filters.FilterSet):
             400: OpenApiResponse(
                 SurveyImportResultSerializer, description="Some rows were rejected."
             ),
+            **UNAUTHENTICATED,
             **FORBIDDEN,
             **THROTTLED,
         },
