@@ -22,7 +22,6 @@ def register_all():
             evidence_fields=(
                 kinds.EvidenceField("nps", _("NPS score (0-10)"), "int"),
                 kinds.EvidenceField("survey_date", _("Survey date"), "date"),
-                kinds.EvidenceField("quote", _("What they wrote"), "text"),
                 kinds.EvidenceField("revenue_12m", _("Sales, last 12 months"), "euros"),
                 kinds.EvidenceField(
                     "orders_change", _("Orders since the complaint"), "percent_signed"

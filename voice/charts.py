@@ -8,6 +8,13 @@ from crm import kinds
 WIDTH, HEIGHT, LEFT, TOP, BOTTOM = 360, 130, 28, 10, 22
 
 
+def _dot(n):
+    """CSS class and fill of a dot: red detractor, amber passive, green promoter."""
+    if n <= 6:
+        return "nps-dot det", "#dc2626"
+    return ("nps-dot pas", "#d97706") if n <= 8 else ("nps-dot pro", "#059669")
+
+
 def nps_trend(points, chart_id="nps"):
     """``points``: ``[(iso date, nps 0-10), ...]`` oldest first; '' when there are none.
 
@@ -28,17 +35,9 @@ def nps_trend(points, chart_id="nps"):
     line = " ".join(f"{x:.1f},{yy:.1f}" for x, yy, _d, _n in coords)
     dots = format_html_join(
         "",
-        '<circle cx="{0}" cy="{1}" r="4" class="{2}"><title>{3}: NPS {4}</title></circle>',
-        (
-            (
-                f"{x:.1f}",
-                f"{yy:.1f}",
-                "nps-dot det" if n <= 6 else ("nps-dot pas" if n <= 8 else "nps-dot pro"),
-                d,
-                n,
-            )
-            for x, yy, d, n in coords
-        ),
+        '<circle cx="{0}" cy="{1}" r="4" class="{2}" fill="{5}">'
+        "<title>{3}: NPS {4}</title></circle>",
+        ((f"{x:.1f}", f"{yy:.1f}", _dot(n)[0], d, n, _dot(n)[1]) for x, yy, d, n in coords),
     )
     ticks = format_html_join(
         "",

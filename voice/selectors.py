@@ -13,8 +13,8 @@ from . import alert_kinds
 from .models import SurveyResponse, TextAnalysis
 from .stats import complaints, nps
 
-#: A detractor answer counts as "not contacted" when no note or alert answer followed it
-#: within this many days of today... and it is at most this old.
+#: Detractor answers of the last this-many days are listed until a visit note or an answer to
+#: a detractor alert follows them.
 CONTACT_WINDOW_DAYS = 90
 MIN_ANSWERS_FOR_NPS = 5
 

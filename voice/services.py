@@ -150,7 +150,7 @@ def candidates(as_of) -> dict:
             },
         )
         evidence["triggers"].append("complaint_falling")
-        evidence["orders_change"] = round(ratio - 1, 4)
+        evidence["orders_change"] = round(ratio - 1, 2)  # as the page shows it: whole %
         evidence["complaint_date"] = row.date.isoformat()
         lost = before * (1 - ratio)
         evidence["at_stake"] = round(max(evidence["at_stake"], lost), 2)
