@@ -24,8 +24,8 @@ def _i(language):
 def euros(value, language="es"):
     text = f"{float(value or 0):,.0f}"
     if _i(language) == 0:
-        text = text.replace(",", "\xa0")
-    return f"{text}\xa0€"
+        return text.replace(",", "\xa0") + "\xa0€"  # as the pages' Spanish format
+    return f"€{text}"  # as the pages' English format
 
 
 def theme_label(code, language="es"):

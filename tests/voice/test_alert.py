@@ -48,6 +48,7 @@ def test_high_value_detractor_raises_one_alert_quoting_the_sentence(team, steady
     assert "NPS de 3 sobre 10" in es and "entregas tardías y roturas de stock" in es
     assert '"Pero el pedido llegó tarde otra vez y sin stock."' in en
     assert "NPS of 3 out of 10" in en and "Also flagged to Marta Gil (manager)" in en
+    assert "about €19,500 are at stake" in en and "unos 19\xa0500\xa0€" in es
     # Routed to the rep's queue; the manager sees it in the team queue too.
     for user in (team["ana"], team["boss"]):
         page = Browser()
