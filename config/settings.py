@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "recommender",
     "deals",
     "insights",
+    "voice",
     "seeds",
     "web",
     "bench",

@@ -36,6 +36,7 @@ from . import generator as gen
 from . import history
 from .deals import seed_pipeline
 from .models import GroundTruth
+from .voice import seed_voice
 
 #: (username, role, first name, last name); reps follow generator.TERRITORIES in order.
 DEMO_USERS = (
@@ -205,6 +206,7 @@ def seed_demo(
         tick = time.perf_counter()  # the sales pipeline (deals engine), on the same clients
         seed_pipeline(n_deals=min(1200, max(200, 4 * clients)), seed=seed, end=calendar.end)
         timings["deals"] = time.perf_counter() - tick
+        seed_voice(seed=seed, end=calendar.end)  # surveys and notes, planted detractors
     tick = time.perf_counter()
     analyze(Client, Order, OrderLine, Potential, GroundTruth)
     timings["analyze"] = time.perf_counter() - tick

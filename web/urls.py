@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import deals_views, insights_views, run_views, views
+from . import deals_views, insights_views, run_views, views, voice_views
 
 app_name = "web"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("runs/status/", run_views.run_status, name="run_status"),
     path("pipeline/", deals_views.pipeline, name="pipeline"),
     path("insights/", insights_views.insights_page, name="insights"),
+    path("voice/", voice_views.voice_page, name="voice"),
 ]

@@ -29,6 +29,7 @@ from crm.models import Order, OrderLine
 from deals.models import Opportunity
 from deals.services import ensure_default_stages
 from twins.models import ScoringRun, TwinState
+from voice.models import SurveyResponse
 
 from .conftest import build_world, token_for
 
@@ -80,9 +81,13 @@ def existing_ids(world):
     membership = SegmentMembership.objects.create(
         client=world.ana1, segment=segment, as_of=run.as_of
     )
+    survey = SurveyResponse.objects.create(
+        response_id="R-1", client=world.ana1, date=dt.date(2026, 10, 2), nps=4, comment="Tarde."
+    )
     return {
         "churn-risk": churn.pk,
         "client-segments": membership.pk,
+        "surveys": survey.pk,
         "opportunities": opportunity.pk,
         "stages": stage.pk,
         "alerts": world.a_ana1.pk,

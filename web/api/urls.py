@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import deals, insights, views
+from . import deals, insights, views, voice
 
 router = DefaultRouter()
 router.register("clients", views.ClientViewSet, basename="client")
@@ -19,6 +19,7 @@ router.register("opportunities", deals.OpportunityViewSet, basename="opportunity
 router.register("stages", deals.StageViewSet, basename="stage")
 router.register("client-segments", insights.SegmentMembershipViewSet, basename="clientsegment")
 router.register("churn-risk", insights.ChurnScoreViewSet, basename="churnrisk")
+router.register("surveys", voice.SurveyViewSet, basename="survey")
 
 app_name = "api"
 
