@@ -739,9 +739,9 @@ def _row(day, prods, method, k, y, hits, base):
     }
 
 
-def summarise(results: pd.DataFrame) -> pd.DataFrame:
-    """Pooled over launches, per method: conversion of the top k, lift over the base rate and
-    recall (hits over buyers)."""
+def summarise(results: pd.DataFrame, n_clients: int) -> pd.DataFrame:
+    """Pooled over launches, per method: conversion of the top k, lift over the pooled base
+    rate (buyers over clients x launches) and recall (hits over buyers)."""
     g = results.groupby("method", sort=False)
     out = pd.DataFrame(
         {
@@ -751,12 +751,8 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
             "buyers": g["buyers"].sum(),
         }
     )
-    clients = results.groupby("method", sort=False).apply(
-        lambda r: (r["buyers"] / r["base_rate"].where(r["base_rate"] > 0)).sum(),
-        include_groups=False,
-    )
     out["conversion"] = out["hits"] / out["targets"]
-    base = out["buyers"] / clients
+    base = out["buyers"] / (out["launches"] * n_clients)
     out["lift"] = out["conversion"] / base
     out["recall"] = out["hits"] / out["buyers"]
     return out
