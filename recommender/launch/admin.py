@@ -3,6 +3,7 @@ the conversion report and the replacements; edit the Gower attribute weights."""
 
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -132,7 +133,7 @@ class LaunchAdmin(admin.ModelAdmin):
             "<tr{}><td>{}–{}</td><td>{}–{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    format_html(' style="font-weight:bold"') if r is best else "",
+                    mark_safe(' style="font-weight:bold"') if r is best else "",
                     f"{r['look_lo']:.1f}",
                     f"{r['look_hi']:.1f}",
                     f"{r['app_lo']:.1f}",
