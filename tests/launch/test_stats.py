@@ -6,7 +6,6 @@ import pytest
 
 from recommender.launch import stats
 
-
 # ------------------------------------------------------------------ Gower
 
 
