@@ -25,6 +25,7 @@ seed: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --weeks $(DEMO_WEEKS) --history-weeks 52 --seed 7 --reset
 	$(PY) manage.py score
+	$(PY) manage.py target_launches
 
 demo: seed
 	@echo "Serving on http://$(ADDR)/  (admin: http://$(ADDR)/admin/; demo logins printed above)"

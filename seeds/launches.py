@@ -1,16 +1,21 @@
 """Planted launches and early adopters for the demo (launch targeting, recommender.launch).
 
-On top of the generated distributor, every ~14 weeks a new product came out (nine past
-launches); a tenth launch, two products, comes out the Monday after the history ends and is
-targeted at once, so the reps' queues hold "early adopter" alerts.
+On top of the generated distributor, every ~14 weeks a new technical product came out (nine
+past launches; the generator's own catalogue adds a few commodity launches). A tenth launch,
+two products, comes out the Monday after the history ends: a draft that ``manage.py
+target_launches`` (run by ``make seed``) targets, so the reps' queues hold "early adopter"
+alerts.
 
 Planted truth: each client has a hidden *innovativeness*
 ``z = 0.8 N(0, 1) + 1.0 [province in INNOVATIVE_PROVINCES] + 0.7 (technical spend share,
 standardised)``. A client buys a launch within 12 weeks with probability
 ``sigmoid(-3.6 + 1.4 z + 5 a)``, where ``a`` is its affinity for the launched product: its
 last-year spend share in the product's family, plus 0.3 x its share in the rest of the line.
+Only clients who buy the family as planted (a stable or growing pair, or one with an
+overstated potential) buy its new products, so the other planted scenarios stay as they are.
 Early adopters buy fast (weeks to the first purchase geometric with success ``sigmoid(z)``),
-then again 0-3 times every 2-6 weeks; 6 % of the others buy 13-40 weeks after the launch.
+then again 0-2 times (commodity 0-1) every 2-6 weeks, 1-2 units each; 6 % of the others
+buy 13-40 weeks after the launch.
 Spend carries no signal of its own. Half the launched products have no ``launch_date`` (it is
 inferred from their first sale). Deterministic for a given seed and end date.
 """
@@ -23,27 +28,23 @@ import pandas as pd
 from django.db import transaction
 
 from crm.models import Client, Order, OrderLine, Product, ProductFamily
-from recommender.launch import services as launch_services
 from recommender.launch.models import Launch
+
+from .models import GroundTruth
 
 INNOVATIVE_PROVINCES = ("Madrid", "Barcelona", "Valencia", "Bizkaia", "Málaga")
 SPACING_WEEKS = 14
 #: (family code, name, list price, attributes) of the past launches, oldest first.
 PAST = (
-    (
-        "ANES",
-        "Articaine 4% buffered, 50 cartridges",
-        36.00,
-        {"format": "cartridge", "use": "daily"},
-    ),
-    ("IMPL", "Tapered implant 4.3 x 10 mm", 195.00, {"format": "implant", "use": "surgery"}),
-    ("GLOV", "Nitrile gloves L, extra-thin", 8.90, {"format": "box", "use": "daily"}),
-    ("BIOM", "Bone graft putty 0.5 cc", 110.00, {"format": "syringe", "use": "surgery"}),
-    ("NEED", "Needle 31G ultra-short, box of 100", 14.00, {"format": "box", "use": "daily"}),
     ("BIOS", "Enzymatic instrument cleaner, 1 L", 31.00, {"format": "bottle", "use": "hygiene"}),
+    ("IMPL", "Tapered implant 4.3 x 10 mm", 195.00, {"format": "implant", "use": "surgery"}),
+    ("BIOM", "Bone graft putty 0.5 cc", 110.00, {"format": "syringe", "use": "surgery"}),
+    ("BIOS", "Sterilisation pouches 135x260, box of 200", 21.00, {"format": "box"}),
     ("IMPL", "Narrow implant 3.0 x 12 mm", 189.00, {"format": "implant", "use": "surgery"}),
-    ("ANES", "Prilocaine 3% felypressin, 50 cartridges", 29.00, {"format": "cartridge"}),
     ("BIOM", "Collagen plug, box of 10", 45.00, {"format": "box", "use": "surgery"}),
+    ("BIOS", "Ultrasonic bath tablets, box of 30", 26.00, {"format": "box", "use": "hygiene"}),
+    ("IMPL", "Zirconia healing abutment", 49.00, {"use": "surgery"}),
+    ("BIOM", "Pericardium membrane 20x30 mm", 139.00, {"format": "membrane", "use": "surgery"}),
 )
 #: The launch that comes out after the history: targeted by the seed.
 CURRENT = (
@@ -51,6 +52,7 @@ CURRENT = (
     ("BIOM", "Xenograft granules 1 g", 95.00, {"format": "vial", "use": "surgery"}),
 )
 CURRENT_NAME = "Surgery collection"
+OPEN_SCENARIOS = ("stable", "growing", "unreliable_potential")
 
 
 def _sigmoid(x):
@@ -58,15 +60,12 @@ def _sigmoid(x):
 
 
 def seed_launches(*, seed, end, weeks, target_per_rep=8):
-    """Plant the past launches and their buyers, create the current launch and target it.
+    """Plant the past launches and their buyers, create the current launch (a draft).
 
-    Returns ``{"launches", "products", "lines", "alerts"}``.
+    Returns ``{"launches", "products", "lines", "launch"}`` (the draft current launch).
     """
     with transaction.atomic():
-        planted = _plant(seed, end, weeks, target_per_rep)
-    launch = planted.pop("launch")
-    planted["alerts"] = launch_services.target_launch(launch) if launch else 0
-    return planted
+        return _plant(seed, end, weeks, target_per_rep)
 
 
 def _plant(seed, end, weeks, target_per_rep):
@@ -91,6 +90,12 @@ def _plant(seed, end, weeks, target_per_rep):
     tech = lines.loc[lines["family"].isin(technical)].groupby("client")["value"].sum()
     tech_share = (tech.reindex(cid).fillna(0.0) / total.replace(0, np.nan)).fillna(0.0).to_numpy()
     std = (tech_share - tech_share.mean()) / (tech_share.std() or 1.0)
+    # The pairs that may buy a family's new products without changing their planted scenario.
+    open_pairs = set(
+        GroundTruth.objects.filter(scenario__in=OPEN_SCENARIOS).values_list(
+            "client_id", "family_id"
+        )
+    )
     innovative = np.isin([c[1] for c in clients], INNOVATIVE_PROVINCES)
     z = 0.8 * rng.standard_normal(len(cid)) + 1.0 * innovative + 0.7 * std
 
@@ -120,22 +125,22 @@ def _plant(seed, end, weeks, target_per_rep):
             in_line.reindex(cid).fillna(0.0) / denom
         ).fillna(0.0)
         p = _sigmoid(-3.6 + 1.4 * z + 5.0 * a.to_numpy())
-        adopt = rng.random(len(cid)) < p
+        allowed = np.array([(int(c), fam.pk) in open_pairs for c in cid])
+        adopt = (rng.random(len(cid)) < p) & allowed
         first = np.minimum(rng.geometric(_sigmoid(z)) - 1, 11)
-        late = (~adopt) & (rng.random(len(cid)) < 0.06)
+        late = (~adopt) & (rng.random(len(cid)) < 0.06) & allowed
         for i in np.flatnonzero(adopt | late):
             start = int(first[i]) if adopt[i] else int(rng.integers(13, 41))
             when = [start]
-            for _ in range(int(rng.integers(0, 4))):
+            commodity = fam.kind != "technical"
+            for _ in range(int(rng.integers(0, 2 if commodity else 3))):
                 when.append(when[-1] + int(rng.integers(2, 7)))
             for w in when:
                 date = (day + pd.Timedelta(weeks=w, days=int(rng.integers(0, 5)))).date()
                 if date > end.date():
                     break
                 serial += 1
-                units = (
-                    int(rng.integers(1, 4)) if fam.kind == "technical" else int(rng.integers(2, 9))
-                )
+                units = int(rng.integers(1, 3))  # a trial: small beside the usual buying
                 value = round(units * price * (1 - rng.uniform(0, 0.1)), 2)
                 orders.append(
                     Order(invoice_number=f"LN{serial:09d}", date=date, client_id=int(cid[i]))
@@ -158,7 +163,8 @@ def _plant(seed, end, weeks, target_per_rep):
         ),
         batch_size=1000,
     )
-    launch = _current_launch(end, fams, target_per_rep)
+    # Without a past launch there is nothing to learn from: no current launch either.
+    launch = _current_launch(end, fams, target_per_rep) if n_products else None
     return {
         "launches": len(offsets) + (1 if launch else 0),
         "products": n_products,
