@@ -26,16 +26,32 @@ class LaunchTargetInline(admin.TabularInline):
         "rep",
         "product",
         "rank",
-        "combined",
+        "chance",
         "expected_value",
-        "rule_score",
-        "lookalike",
-        "appetence",
+        "rules_score",
+        "lookalike_score",
+        "appetence_score",
         "band",
-        "targeted",
         "bought",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("Chance of buying in 12 weeks"))
+    def chance(self, obj):
+        return _pct(obj.combined)
+
+    @admin.display(description=_("Early-adopter rule score"))
+    def rules_score(self, obj):
+        return _pct(obj.rule_score)
+
+    @admin.display(description=_("Lookalike"))
+    def lookalike_score(self, obj):
+        return _pct(obj.lookalike)
+
+    @admin.display(description=_("Appetence"))
+    def appetence_score(self, obj):
+        return _pct(obj.appetence)
+
     ordering = ("-targeted", "rep", "rank")
 
     def get_queryset(self, request):

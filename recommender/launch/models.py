@@ -124,4 +124,4 @@ class LaunchTarget(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.launch_id}/{self.client_id}: {self.combined:.2f}"
+        return str(self.client)

@@ -14,7 +14,8 @@ def euros(value, language="es"):
 
 
 def pct(value):
-    return f"{100 * float(value):.0f}\xa0%"
+    """Whole per cent, truncated like the pages' ``percent`` filter (0.747 -> 74 %)."""
+    return f"{int(100 * float(value) + 1e-9)}\xa0%"
 
 
 def num(value, language="es", decimals=1):

@@ -1,7 +1,6 @@
 """An admin creates a launch; each rep finds the early adopters for it in their queue, with
 why this client and why this product, and the bandit's approach."""
 
-import re
 from importlib import import_module
 
 import pytest
@@ -16,12 +15,13 @@ from .world import PASSWORD
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, username, url="/accounts/login/"):
+def log_in(page, username, url="/accounts/login/", submit="button[type=submit].primary"):
     page.context.clear_cookies()
     page.goto(page.base_url + url)
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("[type=submit]")
+    page.click(submit)
+    page.wait_for_url(lambda u: "login" not in u)
 
 
 def test_admin_creates_a_launch_and_reps_get_early_adopters(page, shoot):
@@ -34,7 +34,7 @@ def test_admin_creates_a_launch_and_reps_get_early_adopters(page, shoot):
     products = new_products(world["families"], today)
     User.objects.create_superuser("boss", password=PASSWORD, role=User.Role.ADMIN)
 
-    log_in(page, "boss", "/admin/login/")
+    log_in(page, "boss", "/admin/login/", "input[type=submit]")
     page.goto(page.base_url + "/admin/recommender/launch/add/")
     page.fill("#id_name", "Surgery collection 2026")
     page.fill("#id_launch_date", today.isoformat())
@@ -51,7 +51,8 @@ def test_admin_creates_a_launch_and_reps_get_early_adopters(page, shoot):
 
     # Ana reads Spanish: her queue holds the launch's early adopters, best first.
     log_in(page, "ana")
-    page.wait_for_url(re.compile(r"/$"))
+    page.click("form.langswitch button[value=es]")
+    page.wait_for_selector("html[lang=es]")
     rows = page.locator("tr:has-text('Cliente pionero')")
     assert rows.count() == 4
     assert rows.first.locator(".rec-action").inner_text() in {
@@ -61,7 +62,7 @@ def test_admin_creates_a_launch_and_reps_get_early_adopters(page, shoot):
         "Enviar muestra",
     }
     shoot(page, "launch-queue-es", docs="launch-queue-es.png")
-    rows.first.locator("a").first.click()
+    rows.first.locator("a[href*='/alerts/']").first.click()
     page.wait_for_selector("text=Por qué este cliente")
     body = page.locator("main").inner_text()
     assert "Posible cliente pionero para" in body
@@ -70,10 +71,11 @@ def test_admin_creates_a_launch_and_reps_get_early_adopters(page, shoot):
 
     # Ben reads English.
     log_in(page, "ben")
-    page.wait_for_url(re.compile(r"/$"))
+    page.click("form.langswitch button[value=en]")
+    page.wait_for_selector("html[lang=en]")
     rows = page.locator("tr:has-text('Early adopter')")
     assert rows.count() == 4
-    rows.first.locator("a").first.click()
+    rows.first.locator("a[href*='/alerts/']").first.click()
     page.wait_for_selector("text=Why this client")
     body = page.locator("main").inner_text()
     assert "Possible early adopter for" in body and "Why this product" in body
