@@ -26,6 +26,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from django.db import transaction
+from django.db.models import Sum
 
 from crm.models import Client, Order, OrderLine, Product, ProductFamily
 from recommender.launch.models import Launch
@@ -79,15 +80,10 @@ def _plant(seed, end, weeks, target_per_rep):
     if not clients or not fams:
         return {"launches": 0, "products": 0, "lines": 0, "launch": None}
     cid = np.array([c[0] for c in clients])
-    lines = pd.DataFrame(
-        list(OrderLine.objects.values_list("client_id", "family_id", "date", "net_value")),
-        columns=["client", "family", "date", "value"],
-    )
-    lines["date"] = pd.to_datetime(lines["date"])
-    lines["value"] = lines["value"].astype(float)
     technical = {f.pk for f in fams.values() if f.kind == ProductFamily.Kind.TECHNICAL}
-    total = lines.groupby("client")["value"].sum().reindex(cid).fillna(0.0)
-    tech = lines.loc[lines["family"].isin(technical)].groupby("client")["value"].sum()
+    every = _spend()
+    total = every.groupby("client")["value"].sum().reindex(cid).fillna(0.0)
+    tech = every.loc[every["family"].isin(technical)].groupby("client")["value"].sum()
     tech_share = (tech.reindex(cid).fillna(0.0) / total.replace(0, np.nan)).fillna(0.0).to_numpy()
     std = (tech_share - tech_share.mean()) / (tech_share.std() or 1.0)
     # The pairs that may buy a family's new products without changing their planted scenario.
@@ -115,7 +111,7 @@ def _plant(seed, end, weeks, target_per_rep):
             attributes={"line": fam.line.code if fam.line else "", "synthetic": True, **attrs},
         )
         n_products += 1
-        year = lines.loc[(lines["date"] < day) & (lines["date"] >= day - pd.Timedelta(weeks=52))]
+        year = _spend((day - pd.Timedelta(weeks=52)).date(), day.date())
         spend = year.groupby("client")["value"].sum().reindex(cid).fillna(0.0)
         in_fam = year.loc[year["family"] == fam.pk].groupby("client")["value"].sum()
         line_fams = [f.pk for f in fams.values() if f.line_id == fam.line_id and f.pk != fam.pk]
@@ -171,6 +167,19 @@ def _plant(seed, end, weeks, target_per_rep):
         "lines": len(order_lines),
         "launch": launch,
     }
+
+
+def _spend(since=None, until=None):
+    """Spend per (client, family) from ``since`` to before ``until``, summed in the database."""
+    qs = OrderLine.objects.all()
+    if since is not None:
+        qs = qs.filter(date__gte=since)
+    if until is not None:
+        qs = qs.filter(date__lt=until)
+    rows = qs.order_by().values_list("client_id", "family_id").annotate(value=Sum("net_value"))
+    frame = pd.DataFrame(list(rows), columns=["client", "family", "value"])
+    frame["value"] = frame["value"].astype(float)
+    return frame
 
 
 def _current_launch(end, fams, target_per_rep):

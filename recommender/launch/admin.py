@@ -67,7 +67,8 @@ class LaunchTargetInline(admin.TabularInline):
 
 
 def _pct(v):
-    return "—" if v is None else f"{100 * float(v):.0f} %"
+    """Whole per cent, truncated like the pages' ``percent`` filter."""
+    return "—" if v is None else f"{int(100 * float(v) + 1e-9)} %"
 
 
 @admin.register(Launch)
