@@ -112,8 +112,8 @@ class LaunchAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         launch = form.instance
-        if change and launch.status != Launch.Status.DRAFT:
-            return
+        if change and launch.status not in (Launch.Status.DRAFT, Launch.Status.FAILED):
+            return  # already targeted: the "Target again" action refreshes it
         self._target(request, launch)
 
     def _target(self, request, launch):
