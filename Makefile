@@ -28,6 +28,7 @@ seed: install
 	$(PY) manage.py score_deals
 	$(PY) manage.py refit_insights
 	$(PY) manage.py run_voice
+	$(PY) manage.py target_launches
 
 demo: seed
 	@echo "Serving on http://$(ADDR)/  (admin: http://$(ADDR)/admin/; demo logins printed above)"

@@ -266,3 +266,6 @@ class OutcomeAdmin(ReadOnlyAdmin):
     )
     list_filter = ("recovered", "action")
     raw_id_fields = ("feedback", "alert")
+
+
+from .launch import admin as launch_admin  # noqa: E402, F401 (registers the launch admin)

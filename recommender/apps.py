@@ -9,6 +9,9 @@ class RecommenderConfig(AppConfig):
         from crm import signals
 
         from . import receivers
+        from .launch.kinds import register_all as register_launch_kinds
+
+        register_launch_kinds()
 
         signals.feedback_recorded.connect(
             receivers.on_feedback_recorded, dispatch_uid="recommender.feedback"

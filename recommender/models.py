@@ -304,3 +304,6 @@ class Outcome(models.Model):
     def __str__(self):
         state = "recovered" if self.recovered else "not recovered"
         return f"{self.alert_id} after {self.action.code}: {state}"
+
+
+from .launch.models import Launch, LaunchAttributeWeight, LaunchTarget  # noqa: E402, F401

@@ -35,6 +35,7 @@ from crm.models import (
 from . import generator as gen
 from . import history
 from .deals import seed_pipeline
+from .launches import seed_launches
 from .models import GroundTruth
 from .voice import seed_voice
 
@@ -219,6 +220,7 @@ def seed_demo(
             per_week=history_per_week or max(4, clients // 5),
         )
         timings["history"] = time.perf_counter() - tick
+    seed_launches(seed=seed, end=calendar.end, weeks=weeks)  # launches and early adopters
     summary.seconds = time.perf_counter() - started
     return summary
 
