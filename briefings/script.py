@@ -42,7 +42,8 @@ _ALERTS = ("aviso", "avisos", "alert", "alerts")
 
 
 def _is_duration(key):
-    return "week" in key or "day" in key
+    """``window_weeks``, ``current_silence_days``, ``days_in_stage``: a span of time."""
+    return key.endswith(("_weeks", "_days")) or key.startswith(("weeks_", "days_"))
 
 
 def say_fact(fact, language):
@@ -62,9 +63,9 @@ def say_fact(fact, language):
         said = spoken.euros(number, language)
     elif fact.format == "percent":
         said = spoken.percent(number, language)
-    elif "week" in fact.key:
+    elif _is_duration(fact.key) and "week" in fact.key:
         said = spoken.duration_weeks(number, language)
-    elif "day" in fact.key:
+    elif _is_duration(fact.key):
         said = spoken.duration_days(number, language)
     else:
         said = spoken.words(round(number), language)
@@ -72,26 +73,19 @@ def say_fact(fact, language):
 
 
 def pick_facts(item, limit=FACTS_PER_ITEM):
-    """The facts worth saying: durations first, then euros other than the item's own, then
-    shares and counts, each in the kind's order."""
-
-    def rank(fact):
-        if _is_duration(fact.key) and fact.format in ("int", "number"):
-            return 0
-        if fact.format == "euros":
-            return 1
-        return 2 if fact.format == "percent" else 3
-
-    candidates = []
+    """The first ``limit`` facts that can be said, in the kind's order, leaving out the
+    item's own euros at stake (said already)."""
+    picked = []
     for fact in item.facts:
         if fact.format == "euros":
             try:
                 if abs(float(fact.value) - float(item.euros)) < 1:
-                    continue  # the item's euros at stake, said already
+                    continue
             except (TypeError, ValueError):
                 continue
-        candidates.append(fact)
-    return sorted(candidates, key=rank)[:limit]
+        if fact.format in SPOKEN_FORMATS:
+            picked.append(fact)
+    return picked[:limit]
 
 
 def _item_text(rank, item, language):

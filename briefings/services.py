@@ -47,11 +47,13 @@ def item_of(alert, language, back=False):
         subject = ""
     facts = ()
     if kind is not None:
+        fields = {f.key: f for f in kind.evidence_fields}
+        keys = kind.spoken or tuple(fields)
         with translation.override(language):
             facts = tuple(
-                script.Fact(f.key, str(f.label), f.format, evidence[f.key])
-                for f in kind.evidence_fields
-                if f.key in evidence
+                script.Fact(key, str(fields[key].label), fields[key].format, evidence[key])
+                for key in keys
+                if key in fields and key in evidence
             )
     return script.Item(
         client=alert.client.name or alert.client.code,

@@ -30,6 +30,7 @@ def register_all():
             evidence_fields=_COMMON
             + (kinds.EvidenceField("base_rate", _("Usual loss rate"), "percent"),),
             labels={"es": "Oportunidad en riesgo", "en": "Deal at risk"},
+            spoken=("p_loss", "stage"),
         )
     )
     kinds.register(
@@ -45,6 +46,7 @@ def register_all():
                 kinds.EvidenceField("stage_p90", _("P90 of the stage (days)"), "int"),
             ),
             labels={"es": "Oportunidad atascada", "en": "Deal stalled"},
+            spoken=("days_in_stage", "stage"),
         )
     )
     kinds.register(
@@ -60,5 +62,6 @@ def register_all():
                 kinds.EvidenceField("rest_loss_rate", _("Loss rate otherwise"), "percent"),
             ),
             labels={"es": "Sin cualificar", "en": "Skipped qualification"},
+            spoken=("p_loss", "stage"),
         )
     )

@@ -17,7 +17,11 @@ from briefings import script, spoken
         (1, "un euro", "one euro"),
         (21000, "unos veinte mil euros", "about twenty thousand euros"),
         (1_000_000, "un millón de euros", "one million euros"),
-        (1_480_000, "cerca de un millón quinientos mil euros", "about one million five hundred thousand euros"),
+        (
+            1_480_000,
+            "cerca de un millón quinientos mil euros",
+            "about one million five hundred thousand euros",
+        ),
     ],
 )
 def test_euros_are_said_rounded_and_hedged(amount, es, en):
