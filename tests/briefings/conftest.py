@@ -14,3 +14,11 @@ def world(db):
 def _audio_dir(settings, tmp_path):
     settings.BRIEFINGS_AUDIO_DIR = tmp_path / "briefs"
     settings.SITE_URL = "https://crm.example.com"
+
+
+@pytest.fixture
+def client(db):
+    """A browser asking for English pages (the site's default is Spanish)."""
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})
