@@ -43,10 +43,10 @@ class Notification(models.Model):
     language from ``event`` and ``params`` (:mod:`briefings.notifications`)."""
 
     class Event(models.TextChoices):
-        ALERT_ASSIGNED = "alert_assigned", _("New alert for me")
-        MANAGER_COMMENT = "manager_comment", _("Comment from my manager")
+        ALERT_ASSIGNED = "alert_assigned", _("New alert")
+        MANAGER_COMMENT = "manager_comment", _("Manager's comment")
         SNOOZE_ENDED = "snooze_ended", _("Snooze ended")
-        RUN_FAILED = "run_failed", _("Scoring run failed")
+        RUN_FAILED = "run_failed", _("Run failed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

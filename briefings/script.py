@@ -106,7 +106,8 @@ def _item_text(rank, item, language):
 
 def compose(name, items, total, language="es"):
     """The transcript of a brief for ``name`` with ``items`` (in queue order) out of
-    ``total`` alerts waiting, in ``language``."""
+    ``total`` alerts waiting, in ``language``: one line for the greeting, one per item, one
+    to close."""
     es = spoken.lang_of(language) == "es"
     greeting = (f"Hola, {name}." if es else f"Hi, {name}.") if name else ("Hola." if es else "Hi.")
     if not items:
@@ -127,4 +128,4 @@ def compose(name, items, total, language="es"):
         intro += "." if len(items) >= total else f"; here are the top {top}."
         outro = "The details are in your queue. Have a good week."
     body = [_item_text(rank, item, language) for rank, item in enumerate(items, 1)]
-    return " ".join([greeting, intro, *body, outro])
+    return "\n".join([f"{greeting} {intro}", *body, outro])

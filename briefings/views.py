@@ -1,8 +1,10 @@
 """Thin views: the brief player and its audio, the notification list and bell, the profile."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -44,9 +46,32 @@ def audio(request, pk):
     path = services.audio_path(brief) if brief else None
     if path is None:
         raise Http404("No such brief.")
-    response = FileResponse(path.open("rb"), content_type="audio/ogg")
+    size = path.stat().st_size
+    span = _byte_range(request.headers.get("Range", ""), size)
+    if span is None:
+        response = FileResponse(path.open("rb"), content_type="audio/ogg")
+    else:  # the player asks for the end of the file to learn the duration, and to seek
+        start, end = span
+        with path.open("rb") as f:
+            f.seek(start)
+            response = HttpResponse(f.read(end - start + 1), status=206, content_type="audio/ogg")
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _byte_range(header, size):
+    """``(start, end)`` of a single ``bytes=`` range within ``size``, else ``None``."""
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", header.strip())
+    if not match or size == 0 or not any(match.groups()):
+        return None
+    first, last = match.groups()
+    if first:
+        start, end = int(first), min(int(last) if last else size - 1, size - 1)
+    else:
+        start, end = max(size - int(last), 0), size - 1
+    return (start, end) if start <= end else None
 
 
 @login_required

@@ -92,7 +92,11 @@ def test_the_audio_is_served_to_its_owner_only(world, client):
     response = login(client, world.ana).get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "audio/ogg"
-    assert b"".join(response.streaming_content)[:4] == b"OggS"
+    whole = b"".join(response.streaming_content)
+    assert whole[:4] == b"OggS"
+    tail = client.get(url, headers={"range": "bytes=-100"})  # how a player finds the length
+    assert tail.status_code == 206 and tail.content == whole[-100:]
+    assert tail["Content-Range"] == f"bytes {len(whole) - 100}-{len(whole) - 1}/{len(whole)}"
     for other in (world.ben, world.manager):
         client.logout()
         assert login(client, other).get(url).status_code == 404
