@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("config", "bench", "web", "twins", "recommender", "deals", "seeds", "crm")
+PACKAGES = ("config", "bench", "web", "twins", "recommender", "deals", "briefings", "seeds", "crm")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -44,6 +44,8 @@ def test_the_tree_keeps_its_contracts(tmp_path):
         ("twins/models.py", "import recommender.models", "is not allowed to import"),
         ("web/views.py", "import bench.twins", "web is not allowed to import bench"),
         ("twins/stats/fdr.py", "import django", "twins.stats"),
+        ("briefings/services.py", "import twins.kinds", "is not allowed to import"),
+        ("briefings/spoken.py", "import django", "briefings.spoken"),
     ],
 )
 def test_a_wrong_arrow_breaks_the_lint(tmp_path, module, bad_import, message):
