@@ -31,6 +31,20 @@ def test_the_reps_digest_lists_new_waiting_and_snoozed_alerts(world):
     assert [r["client"] for r in d["snoozes"]["rows"]] == ["Centro Odontológico Norte"]
 
 
+def test_a_snooze_that_ended_is_a_reminder_in_the_next_digest(world):
+    today = timezone.localdate()
+    stopped = world.alerts["stopped"]
+    stopped.status, stopped.snoozed_until = Alert.Status.SNOOZED, today - dt.timedelta(days=2)
+    stopped.save()
+    world.ana.email = "ana@example.com"
+    world.ana.save()
+    assert digest.send_digest(world.ana, today) == 1
+    body = mail.outbox[0].body
+    snoozes = body[body.index("1 snooze ending this week:") :]
+    assert "Dentalia Retiro · Stopped buying · back in your queue" in snoozes
+    assert "Dentalia Retiro" not in body[: body.index("1 snooze ending")].split("waiting")[1]
+
+
 def test_the_digest_mail_has_text_and_html_in_the_users_language_with_links(world):
     _emails(world)
     world.ana.language = "es"
