@@ -32,15 +32,23 @@ def _alert_url(alert_id):
     return reverse("web:alert", args=[alert_id])
 
 
+#: Notifications looked up and inserted per query (SQLite caps a query's parameters).
+BATCH = 500
+
+
 def _create(rows):
     """Store the new ones of ``rows`` (unsaved notifications); return how many were new."""
-    if not rows:
-        return 0
-    keys = [n.dedup_key for n in rows]
-    seen = set(Notification.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True))
-    fresh = {n.dedup_key: n for n in rows if n.dedup_key not in seen}
-    Notification.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-    return len(fresh)
+    created = 0
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        keys = [n.dedup_key for n in batch]
+        seen = set(
+            Notification.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True)
+        )
+        fresh = {n.dedup_key: n for n in batch if n.dedup_key not in seen}
+        Notification.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+        created += len(fresh)
+    return created
 
 
 def notify_new_alerts(alert_ids):

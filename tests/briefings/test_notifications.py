@@ -35,6 +35,16 @@ def test_published_alerts_notify_the_rep_of_each_client_once(world):
     assert note.url == reverse("web:alert", args=[world.alerts["churn"].pk])
 
 
+def test_a_large_run_notifies_in_batches(db, monkeypatch):
+    from tests.e2e.world import make_world
+
+    w = make_world(extra_alerts=12)
+    monkeypatch.setattr(notifications, "BATCH", 5)
+    ids = list(Alert.objects.filter(client__rep=w.ana).values_list("pk", flat=True))
+    assert notifications.notify_new_alerts(ids) == 15  # Ana's open alerts, the dismissed left out
+    assert notifications.notify_new_alerts(ids) == 0
+
+
 def test_a_managers_comment_reaches_the_rep_but_the_reps_own_does_not(world):
     churn = world.alerts["churn"]
     crm_services.answer_alert(
