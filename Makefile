@@ -7,8 +7,8 @@ DEMO_CLIENTS ?= 300
 DEMO_WEEKS ?= 156
 ADDR ?= 127.0.0.1:8000
 # Debian packages the browser tests (and the spoken brief) need; installed only by `make browser`.
-SYSTEM_PACKAGES := chromium chromium-driver espeak-ng
-SYSTEM_COMMANDS := /usr/bin/chromium /usr/bin/chromedriver /usr/bin/espeak-ng
+SYSTEM_PACKAGES := chromium chromium-driver espeak-ng opus-tools
+SYSTEM_COMMANDS := /usr/bin/chromium /usr/bin/chromedriver /usr/bin/espeak-ng /usr/bin/opusenc
 
 .PHONY: install demo seed test browser lint format clean
 
@@ -34,7 +34,7 @@ demo: seed
 	@echo "Serving on http://$(ADDR)/  (admin: http://$(ADDR)/admin/; demo logins printed above)"
 	DEBUG=true $(PY) manage.py runserver $(ADDR)
 
-# Debian's Chromium, its driver and eSpeak NG; does nothing when all three are present.
+# Debian's Chromium, its driver, eSpeak NG and opusenc; does nothing when all are present.
 browser:
 	@missing=""; for f in $(SYSTEM_COMMANDS); do test -x $$f || missing="$$missing $$f"; done; \
 	if [ -z "$$missing" ]; then echo "browser: $(SYSTEM_PACKAGES) already installed"; exit 0; fi; \

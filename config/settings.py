@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "deals",
     "insights",
     "voice",
+    "briefings",
     "seeds",
     "web",
     "bench",
@@ -272,3 +273,10 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+# Briefings (docs/briefings.md): eSpeak NG and opusenc (Debian packages espeak-ng, opus-tools)
+# for the spoken brief; where its audio files go; the site's address for the digest's links.
+BRIEFINGS_ESPEAK = os.environ.get("BRIEFINGS_ESPEAK", "espeak-ng")
+BRIEFINGS_OPUSENC = os.environ.get("BRIEFINGS_OPUSENC", "opusenc")
+BRIEFINGS_AUDIO_DIR = Path(os.environ.get("BRIEFINGS_AUDIO_DIR", VAR_DIR / "briefs"))
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

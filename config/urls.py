@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("web.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("me/", include("briefings.urls")),
     path("", include("web.urls")),
 ]

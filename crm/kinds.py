@@ -84,6 +84,7 @@ class AlertKind:
     :class:`Chart`, SVG markup, or ``None``/``""`` when there is nothing to draw;
     ``evidence_fields`` lists the evidence numbers shown beside it, in order (a field whose
     value is missing is left out). ``color`` (a CSS colour, optional) tints the kind's badge.
+    ``spoken`` names the evidence keys (of ``evidence_fields``) the weekly audio brief says.
     """
 
     code: str
@@ -96,6 +97,8 @@ class AlertKind:
     #: Short labels per language for texts rendered outside a request (narratives, audio).
     labels: dict = field(default_factory=dict)
     color: str = ""
+    #: Evidence keys the spoken brief says, in order (default: ``evidence_fields``' order).
+    spoken: tuple[str, ...] = ()
 
     def __post_init__(self):
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", self.code):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -123,7 +123,14 @@ def queue_alerts(user, filters, *, today=None, with_kind=True):
         qs = qs.filter(Q(client__rep_id=filters.rep) | Q(recipient_id=filters.rep))
     if filters.q:
         qs = qs.filter(Q(client__name__icontains=filters.q) | Q(client__code__icontains=filters.q))
-    return qs.order_by("-priority", "-created_at", "pk")
+    # An alert back from snooze (still "snoozed", its date passed) comes first, marked.
+    back = Case(When(back_from_snooze_q(today), then=Value(0)), default=Value(1))
+    return qs.order_by(back, "-priority", "-created_at", "pk")
+
+
+def back_from_snooze_q(today):
+    """Alerts whose snooze ended on or before ``today`` and nobody answered again."""
+    return Q(status=Alert.Status.SNOOZED, snoozed_until__lte=today)
 
 
 def queue_counts(user, filters, *, today=None):

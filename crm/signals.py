@@ -13,3 +13,7 @@ feedback_recorded = Signal()
 #: Sent by an engine after it published new or refreshed alerts (outside any transaction).
 #: Keyword argument: ``alert_ids`` (a list of :class:`crm.models.Alert` primary keys).
 alerts_published = Signal()
+
+#: Sent by an engine when one of its runs failed (outside any transaction). Keyword
+#: arguments: ``engine`` (e.g. "twins"), ``run_id`` and ``error`` (a short text).
+run_failed = Signal()

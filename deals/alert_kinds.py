@@ -36,6 +36,7 @@ def register_all():
             evidence_fields=_COMMON
             + (kinds.EvidenceField("base_rate", _("Usual loss rate"), "percent"),),
             labels={"es": "Oportunidad en riesgo", "en": "Deal at risk"},
+            spoken=("p_loss", "stage"),
         )
     )
     kinds.register(
@@ -51,6 +52,7 @@ def register_all():
                 kinds.EvidenceField("stage_p90", _("P90 of the stage (days)"), "int"),
             ),
             labels={"es": "Oportunidad atascada", "en": "Deal stalled"},
+            spoken=("days_in_stage", "stage"),
         )
     )
     kinds.register(
@@ -66,6 +68,7 @@ def register_all():
                 kinds.EvidenceField("rest_loss_rate", _("Loss rate otherwise"), "percent"),
             ),
             labels={"es": "Sin cualificar", "en": "Skipped qualification"},
+            spoken=("p_loss", "stage"),
         )
     )
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Alert
-from crm.signals import alerts_published
+from crm.signals import alerts_published, run_failed
 
 from . import alert_kinds, pipeline_alerts, selectors
 from .defaults import DEFAULT_STAGES
@@ -187,6 +187,7 @@ def score_pipeline(as_of=None) -> DealRun:
         DealRun.objects.filter(pk=run.pk).update(
             status=DealRun.Status.FAILED, error=repr(exc), finished_at=timezone.now()
         )
+        run_failed.send(sender=DealRun, engine="deals", run_id=run.pk, error=repr(exc)[:200])
         raise
     if published:
         alerts_published.send(sender=Alert, alert_ids=published)

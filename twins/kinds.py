@@ -65,6 +65,19 @@ EVIDENCE_FIELDS = (
 CLIENT_KINDS = {Kind.CROSS_FAMILY_DECLINE}
 
 
+#: The evidence the weekly spoken brief says for each kind (two facts at most).
+SPOKEN = {
+    Kind.PARTIAL_CHURN: ("observed_units", "expected_units"),
+    Kind.FULL_CHURN: ("silence_weeks", "median_gap_days"),
+    Kind.TECHNICAL_DETERIORATION: ("current_silence_days", "median_gap_days"),
+    Kind.SUSPICIOUS_PAUSE: ("current_silence_days", "median_gap_days"),
+    Kind.UNCAPTURED_POTENTIAL: ("potential_euros", "share_of_wallet"),
+    Kind.CROSS_FAMILY_DECLINE: ("families_falling",),
+    Kind.CAMPAIGN_NO_RESPONSE: ("window_weeks",),
+    Kind.CROSS_SELL: ("typical_annual_euros",),
+}
+
+
 def register_all():
     """Register the eight twin kinds (called once from ``TwinsConfig.ready()``)."""
     for code, label in Kind.choices:
@@ -81,5 +94,6 @@ def register_all():
                 evidence_fields=EVIDENCE_FIELDS,
                 chart=alert_chart,
                 labels={"es": es, "en": en},
+                spoken=SPOKEN.get(code, ()),
             )
         )

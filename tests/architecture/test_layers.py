@@ -8,7 +8,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("config", "bench", "web", "twins", "recommender", "deals", "insights", "voice", "seeds", "crm")
+PACKAGES = (
+    "config",
+    "bench",
+    "web",
+    "twins",
+    "recommender",
+    "deals",
+    "insights",
+    "voice",
+    "briefings",
+    "seeds",
+    "crm",
+)
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -48,6 +60,8 @@ def test_the_tree_keeps_its_contracts(tmp_path):
         ("twins/models.py", "import insights.models", "twins is not allowed to import insights"),
         ("voice/stats/nps.py", "import django", "voice.stats"),
         ("voice/services.py", "import deals.models", "voice is not allowed to import deals"),
+        ("briefings/services.py", "import twins.kinds", "is not allowed to import"),
+        ("briefings/spoken.py", "import django", "briefings.spoken"),
     ],
 )
 def test_a_wrong_arrow_breaks_the_lint(tmp_path, module, bad_import, message):

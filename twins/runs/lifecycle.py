@@ -9,6 +9,7 @@ from django.utils import timezone
 from crm import selectors as crm_selectors
 from crm.bulkload import analyze
 from crm.models import Alert, Client
+from crm.signals import run_failed
 from twins.models import ScoringRun, TwinState
 
 _LOCK_KEY = 0x7477696E  # "twin": PostgreSQL advisory lock serialising run starts/publishes
@@ -123,6 +124,9 @@ def start_run(as_of=None, shards=None, horizon=None):
 
 def fail_run(run_id, error):
     """Mark an active run failed with ``error``; published results are untouched."""
-    return ScoringRun.objects.filter(pk=run_id, status__in=ScoringRun.ACTIVE_STATUSES).update(
+    failed = ScoringRun.objects.filter(pk=run_id, status__in=ScoringRun.ACTIVE_STATUSES).update(
         status=ScoringRun.Status.FAILED, error=str(error)[:4000], finished_at=timezone.now()
     )
+    if failed:
+        run_failed.send(sender=ScoringRun, engine="twins", run_id=run_id, error=str(error)[:200])
+    return failed

@@ -113,6 +113,11 @@ def alert_recipient(alert):
 
 @register.simple_tag
 def status_badge(alert):
+    until = getattr(alert, "snoozed_until", None)
+    if alert.status == "snoozed" and until and until <= timezone.localdate():
+        return format_html(
+            '<span class="badge status status-back">{}</span>', _("Back from snooze")
+        )
     return format_html(
         '<span class="badge status status-{}">{}</span>', alert.status, alert.get_status_display()
     )
