@@ -112,8 +112,10 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock):
     tot = np.zeros((n_fam, n_weeks))
     live = np.zeros((n_fam, n_weeks))
     sample_valid = []  # reused by pass 2
+    rfm = []  # (x, tx, n) of the sample for the family dropout fit
     for idx in _sample_chunks(sample):
         u, f = units[idx], fam[idx]
+        rfm.append(dropout.rfm_weeks(u))
         _, valid, _, _ = _masks(u, f, campaign)
         sample_valid.append(valid)
         for k in np.unique(f):
@@ -143,6 +145,8 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock):
     camp_y = np.bincount(fs, weights=camp_obs, minlength=n_fam)
     camp_e = np.bincount(fs, weights=camp_exp, minlength=n_fam)
     fam_lift = np.where(camp_e > 0, camp_y / np.maximum(camp_e, 1e-9), np.nan)
+    x, tx, n = (np.concatenate(col) for col in zip(*rfm, strict=True))
+    bgbb = dropout.fit_family_bgbb(x, tx, n, fs, n_fam)
     clock("priors")
     return Context(
         week_start=week_start,
@@ -157,6 +161,7 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock):
         season_next=season_next,
         fam_lift=fam_lift,
         campaign=campaign,
+        bgbb=bgbb,
     )
 
 
