@@ -12,6 +12,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_rep_sees_this_week_and_the_rest_one_click_away(page, browser, shoot):
+    page.set_default_timeout(60_000)  # a shared, busy machine: patience, not a timing check
     w = make_world(extra_alerts=14)  # 17 alerts in Ana's queue
     w.ana.weekly_capacity = 10
     w.ana.save()
@@ -32,12 +33,15 @@ def test_rep_sees_this_week_and_the_rest_one_click_away(page, browser, shoot):
     page.click("label.chip.kind-technical_deterioration")
     page.wait_for_url(re.compile(r"kind=technical_deterioration"))
     assert "scope=all" in page.url
+    page.click("label.chip >> text=All")
+    page.wait_for_function("document.querySelectorAll('table.queue tbody tr').length === 17")
     page.click("#queue-this-week")
     page.wait_for_url(re.compile(r"/$|/\?(?!.*scope)"))
     assert rows.count() == 10
 
     # The same page in Spanish.
     context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="es-ES")
+    context.set_default_timeout(60_000)
     es = context.new_page()
     es.goto(page.base_url + "/accounts/login/")
     es.fill("#id_username", "ana")
