@@ -6,6 +6,7 @@ with "dropped out at some week of the silence".
 """
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 #: Prior weekly dropout hazard (about 23% a year).
 WEEKLY_HAZARD = 0.005
@@ -55,6 +56,9 @@ def active_path(p_active, horizon: int, hazard: float = WEEKLY_HAZARD):
 MIN_DROPOUT_PAIRS = 30
 #: Pairs (evenly spaced) per family used for the fit.
 MAX_DROPOUT_PAIRS = 4_000
+#: Relative tolerance of the fit (each family is fitted afresh on every ``score_pairs``
+#: call, so once per shard of a scoring run).
+FIT_FTOL = 1e-7
 
 
 def rfm_weeks(units):
@@ -71,20 +75,65 @@ def rfm_weeks(units):
     return x.astype(float), tx.astype(float), n.astype(float)
 
 
-def _bgbb_terms(params, x, tx, n):
-    """log of the 'alive through n' term and of the likelihood, per row."""
-    from scipy.special import betaln, logsumexp
+def _silence_index(x, tx, n):
+    """Flat index of the weeks a pair may have dropped out in: for each row with a silence
+    ``n - tx > 0``, elements ``i = 0 .. silence - 1``. Returns (rows, position in ``rows`` of
+    each element, first element of each row, and per element its row, ``tx + i`` and
+    ``tx - x + i``)."""
+    silence = (n - tx).astype(np.int64)
+    rows = np.flatnonzero(silence > 0)
+    length = silence[rows]
+    starts = np.cumsum(length) - length
+    row_of = np.repeat(np.arange(rows.size), length)
+    i_of = np.arange(length.sum()) - np.repeat(starts, length)
+    r = rows[row_of]
+    j = tx.astype(np.int64)[r] + i_of  # weeks from the first purchase to the dropout week
+    k = j - x.astype(np.int64)[r]  # of which without an order
+    return rows, row_of, starts, r, j, k
 
-    a, b, g, d = params
+
+def _bgbb_terms(params, x, tx, n, index=None):
+    """log of the 'active through n' term and of the likelihood, per row.
+
+    L = B(a + x, b + n - x) B(g, d + n) / (B(a, b) B(g, d))
+      + sum_{i < n - tx} B(a + x, b + tx - x + i) B(g + 1, d + tx + i) / (B(a, b) B(g, d)):
+    the terms of the sum follow from the first by the ratios of consecutive Beta functions, a
+    segmented cumulative sum over the flat index of silent weeks (no special function per
+    week). ``index``: :func:`_silence_index` of (tx, n), reused across calls by the fit.
+    """
+    from scipy.special import betaln
+
+    scalar = all(np.ndim(v) == 0 for v in params)
+    a, b, g, d = (np.broadcast_to(np.asarray(v, dtype=float), x.shape) for v in params)
     ab, gd = betaln(a, b), betaln(g, d)
     alive = betaln(a + x, b + n - x) - ab + betaln(g, d + n) - gd
-    terms = [alive]
-    silence = (n - tx).astype(int)
-    for i in range(int(silence.max(initial=0))):
-        # Dropped out at week tx + i + 1, after buying at tx: those rows with silence > i.
-        t = betaln(a + x, b + tx - x + i) - ab + betaln(g + 1, d + tx + i) - gd
-        terms.append(np.where(silence > i, t, -np.inf))
-    return alive, logsumexp(np.stack(terms), axis=0)
+    rows, row_of, starts, r, j, k = _silence_index(x, tx, n) if index is None else index
+    if rows.size == 0:
+        return alive, alive
+    first = (betaln(a + x, b + tx - x) - ab + betaln(g + 1, d + tx) - gd)[rows]
+    if scalar:  # one family: the logs come from tables over the (small, integer) week counts
+        w = np.arange(int(j.max()) + 1, dtype=float)
+        a0, b0, g0, d0 = (float(v) for v in params)
+        step = (
+            np.log(b0 + w)[k]
+            - np.log(a0 + b0 + w)[j]
+            + np.log(d0 + w)[j]
+            - np.log(g0 + d0 + 1 + w)[j]
+        )
+    else:
+        step = (
+            np.log(b[r] + k)
+            - np.log(a[r] + b[r] + j)
+            + np.log(d[r] + j)
+            - np.log(g[r] + d[r] + 1 + j)
+        )
+    cum = np.cumsum(step) - step  # exclusive cumulative sum over the flat index
+    log_t = first[row_of] + cum - cum[starts][row_of]
+    top = np.maximum.reduceat(log_t, starts)
+    dropped = top + np.log(np.add.reduceat(np.exp(log_t - top[row_of]), starts))
+    loglik = alive.copy()
+    loglik[rows] = np.logaddexp(alive[rows], dropped)
+    return alive, loglik
 
 
 def fit_bgbb(x, tx, n):
@@ -101,12 +150,22 @@ def fit_bgbb(x, tx, n):
         x, tx, n = x[take], tx[take], n[take]
     # Rows with the same (x, tx, n) share a likelihood: fit on the distinct ones, weighted.
     keys, weight = np.unique(np.column_stack([x, tx, n]), axis=0, return_counts=True)
-    x, tx, n = keys.T
+    x, tx, n = (np.ascontiguousarray(col) for col in keys.T)
+    index = _silence_index(x, tx, n)
 
     def nll(logp):
-        return -float(weight @ _bgbb_terms(np.exp(logp), x, tx, n)[1])
+        return -float(weight @ _bgbb_terms(np.exp(logp), x, tx, n, index)[1])
 
-    res = minimize(nll, np.log([1.0, 3.0, 1.0, 3.0]), method="L-BFGS-B", bounds=[(-7, 9)] * 4)
+    # One BLAS thread: L-BFGS-B's step is tiny, and threads contending on a busy machine made
+    # it cost 5x the likelihood.
+    with threadpool_limits(limits=1):
+        res = minimize(
+            nll,
+            np.log([1.0, 3.0, 1.0, 3.0]),
+            method="L-BFGS-B",
+            bounds=[(-7, 9)] * 4,
+            options={"ftol": FIT_FTOL},
+        )
     return tuple(float(v) for v in np.exp(res.x)) if np.isfinite(res.fun) else (np.nan,) * 4
 
 
@@ -129,6 +188,7 @@ def bgbb_outlook(params, x, tx, n, horizon: int):
 
     a, b, g, d = (params[:, i] for i in range(4))
     n = np.maximum(n, 0.0)
+    tx = np.minimum(tx, n)
     alive, loglik = _bgbb_terms((a, b, g, d), x, tx, n)
     p_alive = np.exp(alive - loglik)
     k = np.arange(1, horizon + 1)[None, :]
