@@ -1,7 +1,7 @@
 """Offline twins, no database.
 
 python -m twins score ORDERS.csv --as-of 2025-01-05 --horizon 8 --out OUT.csv
-python -m bench twins [--quick]   (the benchmark lives in bench/)
+python -m bench twins [--quick] [--forecast]   (the benchmarks live in bench/)
 """
 
 import argparse
