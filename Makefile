@@ -15,7 +15,7 @@ SYSTEM_COMMANDS := /usr/bin/chromium /usr/bin/chromedriver /usr/bin/espeak-ng /u
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)

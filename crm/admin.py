@@ -32,10 +32,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "territory", "is_active", "is_staff")
     list_select_related = ("territory", "manager")
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("CRM", {"fields": ("role", "territory", "manager", "language")}),
+        ("CRM", {"fields": ("role", "territory", "manager", "language", "weekly_capacity")}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
-        ("CRM", {"fields": ("role", "territory", "manager", "language")}),
+        ("CRM", {"fields": ("role", "territory", "manager", "language", "weekly_capacity")}),
     )
 
 

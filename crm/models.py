@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -44,6 +45,15 @@ class User(AbstractUser):
     )
     language = models.CharField(
         max_length=8, choices=settings.LANGUAGES, default="es", help_text=_("Preferred language.")
+    )
+    weekly_capacity = models.PositiveSmallIntegerField(
+        _("weekly capacity"),
+        default=25,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Alerts this rep can work in a week: the queue's 'This week' shows this many, "
+            "largest euros at stake first; the rest stay one click away."
+        ),
     )
 
     @property

@@ -133,6 +133,29 @@ def back_from_snooze_q(today):
     return Q(status=Alert.Status.SNOOZED, snoozed_until__lte=today)
 
 
+#: ``?scope=all`` shows a rep's whole queue instead of this week's.
+SCOPE_ALL = "all"
+
+
+def this_week(user, alerts, total, scope=None):
+    """A rep's "this week": the top ``user.weekly_capacity`` of ``alerts`` (the queue already
+    filtered and ordered by euros at stake; FDR was applied when the alerts were published).
+
+    Returns None for managers and admins, for ``scope == SCOPE_ALL``, and when the queue holds
+    no more than the capacity (nothing is held back); else ``{"n", "capacity", "total",
+    "euros"}`` with ``n`` the alerts shown and ``euros`` their euros at stake.
+    """
+    capacity = getattr(user, "weekly_capacity", 0) or 0
+    if not user.is_rep or scope == SCOPE_ALL or capacity <= 0:
+        return None
+    # Queried whatever the queue's size, so a rep's page makes as many queries with 3 alerts
+    # as with 3,000.
+    euros = sum(alerts.values_list("priority", flat=True)[:capacity], 0)
+    if total <= capacity:
+        return None
+    return {"n": capacity, "capacity": capacity, "total": total, "euros": euros}
+
+
 def queue_counts(user, filters, *, today=None):
     """``{kind: (count, euros)}`` over the queue with every filter but the kind applied."""
     rows = (

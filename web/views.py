@@ -110,7 +110,14 @@ def _queue_state(request, query):
         if kind not in known
     ]
     all_n = sum(n for n, _e in counts.values())
+    scope = query.get("scope") if request.user.is_rep else None
+    # A rep's "this week": the top of the queue up to their weekly capacity.
+    week = selectors.this_week(
+        request.user, selectors.queue_alerts(request.user, filters), total, scope
+    )
     return {
+        "week": week,
+        "scope": scope if scope == selectors.SCOPE_ALL else "",
         "filter_form": form,
         "filters": filters,
         "chips": chips,
@@ -159,10 +166,14 @@ def _narrative(alert):
 def queue(request):
     """The alert queue of the user (a manager's covers the team), largest euros first."""
     state = _queue_state(request, request.GET)
+    alerts_qs = selectors.queue_alerts(request.user, state["filters"])
+    week = state["week"]
+    if week:
+        alerts_qs = alerts_qs[: week["n"]]
     paginator = _CountedPaginator(
-        selectors.queue_page_alerts(selectors.queue_alerts(request.user, state["filters"])),
+        selectors.queue_page_alerts(alerts_qs),
         PAGE_SIZE,
-        state["total"],
+        week["n"] if week else state["total"],
     )
     page = paginator.get_page(request.GET.get("page"))
     alerts = list(page.object_list)

@@ -124,6 +124,8 @@ def test_snoozed_alert_comes_back_when_due(client, world):
 
 def test_pagination_keeps_the_filters(client, db):
     world = make_world(extra_alerts=70)
+    world.ana.weekly_capacity = 500  # the whole queue, not this week's top 25
+    world.ana.save()
     login(client, world.ana)
     html = client.get(reverse("web:queue"), {"province": "Sevilla"}).content.decode()
     assert len(row_ids(html)) == 25

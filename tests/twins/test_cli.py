@@ -80,3 +80,27 @@ def test_other_bad_input(tmp_path, capsys, rows, header, message):
     write_orders(src, rows, header) if header else write_orders(src, rows)
     assert main(["score", str(src), "--as-of", "2024-12-29", "--out", str(tmp_path / "o")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_kind_inferred_without_a_kind_column(tmp_path, capsys):
+    """Random repeat buying (irregular gaps, many one-time buyers) is scored by the commodity
+    twin; regular sporadic replenishment by the technical one; no kind column needed."""
+    rng = np.random.default_rng(3)
+    start = np.datetime64("2023-01-02")
+    rows = []
+    for c in range(60):
+        day = int(rng.integers(0, 60))
+        rate = rng.gamma(0.5, 1 / 20)  # purchases a day, most clients rarely come back
+        while day < 700:
+            rows.append((f"C{c}", "CD", str(start + day), 1, 15.0))
+            day += 1 + int(rng.exponential(1 / max(rate, 1e-4)))
+        for k in range(int(rng.integers(0, 8)), 700, 56):
+            rows.append((f"C{c}", "IMPL", str(start + k + int(rng.integers(0, 4))), 2, 400.0))
+    src, out = tmp_path / "orders.csv", tmp_path / "out.csv"
+    write_orders(src, rows, header=("client", "family", "date", "units", "value"))
+    as_of = str(start + 700)
+    assert main(["score", str(src), "--as-of", as_of, "--horizon", "26", "--out", str(out)]) == 0
+    with open(out) as fh:
+        scored = list(csv.DictReader(fh))
+    kinds = {r["family"]: r["kind"] for r in scored}
+    assert kinds == {"CD": "commodity", "IMPL": "technical"}

@@ -263,7 +263,7 @@ def score_chunk(out, state, sl, ctx, ch: fit.Chunk, tfit):
     h = fit.fit_hurdle(ctx, ch)
     wt = fit.window_tests(ch, h)
     sil = fit.silence_test(ctx, ch, h)
-    look = fit.outlook(ctx, ch, h, sil.p_active)
+    look = fit.outlook(ctx, ch, h, sil)
     mat = fit.maturity(ch, MIN_HISTORY_WEEKS, MIN_COMMODITY_PURCHASES, MIN_TECHNICAL_PURCHASES)
     cs = commodity_signals(ctx, ch, h, wt, sil, mat)
     ts = technical_signals(ch, tfit, mat.mature)

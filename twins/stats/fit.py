@@ -71,6 +71,8 @@ class Silence:
     p_zero: np.ndarray  # (n,) P(no order in that many weeks) under the baseline
     p_buy: np.ndarray  # (n,) weekly order probability of that baseline
     p_active: np.ndarray  # (n,) probability the pair is still active
+    active_path: np.ndarray  # (n, horizon) probability it is active in each coming week
+    p_order: np.ndarray | None = None  # (n,) order probability of an active pair (BG/BB)
 
 
 @dataclass
@@ -244,13 +246,28 @@ def silence_test(ctx, ch: Chunk, h: Hurdle) -> Silence:
     p_zero = np.where(silence > 0, cm.p_zero_run(cz, dz, silence), 1.0)
     p_buy = cz / (cz + dz)
     p_act = dropout.p_active_weekly(p_buy, silence)
-    return Silence(silence, p_zero, p_buy, p_act)
+    path = dropout.active_path(p_act, ctx.horizon)
+    p_order = None
+    fitted = np.zeros(n, bool) if ctx.bgbb is None else np.isfinite(ctx.bgbb[f, 0])
+    if fitted.any():
+        # The family's heterogeneous dropout (BG/BB) where it could be fitted and is the more
+        # pessimistic: a family in which nobody dropped out fits a dropout near zero, and the
+        # fixed prior hazard still lets a pair's long silence read as a loss.
+        p_order = np.full(n, np.nan)
+        rows_f = np.flatnonzero(fitted)
+        x, tx, n_after = dropout.rfm_weeks(u[rows_f])
+        pa, pth, po = dropout.bgbb_outlook(ctx.bgbb[f[rows_f]], x, tx, n_after, ctx.horizon)
+        use = pa < p_act[rows_f]
+        rows_f = rows_f[use]
+        p_act[rows_f], path[rows_f], p_order[rows_f] = pa[use], pth[use], po[use]
+    return Silence(silence, p_zero, p_buy, p_act, path, p_order)
 
 
-def outlook(ctx, ch: Chunk, h: Hurdle, p_act) -> Outlook:
+def outlook(ctx, ch: Chunk, h: Hurdle, sil: Silence) -> Outlook:
     """Next week (hurdle band with coverage nearest 90%) and the horizon's expected units."""
     n = ch.units.shape[0]
     tech = ch.technical
+    p_act = sil.p_active
     alpha_f, beta_f, pi_f = h.alpha[:, -1], h.beta[:, -1], h.pi[:, -1]
     sn = ctx.season_next[ch.family]
     rn, pn = cm.negbin_moments(alpha_f, beta_f, sn[:, 0], sn[:, 0] ** 2, h.inv_k)
@@ -265,8 +282,11 @@ def outlook(ctx, ch: Chunk, h: Hurdle, p_act) -> Outlook:
     band_low[c_rows], band_high[c_rows], q_low[c_rows], q_high[c_rows] = cm.hurdle_band(
         rn[c_rows], pn[c_rows], (pa1 * pi_f)[c_rows]
     )
-    per_week = pi_f[:, None] * (1.0 + sn * rate_f[:, None])
-    forecast = (per_week * dropout.active_path(p_act, ctx.horizon)).sum(1)
+    # An active pair's order probability: BG/BB's posterior mean when the family's dropout was
+    # fitted (consistent with its active path), else the hurdle's.
+    p_order = pi_f if sil.p_order is None else np.where(np.isnan(sil.p_order), pi_f, sil.p_order)
+    per_week = p_order[:, None] * (1.0 + sn * rate_f[:, None])
+    forecast = (per_week * sil.active_path).sum(1)
     return Outlook(expected_next, band_low, band_high, q_low, q_high, forecast)
 
 

@@ -74,8 +74,8 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     if n_pairs == 0:
         return empty_scores(0)
     clock = _Clock()
-    ctx = _family_context(units, fam, n_fam, campaign, week_start, horizon, clock)
     tech = np.asarray(batch.technical, dtype=bool)
+    ctx = _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tech)
     # Technical twin over all technical pairs at once (gaps are sparse).
     tech_idx = np.flatnonzero(tech)
     tech_fit = fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
@@ -100,7 +100,7 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     return out
 
 
-def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock):
+def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tech=None):
     """Family-level estimates on an even sample of at most SAMPLE_PAIRS pairs: (1) seasonal
     index, (2) baseline rates -> priors, weekly dispersion and campaign lift."""
     n_pairs, n_weeks = units.shape
@@ -112,8 +112,10 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock):
     tot = np.zeros((n_fam, n_weeks))
     live = np.zeros((n_fam, n_weeks))
     sample_valid = []  # reused by pass 2
+    rfm = []  # (x, tx, n) of the sample for the family dropout fit
     for idx in _sample_chunks(sample):
         u, f = units[idx], fam[idx]
+        rfm.append(dropout.rfm_weeks(u))
         _, valid, _, _ = _masks(u, f, campaign)
         sample_valid.append(valid)
         for k in np.unique(f):
@@ -144,6 +146,11 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock):
     camp_e = np.bincount(fs, weights=camp_exp, minlength=n_fam)
     fam_lift = np.where(camp_e > 0, camp_y / np.maximum(camp_e, 1e-9), np.nan)
     clock("priors")
+    x, tx, n = (np.concatenate(col) for col in zip(*rfm, strict=True))
+    # The dropout of the commodity twin (technical pairs have their own gap survival).
+    com = np.ones(fs.size, bool) if tech is None else ~tech[sample]
+    bgbb = dropout.fit_family_bgbb(x[com], tx[com], n[com], fs[com], n_fam)
+    clock("dropout")
     return Context(
         week_start=week_start,
         horizon=horizon,
@@ -157,6 +164,7 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock):
         season_next=season_next,
         fam_lift=fam_lift,
         campaign=campaign,
+        bgbb=bgbb,
     )
 
 

@@ -126,6 +126,8 @@ class Context:
     season_next: np.ndarray  # (F, H)
     fam_lift: np.ndarray  # (F,) campaign lift of the family in the recent weeks
     campaign: np.ndarray  # (F, W)
+    #: (F, 4) BG/BB dropout parameters (a, b, g, d) per family (``dropout.fit_family_bgbb``).
+    bgbb: np.ndarray | None = None
 
 
 def empty_scores(n: int) -> PairScores:

@@ -32,8 +32,40 @@ LOSSES = {"partial_churn", "full_churn", "technical_silence"}
 
 def evaluate():
     """``(kind_rows, scenario_rows, crosstab, alerts_per_rep)`` of the live alerts."""
-    truth = {}
-    drop = {}
+    truth, drop, losses_of = _truth()
+    alerts = list(
+        Alert.objects.filter(status__in=Alert.LIVE_STATUSES).values_list(
+            "client_id", "family_id", "kind", "client__rep_id"
+        )
+    )
+    return _tables(truth, drop, losses_of, alerts)
+
+
+def within_capacity():
+    """The live alerts each rep sees in "this week": their top ``weekly_capacity`` by euros at
+    stake (the queue's order); alerts of clients without a rep are left out."""
+    rows = Alert.objects.filter(
+        status__in=Alert.LIVE_STATUSES, client__rep__isnull=False
+    ).values_list(
+        "client_id", "family_id", "kind", "client__rep_id", "client__rep__weekly_capacity"
+    )
+    kept, seen = [], Counter()
+    for *alert, capacity in rows.order_by("client__rep_id", "-priority", "-created_at", "pk"):
+        rep = alert[3]
+        if seen[rep] < capacity:
+            seen[rep] += 1
+            kept.append(tuple(alert))
+    return kept
+
+
+def evaluate_capacity():
+    """``evaluate()``'s tables over the alerts within each rep's weekly capacity."""
+    truth, drop, losses_of = _truth()
+    return _tables(truth, drop, losses_of, within_capacity())
+
+
+def _truth():
+    truth, drop = {}, {}
     for client, family, scenario, params in GroundTruth.objects.values_list(
         "client_id", "family_id", "scenario", "params"
     ):
@@ -42,11 +74,10 @@ def evaluate():
     if not truth:
         raise CommandError("No planted truth: run `manage.py seed_demo` first.")
     losses_of = Counter(c for (c, _f), s in truth.items() if s in LOSSES)
-    alerts = list(
-        Alert.objects.filter(status__in=Alert.LIVE_STATUSES).values_list(
-            "client_id", "family_id", "kind", "client__rep_id"
-        )
-    )
+    return truth, drop, losses_of
+
+
+def _tables(truth, drop, losses_of, alerts):
     crosstab = Counter()
     per_kind = Counter()
     true_kind = Counter()
@@ -90,6 +121,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         kind_rows, scenario_rows, crosstab, reps = evaluate()
+        cap_kinds, cap_scenarios, _cross, cap_reps = evaluate_capacity()
         w = self.stdout.write
         w(f"{'alert kind':<26}{'planted':>8}{'alerts':>8}{'right':>7}{'precision':>10}")
         for kind, planted, n, ok, prec in kind_rows:
@@ -111,3 +143,17 @@ class Command(BaseCommand):
                 f"live alerts per rep: {len(counts)} reps, min {counts[0]}, "
                 f"median {counts[len(counts) // 2]}, max {counts[-1]}, total {sum(counts)}"
             )
+        if cap_reps:
+            w("")
+            w(
+                f"within each rep's weekly capacity ({sum(cap_reps.values())} alerts in 'this "
+                f"week' across {len(cap_reps)} reps) vs overall"
+            )
+            w(f"{'alert kind':<26}{'alerts':>8}{'right':>7}{'precision':>10}{'overall':>9}")
+            for (kind, _p, n, ok, prec), (*_x, prec_all) in zip(cap_kinds, kind_rows, strict=True):
+                w(f"{kind:<26}{n:>8}{ok:>7}{prec:>10.2f}{prec_all:>9.2f}")
+            w(f"{'planted scenario':<30}{'found':>7}{'recall':>8}{'overall':>9}")
+            for (name, _n, hit, rec), (*_y, rec_all) in zip(
+                cap_scenarios, scenario_rows, strict=True
+            ):
+                w(f"{name:<30}{hit:>7}{rec:>8.2f}{rec_all:>9.2f}")
