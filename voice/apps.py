@@ -7,7 +7,16 @@ class VoiceConfig(AppConfig):
     verbose_name = _("Voice of the client")
 
     def ready(self):
-        from . import alert_kinds, receivers
+        from crm.importing import registry
+
+        from . import alert_kinds, importing, receivers
 
         alert_kinds.register_all()
         receivers.connect()
+        registry.register(
+            registry.SheetReader(
+                engine="voice",
+                recognise=importing.recognise,
+                import_sheets=importing.import_erp_sheets,
+            )
+        )

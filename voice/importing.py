@@ -235,3 +235,20 @@ def read_rows(path):
 def read_survey_sheet(path, result=None, *, today=None) -> ImportResult:
     """Import the survey sheet at ``path``; the reader ``import_erp`` can register."""
     return import_survey_rows(read_rows(path), result, today=today)
+
+
+def recognise(names) -> str | None:
+    """``import_erp``'s registry hook: ``"surveys"`` when the header is a survey sheet's."""
+    return "surveys" if matches_header(names) else None
+
+
+def import_erp_sheets(sheets, options):
+    """Import the survey sheets ``import_erp`` found ours (``[(path, kind)]``): one crm
+    ``SheetReport`` per sheet, with its counts and rejected rows."""
+    from crm.importing.sheets import SheetReport
+
+    reports = []
+    for path, kind in sorted(sheets, key=lambda s: str(s[0])):
+        result = read_survey_sheet(path, options.new_result(path))
+        reports.append(SheetReport(path=path, kind=kind, format="surveys", result=result))
+    return reports

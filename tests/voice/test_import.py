@@ -89,3 +89,23 @@ def test_windows_1252_file_and_spanish_headers(team, tmp_path):
     path.write_bytes(text.encode("cp1252"))
     assert "1 answers created" in run(path)
     assert SurveyResponse.objects.get(response_id="E-1").analysis.label == "pos"
+
+
+def test_import_erp_reads_a_survey_sheet_beside_crm_sheets(team, tmp_path):
+    """``import_erp DIR`` recognises the survey sheet by its header (the registry), stores the
+    client sheet first so an answer may name a client it creates, and reports bad rows."""
+    (tmp_path / "clients.csv").write_text("code,name,rep\nC-new,New clinic,ana\n")
+    (tmp_path / "encuestas.csv").write_text(
+        "response_id,client,date,nps,comment\n"
+        "S-1,C-new,2026-10-02,3,El pedido llegó tarde otra vez.\n"
+        "S-2,C001,2026-10-03,11,Todo bien.\n"
+    )
+    out = StringIO()
+    call_command("import_erp", str(tmp_path), "--no-progress", stdout=out)
+    text = out.getvalue()
+    assert list(SurveyResponse.objects.values_list("response_id", "client__code")) == [
+        ("S-1", "C-new")
+    ]
+    assert "encuestas.csv line 3, nps: '11' is not between 0 and 10." in text
+    call_command("import_erp", str(tmp_path), "--no-progress", stdout=StringIO())
+    assert SurveyResponse.objects.count() == 1, "re-importing changes nothing"
