@@ -7,6 +7,11 @@ class BriefingsConfig(AppConfig):
     verbose_name = _("Briefings")
 
     def ready(self):
+        from crm import schedules
+
         from . import receivers
+        from .schedules import SCHEDULES
 
         receivers.connect()
+        for name, (task, crontab, description) in SCHEDULES.items():
+            schedules.register(name, task, crontab, description)

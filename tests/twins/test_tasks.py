@@ -128,8 +128,10 @@ def test_install_schedules_is_idempotent(db):
 
     call_command("install_schedules")
 
-    # The twins' four and the two the deals engine registers with crm.schedules.
-    assert PeriodicTask.objects.count() == 6
+    # The twins' four, the two the deals engine and the three briefings register with
+    # crm.schedules.
+    assert PeriodicTask.objects.count() == 9
+    assert PeriodicTask.objects.filter(task="briefings.tasks.weekly_briefs").exists()
     assert PeriodicTask.objects.filter(task="deals.tasks.score_pipeline").exists()
     assert PeriodicTask.objects.filter(task="deals.tasks.send_weekly_summaries").exists()
     assert PeriodicTask.objects.filter(task="recommender.tasks.harvest_outcomes").exists()
@@ -139,7 +141,7 @@ def test_install_schedules_is_idempotent(db):
     assert nightly.crontab.hour == "4", "an admin's edit survives a re-install"
     call_command("install_schedules", "--reset")
     nightly.refresh_from_db()
-    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 6
+    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 9
 
 
 @pytest.fixture
