@@ -8,6 +8,11 @@ class InsightsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from crm import schedules
+
         from . import alert_kinds
+        from .schedules import SCHEDULES
 
         alert_kinds.register_all()
+        for name, (task, crontab, description) in SCHEDULES.items():
+            schedules.register(name, task, crontab, description)

@@ -128,9 +128,11 @@ def test_install_schedules_is_idempotent(db):
 
     call_command("install_schedules")
 
-    # The twins' four, the two the deals engine and the three briefings register with
-    # crm.schedules.
-    assert PeriodicTask.objects.count() == 9
+    # The twins' four, and those the engines register with crm.schedules: deals two,
+    # briefings three, insights one, voice one.
+    assert PeriodicTask.objects.count() == 11
+    assert PeriodicTask.objects.filter(task="insights.tasks.refit_insights").exists()
+    assert PeriodicTask.objects.filter(task="voice.tasks.run_voice").exists()
     assert PeriodicTask.objects.filter(task="briefings.tasks.weekly_briefs").exists()
     assert PeriodicTask.objects.filter(task="deals.tasks.score_pipeline").exists()
     assert PeriodicTask.objects.filter(task="deals.tasks.send_weekly_summaries").exists()
@@ -141,7 +143,7 @@ def test_install_schedules_is_idempotent(db):
     assert nightly.crontab.hour == "4", "an admin's edit survives a re-install"
     call_command("install_schedules", "--reset")
     nightly.refresh_from_db()
-    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 9
+    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 11
 
 
 @pytest.fixture
