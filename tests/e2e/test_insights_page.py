@@ -37,6 +37,7 @@ def test_manager_reads_segments_tiers_and_a_client_at_risk(page, shoot, browser)
     ana_row = page.locator("#tiers-by-rep details tbody tr", has_text="Ana Ruiz")
     assert ana_row.locator("td").nth(1).inner_text() == "3"
     assert page.locator("#high-risk tbody tr").count() == 3
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays on top of the shot
     shoot(page, "insights", docs="insights.png")
 
     page.locator("#high-risk tbody a").first.click()
@@ -56,6 +57,7 @@ def test_manager_reads_segments_tiers_and_a_client_at_risk(page, shoot, browser)
     section = es.locator("#client-insights")
     assert "Segmento y riesgo de pérdida" in section.inner_text()
     assert "Alto" in section.inner_text()
+    es.evaluate("window.scrollTo(0, 0)")
     shoot(es, "insights-client-es", docs="insights-client.png")
     es.goto(page.base_url + "/insights/")
     assert "Segmentos" in es.locator("#segments h2").inner_text()
