@@ -98,6 +98,7 @@ def changes_frame(deal_ids=None) -> pd.DataFrame:
         )
     )
     df = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    df["deal_id"] = df["deal_id"].astype("int64")  # also when there is no history at all
     df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
     df["order"] = df["order"].astype(int)
     df["late"] = df["late"].astype(bool)

@@ -174,6 +174,16 @@ def score_pipeline(as_of=None) -> DealRun:
     run = DealRun.objects.create(as_of=as_of)
     try:
         deals = selectors.deals_frame(Opportunity.objects.filter(created_date__lte=as_of))
+        if not _has_closed_deals(deals, as_of):
+            # Nothing to learn from yet (a fresh install, or only open deals): a run that
+            # says so, not a failure; earlier scores and alerts stay as they are.
+            DealRun.objects.filter(pk=run.pk).update(
+                status=DealRun.Status.SUCCEEDED,
+                finished_at=timezone.now(),
+                model_info={"has_signal": False, "note": "no deal closed yet"},
+            )
+            run.refresh_from_db()
+            return run
         changes = selectors.changes_frame()
         scored = fit_and_score(deals, changes, as_of)
         ids = scored.feats["deal_id"].astype(int).tolist()
@@ -193,6 +203,13 @@ def score_pipeline(as_of=None) -> DealRun:
         alerts_published.send(sender=Alert, alert_ids=published)
     run.refresh_from_db()
     return run
+
+
+def _has_closed_deals(deals, as_of) -> bool:
+    if not len(deals):
+        return False
+    closed = deals["outcome"].isin(["won", "lost"]) & (deals["closed"] <= pd.Timestamp(as_of))
+    return bool(closed.any())
 
 
 def _publish(run, scored, by_id, found, team_found=()):
