@@ -44,7 +44,9 @@ def percent(value, digits=0):
     """``0.734`` -> ``73 %`` (localised); empty for ``None``."""
     if value is None or value == "":
         return ""
-    text = number_format(float(value) * 100, decimal_pos=int(digits), use_l10n=True)
+    # Round first: number_format cuts the digits off (0.459 would show as 45 %, not 46 %).
+    shown = round(float(value) * 100, int(digits))
+    text = number_format(shown, decimal_pos=int(digits), use_l10n=True)
     return f"{text}\xa0%"
 
 
