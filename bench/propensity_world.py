@@ -148,3 +148,133 @@ def generate(n_clients=1500, weeks=156, n_reps=8, seed=7, end="2026-06-28", h0=0
         tuple(x[0] for x in FAMILIES),
         tuple(f"rep{i + 1}" for i in range(n_reps)),
     )
+
+
+def load(world: World, rep_prefix="prop-rep", code_prefix="PW"):
+    """Write ``world`` into the crm tables (lines, families, territories, reps, clients,
+    orders, lines, potentials, campaigns); return ``(client_pks, family_pks, reps)``.
+
+    One order per client and day, one line per family bought that day. For tests and
+    ``bench_propensity --source db``; reps get the password ``pw-<username>``."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+
+    from crm.bulkload import bulk_insert
+    from crm.models import (
+        Campaign,
+        Client,
+        Order,
+        OrderLine,
+        Potential,
+        Product,
+        ProductFamily,
+        ProductLine,
+        Territory,
+        User,
+    )
+
+    h = world.history
+    with transaction.atomic():
+        lines = [
+            ProductLine.objects.get_or_create(code=f"{code_prefix}-L{i}", defaults={"name": n})[0]
+            for i, n in enumerate(("Anestesia", "Biomateriales", "Clínica"))
+        ]
+        fams = []
+        for i, (name, line, *_rest) in enumerate(FAMILIES):
+            fam, _c = ProductFamily.objects.get_or_create(
+                code=f"{code_prefix}-F{i}",
+                defaults={
+                    "name": name,
+                    "line": lines[line],
+                    "kind": "technical" if i in (5, 7) else "commodity",
+                },
+            )
+            fams.append(fam)
+        products = [
+            Product.objects.get_or_create(code=f"{code_prefix}-P{i}", defaults={"family": f})[0]
+            for i, f in enumerate(fams)
+        ]
+        n_terr = int(h.territory.max()) + 1
+        terrs = [
+            Territory.objects.get_or_create(code=f"{code_prefix}-T{i}", defaults={"name": f"Zona {i + 1}"})[0]
+            for i in range(n_terr)
+        ]
+        reps = []
+        for i, _name in enumerate(world.rep_names):
+            username = f"{rep_prefix}{i + 1}"
+            rep = User.objects.filter(username=username).first() or User.objects.create(
+                username=username,
+                password=make_password("pw-" + username),
+                role="rep",
+                first_name=f"Rep {i + 1}",
+                territory=terrs[i // 2] if i // 2 < len(terrs) else None,
+            )
+            reps.append(rep)
+        clients = Client.objects.bulk_create(
+            [
+                Client(
+                    code=f"{code_prefix}-C{c:05d}",
+                    name=f"Clínica {c + 1}",
+                    territory=terrs[h.territory[c]],
+                    rep=reps[h.rep[c]],
+                )
+                for c in range(h.n_clients)
+            ]
+        )
+        cpk = np.array([c.pk for c in clients])
+        fpk = np.array([f.pk for f in fams])
+        # Orders: one per client and day.
+        key = h.client.astype(np.int64) * 100000 + (h.day - h.day.min()).astype(np.int64)
+        uniq, order_of = np.unique(key, return_inverse=True)
+        o_client = uniq // 100000
+        o_day = h.day.min() + (uniq % 100000).astype("timedelta64[D]")
+        tag = Order.objects.count()
+        orders = Order.objects.bulk_create(
+            [
+                Order(
+                    invoice_number=f"{code_prefix}-{tag}-{i}",
+                    date=o_day[i].astype(object),
+                    client_id=int(cpk[o_client[i]]),
+                )
+                for i in range(len(uniq))
+            ],
+            batch_size=2000,
+        )
+        opk = np.array([o.pk for o in orders])
+        line_no = np.zeros(len(h.client), dtype=np.int64)
+        order_sorted = np.argsort(order_of, kind="stable")
+        runs = np.r_[True, order_of[order_sorted][1:] != order_of[order_sorted][:-1]]
+        pos = np.arange(len(order_sorted)) - np.maximum.accumulate(np.where(runs, np.arange(len(order_sorted)), 0))
+        line_no[order_sorted] = pos + 1
+        bulk_insert(
+            OrderLine,
+            ["order_id", "line_number", "product_id", "units", "net_value", "date", "client_id", "family_id"],
+            (
+                (
+                    int(opk[order_of[i]]),
+                    int(line_no[i]),
+                    products[h.family[i]].pk,
+                    1,
+                    f"{h.euros[i]:.2f}",
+                    h.day[i].astype(object),
+                    int(cpk[h.client[i]]),
+                    int(fpk[h.family[i]]),
+                )
+                for i in range(len(h.client))
+            ),
+        )
+        pc, pf = np.nonzero(np.isfinite(h.potential))
+        Potential.objects.bulk_create(
+            [
+                Potential(client_id=int(cpk[c]), family_id=int(fpk[f]), annual_potential=f"{h.potential[c, f]:.2f}")
+                for c, f in zip(pc, pf, strict=True)
+            ]
+        )
+        for k, (f, s, e) in enumerate(
+            zip(h.campaign_family, h.campaign_start, h.campaign_end, strict=True)
+        ):
+            camp = Campaign.objects.create(
+                code=f"{code_prefix}-K{k}", name=f"Campaña {fams[f].name}", start=s.astype(object), end=e.astype(object)
+            )
+            camp.families.add(fams[f])
+    return cpk, fpk, reps

@@ -266,3 +266,6 @@ class OutcomeAdmin(ReadOnlyAdmin):
     )
     list_filter = ("recovered", "action")
     raw_id_fields = ("feedback", "alert")
+
+
+from .propensity import admin as propensity_admin  # noqa: E402, F401

@@ -9,6 +9,9 @@ class RecommenderConfig(AppConfig):
         from crm import signals
 
         from . import receivers
+        from .propensity import kinds as propensity_kinds
+
+        propensity_kinds.register_all()
 
         signals.feedback_recorded.connect(
             receivers.on_feedback_recorded, dispatch_uid="recommender.feedback"

@@ -304,3 +304,6 @@ class Outcome(models.Model):
     def __str__(self):
         state = "recovered" if self.recovered else "not recovered"
         return f"{self.alert_id} after {self.action.code}: {state}"
+
+
+from .propensity.models import PropensityModel, PropensityScore, PropensitySettings  # noqa: E402, F401

@@ -65,9 +65,16 @@ EVIDENCE_FIELDS = (
 CLIENT_KINDS = {Kind.CROSS_FAMILY_DECLINE}
 
 
+#: Kinds the twins compute but no longer own: ``cross_sell`` is raised and registered by the
+#: recommender's propensity model (the twins' co-occurrence rule only behind TWINS_CROSS_SELL).
+NOT_REGISTERED = {Kind.CROSS_SELL}
+
+
 def register_all():
-    """Register the eight twin kinds (called once from ``TwinsConfig.ready()``)."""
+    """Register the twin kinds (called once from ``TwinsConfig.ready()``)."""
     for code, label in Kind.choices:
+        if code in NOT_REGISTERED:
+            continue
         es, en = narratives.LABELS[code]
         kinds.register(
             kinds.AlertKind(
