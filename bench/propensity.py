@@ -29,7 +29,9 @@ def fit_voting_smote(X, y, seed=learn.SEED):
     from imblearn.pipeline import Pipeline
 
     pipe, grid = learn.voting_estimator(seed)
-    pipe = Pipeline([("scale", pipe.steps[0][1]), ("smote", SMOTE(random_state=seed)), *pipe.steps[1:]])
+    pipe = Pipeline(
+        [("scale", pipe.steps[0][1]), ("smote", SMOTE(random_state=seed)), *pipe.steps[1:]]
+    )
     return learn.fit_voting(X, y, seed, pipe=pipe, grid=grid)
 
 
@@ -56,7 +58,8 @@ def run(history, models=("a_voting", "a_voting_smote", "b_hgb"), end=None, log=p
     dates = F.replay_dates(history, end)
     if len(dates) < 3:
         raise ValueError(
-            f"too little history: {len(dates)} replayable as-of dates (need 3: 2 to train, 1 to test)"
+            f"too little history: {len(dates)} replayable as-of dates "
+            "(need 3: 2 to train, 1 to test)"
         )
     test_T = dates[-1]
     train_dates = [d for d in dates if d + np.timedelta64(7 * F.HORIZON_WEEKS, "D") <= test_T]
@@ -74,7 +77,9 @@ def run(history, models=("a_voting", "a_voting_smote", "b_hgb"), end=None, log=p
         val = learn.evaluate(y[hold], early.predict_proba(X[hold])[:, 1], q_hold, threshold=thr)
         model = FIT[code](X, y)
         p = model.predict_proba(snap.X)[:, 1]
-        rows[code] = learn.evaluate(y_test, p, q_test, threshold=thr) | {"val_pr_auc": val["pr_auc"]}
+        rows[code] = learn.evaluate(y_test, p, q_test, threshold=thr) | {
+            "val_pr_auc": val["pr_auc"]
+        }
         seconds[code] = round(time.perf_counter() - t0, 1)
         log(f"  {code}: {seconds[code]} s")
     score, raised = learn.cooccurrence_rule(snap)
@@ -97,7 +102,9 @@ def _clients_of(history, as_of, n):
 
 def table(result: Result):
     """The comparison as plain-text lines."""
-    head = f"{'model':<52} {'AUC':>6} {'PR-AUC':>7} {'F1':>6} {'thr':>6} {'P@20/rep':>9} {'Brier':>6}"
+    head = (
+        f"{'model':<52} {'AUC':>6} {'PR-AUC':>7} {'F1':>6} {'thr':>6} {'P@20/rep':>9} {'Brier':>6}"
+    )
     out = [head, "-" * len(head)]
 
     def f(v, w=6, d=3):
@@ -121,11 +128,14 @@ def verdict(result: Result):
     co = result.rows["c_cooccurrence"]
     if prod is None:
         return ["no learned model ran"]
-    ratio = prod["precision_at_20"] / co["precision_at_20"] if co["precision_at_20"] else float("inf")
+    ratio = (
+        prod["precision_at_20"] / co["precision_at_20"] if co["precision_at_20"] else float("inf")
+    )
     auc_ok = (prod["auc"] or 0) >= 0.80
     return [
         f"production model: {result.production} (best PR-AUC on the last training date)",
         f"AUC {prod['auc']:.3f} (target >= 0.80: {'met' if auc_ok else 'NOT met'}); "
         f"precision@20 per rep {prod['precision_at_20']:.3f} vs co-occurrence "
-        f"{co['precision_at_20']:.3f} = {ratio:.1f}x (target >= 2x: {'met' if ratio >= 2 else 'NOT met'})",
+        f"{co['precision_at_20']:.3f} = {ratio:.1f}x "
+        f"(target >= 2x: {'met' if ratio >= 2 else 'NOT met'})",
     ]

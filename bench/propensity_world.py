@@ -85,7 +85,9 @@ def generate(n_clients=1500, weeks=156, n_reps=8, seed=7, end="2026-06-28", h0=0
     # behind it: the need raises the hazard).
     need = rng.random((C, F)) < 0.3
     potential = np.where(
-        owned | need, np.round(52 * order_p * price * size[:, None] * rng.uniform(1.1, 2.5, (C, F)), -1), np.nan
+        owned | need,
+        np.round(52 * order_p * price * size[:, None] * rng.uniform(1.1, 2.5, (C, F)), -1),
+        np.nan,
     )
     # Campaigns: each family promoted 2 weeks every ~half year, at random offsets.
     camp_f, camp_w = [], []
@@ -196,7 +198,9 @@ def load(world: World, rep_prefix="prop-rep", code_prefix="PW"):
         ]
         n_terr = int(h.territory.max()) + 1
         terrs = [
-            Territory.objects.get_or_create(code=f"{code_prefix}-T{i}", defaults={"name": f"Zona {i + 1}"})[0]
+            Territory.objects.get_or_create(
+                code=f"{code_prefix}-T{i}", defaults={"name": f"Zona {i + 1}"}
+            )[0]
             for i in range(n_terr)
         ]
         reps = []
@@ -244,11 +248,22 @@ def load(world: World, rep_prefix="prop-rep", code_prefix="PW"):
         line_no = np.zeros(len(h.client), dtype=np.int64)
         order_sorted = np.argsort(order_of, kind="stable")
         runs = np.r_[True, order_of[order_sorted][1:] != order_of[order_sorted][:-1]]
-        pos = np.arange(len(order_sorted)) - np.maximum.accumulate(np.where(runs, np.arange(len(order_sorted)), 0))
+        pos = np.arange(len(order_sorted)) - np.maximum.accumulate(
+            np.where(runs, np.arange(len(order_sorted)), 0)
+        )
         line_no[order_sorted] = pos + 1
         bulk_insert(
             OrderLine,
-            ["order_id", "line_number", "product_id", "units", "net_value", "date", "client_id", "family_id"],
+            [
+                "order_id",
+                "line_number",
+                "product_id",
+                "units",
+                "net_value",
+                "date",
+                "client_id",
+                "family_id",
+            ],
             (
                 (
                     int(opk[order_of[i]]),
@@ -266,7 +281,11 @@ def load(world: World, rep_prefix="prop-rep", code_prefix="PW"):
         pc, pf = np.nonzero(np.isfinite(h.potential))
         Potential.objects.bulk_create(
             [
-                Potential(client_id=int(cpk[c]), family_id=int(fpk[f]), annual_potential=f"{h.potential[c, f]:.2f}")
+                Potential(
+                    client_id=int(cpk[c]),
+                    family_id=int(fpk[f]),
+                    annual_potential=f"{h.potential[c, f]:.2f}",
+                )
                 for c, f in zip(pc, pf, strict=True)
             ]
         )
@@ -274,7 +293,10 @@ def load(world: World, rep_prefix="prop-rep", code_prefix="PW"):
             zip(h.campaign_family, h.campaign_start, h.campaign_end, strict=True)
         ):
             camp = Campaign.objects.create(
-                code=f"{code_prefix}-K{k}", name=f"Campaña {fams[f].name}", start=s.astype(object), end=e.astype(object)
+                code=f"{code_prefix}-K{k}",
+                name=f"Campaña {fams[f].name}",
+                start=s.astype(object),
+                end=e.astype(object),
             )
             camp.families.add(fams[f])
     return cpk, fpk, reps

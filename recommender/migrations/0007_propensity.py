@@ -7,74 +7,210 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0005_potential_estimated_share'),
-        ('recommender', '0006_default_priors'),
+        ("crm", "0005_potential_estimated_share"),
+        ("recommender", "0006_default_priors"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PropensityModel',
+            name="PropensityModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True, verbose_name='version')),
-                ('as_of', models.DateField(verbose_name='as of')),
-                ('window_start', models.DateField(blank=True, help_text='First replayed as-of date of the training examples.', null=True, verbose_name='training window start')),
-                ('window_end', models.DateField(blank=True, help_text='End of the last label window used for training.', null=True, verbose_name='training window end')),
-                ('horizon_weeks', models.PositiveSmallIntegerField(default=26, verbose_name='horizon (weeks)')),
-                ('kind', models.CharField(blank=True, help_text='hgb: calibrated gradient boosting; voting: the soft-voting ensemble; none: too little signal in the data to fit a model.', max_length=16, verbose_name='model')),
-                ('threshold', models.FloatField(default=0.5, help_text='Probability that maximised F1 on the validation date.', verbose_name='chosen threshold')),
-                ('validation', models.JSONField(blank=True, default=dict, verbose_name='validation figures')),
-                ('n_examples', models.PositiveIntegerField(default=0, verbose_name='training examples')),
-                ('n_positives', models.PositiveIntegerField(default=0, verbose_name='positives')),
-                ('status', models.CharField(choices=[('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='running', max_length=16)),
-                ('error', models.TextField(blank=True)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('pairs_scored', models.PositiveIntegerField(default=0, verbose_name='pairs scored')),
-                ('alerts_created', models.PositiveIntegerField(default=0)),
-                ('alerts_updated', models.PositiveIntegerField(default=0)),
-                ('alerts_expired', models.PositiveIntegerField(default=0)),
-                ('is_current', models.BooleanField(default=False, verbose_name='current')),
-                ('estimator', models.BinaryField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(unique=True, verbose_name="version")),
+                ("as_of", models.DateField(verbose_name="as of")),
+                (
+                    "window_start",
+                    models.DateField(
+                        blank=True,
+                        help_text="First replayed as-of date of the training examples.",
+                        null=True,
+                        verbose_name="training window start",
+                    ),
+                ),
+                (
+                    "window_end",
+                    models.DateField(
+                        blank=True,
+                        help_text="End of the last label window used for training.",
+                        null=True,
+                        verbose_name="training window end",
+                    ),
+                ),
+                (
+                    "horizon_weeks",
+                    models.PositiveSmallIntegerField(default=26, verbose_name="horizon (weeks)"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True,
+                        help_text="hgb: calibrated gradient boosting; voting: the soft-voting ensemble; none: too little signal in the data to fit a model.",
+                        max_length=16,
+                        verbose_name="model",
+                    ),
+                ),
+                (
+                    "threshold",
+                    models.FloatField(
+                        default=0.5,
+                        help_text="Probability that maximised F1 on the validation date.",
+                        verbose_name="chosen threshold",
+                    ),
+                ),
+                (
+                    "validation",
+                    models.JSONField(blank=True, default=dict, verbose_name="validation figures"),
+                ),
+                (
+                    "n_examples",
+                    models.PositiveIntegerField(default=0, verbose_name="training examples"),
+                ),
+                ("n_positives", models.PositiveIntegerField(default=0, verbose_name="positives")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="running",
+                        max_length=16,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "pairs_scored",
+                    models.PositiveIntegerField(default=0, verbose_name="pairs scored"),
+                ),
+                ("alerts_created", models.PositiveIntegerField(default=0)),
+                ("alerts_updated", models.PositiveIntegerField(default=0)),
+                ("alerts_expired", models.PositiveIntegerField(default=0)),
+                ("is_current", models.BooleanField(default=False, verbose_name="current")),
+                ("estimator", models.BinaryField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'cross-sell propensity model',
-                'verbose_name_plural': 'cross-sell propensity models',
-                'ordering': ['-version'],
+                "verbose_name": "cross-sell propensity model",
+                "verbose_name_plural": "cross-sell propensity models",
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='PropensitySettings',
+            name="PropensitySettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=True, help_text='Off: the model is still refitted and shown on client pages, but no alert is raised.', verbose_name='raise cross-sell alerts')),
-                ('threshold', models.FloatField(blank=True, help_text="Minimum probability of a cross-sell alert; empty: the current model's chosen threshold.", null=True, validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)], verbose_name='alert threshold')),
-                ('max_alerts_per_rep_week', models.PositiveSmallIntegerField(default=2, help_text="Keeps cross-sell from drowning the loss alerts in a rep's queue.", validators=[django.core.validators.MaxValueValidator(100)], verbose_name='maximum new cross-sell alerts per rep per week')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "enabled",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Off: the model is still refitted and shown on client pages, but no alert is raised.",
+                        verbose_name="raise cross-sell alerts",
+                    ),
+                ),
+                (
+                    "threshold",
+                    models.FloatField(
+                        blank=True,
+                        help_text="Minimum probability of a cross-sell alert; empty: the current model's chosen threshold.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.0),
+                            django.core.validators.MaxValueValidator(1.0),
+                        ],
+                        verbose_name="alert threshold",
+                    ),
+                ),
+                (
+                    "max_alerts_per_rep_week",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="Keeps cross-sell from drowning the loss alerts in a rep's queue.",
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="maximum new cross-sell alerts per rep per week",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cross-sell alert settings',
-                'verbose_name_plural': 'cross-sell alert settings',
+                "verbose_name": "cross-sell alert settings",
+                "verbose_name_plural": "cross-sell alert settings",
             },
         ),
         migrations.CreateModel(
-            name='PropensityScore',
+            name="PropensityScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField()),
-                ('probability', models.FloatField()),
-                ('expected_value', models.DecimalField(decimal_places=2, help_text='Expected first-year euros if it buys.', max_digits=14)),
-                ('at_stake', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('reasons', models.JSONField(blank=True, default=list)),
-                ('bundle_family', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='crm.productfamily')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.client')),
-                ('family', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.productfamily')),
-                ('model', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='recommender.propensitymodel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("as_of", models.DateField()),
+                ("probability", models.FloatField()),
+                (
+                    "expected_value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Expected first-year euros if it buys.",
+                        max_digits=14,
+                    ),
+                ),
+                ("at_stake", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("reasons", models.JSONField(blank=True, default=list)),
+                (
+                    "bundle_family",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="crm.productfamily",
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="crm.client",
+                    ),
+                ),
+                (
+                    "family",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="crm.productfamily",
+                    ),
+                ),
+                (
+                    "model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="recommender.propensitymodel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-probability'],
-                'constraints': [models.UniqueConstraint(fields=('client', 'family'), name='propensity_unique_pair')],
+                "ordering": ["-probability"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("client", "family"), name="propensity_unique_pair"
+                    )
+                ],
             },
         ),
     ]

@@ -29,15 +29,37 @@ def _fmt(v):
 @admin.register(PropensityModel)
 class PropensityModelAdmin(admin.ModelAdmin):
     list_display = (
-        "version", "as_of", "kind", "status", "is_current", "auc", "pr_auc", "threshold",
+        "version",
+        "as_of",
+        "kind",
+        "status",
+        "is_current",
+        "auc",
+        "pr_auc",
+        "threshold",
         "alerts_created",
     )
     list_filter = ("status", "is_current", "kind")
     readonly_fields = (
-        "version", "as_of", "status", "is_current", "kind", "window_start", "window_end",
-        "horizon_weeks", "threshold", "n_examples", "n_positives", "figures_table",
-        "pairs_scored", "alerts_created", "alerts_updated", "alerts_expired", "started_at",
-        "finished_at", "error",
+        "version",
+        "as_of",
+        "status",
+        "is_current",
+        "kind",
+        "window_start",
+        "window_end",
+        "horizon_weeks",
+        "threshold",
+        "n_examples",
+        "n_positives",
+        "figures_table",
+        "pairs_scored",
+        "alerts_created",
+        "alerts_updated",
+        "alerts_expired",
+        "started_at",
+        "finished_at",
+        "error",
     )
     exclude = ("validation",)
 
@@ -67,9 +89,7 @@ class PropensityModelAdmin(admin.ModelAdmin):
                 (
                     kind,
                     " ✓" if kind == obj.kind else "",
-                    format_html_join(
-                        "", "<td>{}</td>", ((_fmt(fig.get(k)),) for k, _l in FIGURES)
-                    ),
+                    format_html_join("", "<td>{}</td>", ((_fmt(fig.get(k)),) for k, _l in FIGURES)),
                 )
                 for kind, fig in obj.validation.items()
             ),

@@ -23,21 +23,30 @@ class PropensityModel(models.Model):
     version = models.PositiveIntegerField(unique=True, verbose_name=_("version"))
     as_of = models.DateField(verbose_name=_("as of"))
     window_start = models.DateField(
-        null=True, blank=True, verbose_name=_("training window start"),
+        null=True,
+        blank=True,
+        verbose_name=_("training window start"),
         help_text=_("First replayed as-of date of the training examples."),
     )
     window_end = models.DateField(
-        null=True, blank=True, verbose_name=_("training window end"),
+        null=True,
+        blank=True,
+        verbose_name=_("training window end"),
         help_text=_("End of the last label window used for training."),
     )
     horizon_weeks = models.PositiveSmallIntegerField(default=26, verbose_name=_("horizon (weeks)"))
     kind = models.CharField(
-        max_length=16, blank=True, verbose_name=_("model"),
-        help_text=_("hgb: calibrated gradient boosting; voting: the soft-voting ensemble; "
-                    "none: too little signal in the data to fit a model."),
+        max_length=16,
+        blank=True,
+        verbose_name=_("model"),
+        help_text=_(
+            "hgb: calibrated gradient boosting; voting: the soft-voting ensemble; "
+            "none: too little signal in the data to fit a model."
+        ),
     )
     threshold = models.FloatField(
-        default=0.5, verbose_name=_("chosen threshold"),
+        default=0.5,
+        verbose_name=_("chosen threshold"),
         help_text=_("Probability that maximised F1 on the validation date."),
     )
     validation = models.JSONField(default=dict, blank=True, verbose_name=_("validation figures"))
@@ -77,16 +86,21 @@ class PropensitySettings(models.Model):
     """The admin's controls of the cross-sell alerts (one row)."""
 
     enabled = models.BooleanField(
-        default=True, verbose_name=_("raise cross-sell alerts"),
-        help_text=_("Off: the model is still refitted and shown on client pages, but no alert "
-                    "is raised."),
+        default=True,
+        verbose_name=_("raise cross-sell alerts"),
+        help_text=_(
+            "Off: the model is still refitted and shown on client pages, but no alert is raised."
+        ),
     )
     threshold = models.FloatField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         verbose_name=_("alert threshold"),
-        help_text=_("Minimum probability of a cross-sell alert; empty: the current model's "
-                    "chosen threshold."),
+        help_text=_(
+            "Minimum probability of a cross-sell alert; empty: the current model's "
+            "chosen threshold."
+        ),
     )
     max_alerts_per_rep_week = models.PositiveSmallIntegerField(
         default=2,

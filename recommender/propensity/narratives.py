@@ -38,8 +38,10 @@ def _often(weeks_per_year, lang):
         return "cada dos semanas" if lang == "es" else "every other week"
     if w >= 10:
         return "cada mes" if lang == "es" else "every month"
-    return (f"{w} veces al año" if lang == "es" else f"{w} times a year") if w > 1 else (
-        "alguna vez" if lang == "es" else "now and then"
+    return (
+        (f"{w} veces al año" if lang == "es" else f"{w} times a year")
+        if w > 1
+        else ("alguna vez" if lang == "es" else "now and then")
     )
 
 
@@ -83,9 +85,7 @@ def reason_text(reason, family_name, language="es"):
         )
     if code == "campaigns":
         n = int(reason.get("count") or 0)
-        return (
-            f"respondió a {n} campañas anteriores" if es else f"responded to {n} past campaigns"
-        )
+        return f"respondió a {n} campañas anteriores" if es else f"responded to {n} past campaigns"
     if code == "bought_before":
         return f"ya compró {fam} en el pasado" if es else f"bought {fam} in the past"
     if code == "popular":
@@ -155,7 +155,8 @@ def render(evidence, language="es"):
             else f"{fam} and {other} are usually bought together: offer them as a bundle."
         )
     out.append(
-        "Es una estimación del modelo, no una certeza." if es
+        "Es una estimación del modelo, no una certeza."
+        if es
         else "This is the model's estimate, not a certainty."
     )
     return " ".join(out)

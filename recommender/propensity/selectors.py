@@ -57,7 +57,7 @@ def load_history(as_of=None) -> Loaded:
     territory_codes = {t: i for i, t in enumerate(sorted({c[1] for c in clients if c[1]}))}
     rep_list = sorted({c[2] for c in clients if c[2]})
     rep_codes = {r: i for i, r in enumerate(rep_list)}
-    line_codes = {l: i for i, l in enumerate(sorted({f[1] for f in families if f[1]}))}
+    line_codes = {ln: i for i, ln in enumerate(sorted({f[1] for f in families if f[1]}))}
     n_lines = len(line_codes)
     camp_f, camp_s, camp_e = [], [], []
     for camp in Campaign.objects.prefetch_related("families"):
@@ -78,9 +78,7 @@ def load_history(as_of=None) -> Loaded:
         territory=np.array([territory_codes.get(c[1], -1) for c in clients]),
         rep=np.array([rep_codes.get(c[2], -1) for c in clients]),
         # A family without a line is a line of its own.
-        line=np.array(
-            [line_codes[f[1]] if f[1] else n_lines + i for i, f in enumerate(families)]
-        ),
+        line=np.array([line_codes[f[1]] if f[1] else n_lines + i for i, f in enumerate(families)]),
         campaign_family=np.array(camp_f, dtype=np.int64),
         campaign_start=np.array(camp_s, dtype="datetime64[D]"),
         campaign_end=np.array(camp_e, dtype="datetime64[D]"),

@@ -97,7 +97,9 @@ def _bundles(snap, p, threshold):
         return partner
     together = (snap.cond >= BUNDLE_MIN_SHARE) & (snap.cond.T >= BUNDLE_MIN_SHARE)
     np.fill_diagonal(together, False)
-    at = {(int(c), int(f)): i for i, (c, f) in enumerate(zip(snap.client, snap.family, strict=True))}
+    at = {
+        (int(c), int(f)): i for i, (c, f) in enumerate(zip(snap.client, snap.family, strict=True))
+    }
     for i in np.flatnonzero(p >= threshold):
         c, f = int(snap.client[i]), int(snap.family[i])
         best, best_p = -1, BUNDLE_MIN_RELATIVE_P * threshold

@@ -105,15 +105,11 @@ def first_year_value(h: History, as_of):
     start = np.r_[True, k[1:] != k[:-1]]
     first[k[start]] = d[start]
     first = first.reshape(C, F)
-    client_first = np.nanmin(
-        np.where(np.isnat(first), np.datetime64("2999-01-01"), first), axis=1
+    client_first = np.nanmin(np.where(np.isnat(first), np.datetime64("2999-01-01"), first), axis=1)
+    starter = ~np.isnat(first) & (first - client_first[:, None] >= YEAR) & (first + YEAR <= T)
+    within = (
+        past & (h.day >= first[h.client, h.family]) & (h.day < first[h.client, h.family] + YEAR)
     )
-    starter = (
-        ~np.isnat(first)
-        & (first - client_first[:, None] >= YEAR)
-        & (first + YEAR <= T)
-    )
-    within = past & (h.day >= first[h.client, h.family]) & (h.day < first[h.client, h.family] + YEAR)
     spend_first = _per_pair(h, within, h.euros[within], C, F)
     last_year = past & (h.day >= T - YEAR)
     spend_year = _per_pair(h, last_year, h.euros[last_year], C, F)
@@ -190,31 +186,35 @@ def snapshot(h: History, as_of, clients=None) -> Snapshot:
 
     responses, promoted = _campaigns(h, T, past)
 
-    num = np.column_stack(
-        [
-            co_mean[pc, pf],
-            co_max[pc, pf],
-            lift[pc, pf],
-            base[pf],
-            np.where(has_g, np.minimum(recency_pf[pc, safe_g], 260), 260.0),
-            np.where(has_g, freq_pf[pc, safe_g], 0.0),
-            np.where(has_g, np.log1p(euros_y[pc, safe_g]), 0.0),
-            n_own[pc].astype(float),
-            lines[pc].sum(1).astype(float),
-            (same_line_n[pc, pf] > 0).astype(float),
-            np.log1p(tot_y[pc]),
-            freq_c[pc],
-            np.minimum(recency_pf[pc].min(1), 260),
-            tenure[pc],
-            trend[pc],
-            np.log1p(pot[pc, pf]),
-            (pot[pc, pf] > 0).astype(float),
-            wallet[pc],
-            ever[pc, pf].astype(float),
-            responses[pc],
-            promoted[pf],
-        ]
-    ) if len(pc) else np.zeros((0, len(NUMERIC)))
+    num = (
+        np.column_stack(
+            [
+                co_mean[pc, pf],
+                co_max[pc, pf],
+                lift[pc, pf],
+                base[pf],
+                np.where(has_g, np.minimum(recency_pf[pc, safe_g], 260), 260.0),
+                np.where(has_g, freq_pf[pc, safe_g], 0.0),
+                np.where(has_g, np.log1p(euros_y[pc, safe_g]), 0.0),
+                n_own[pc].astype(float),
+                lines[pc].sum(1).astype(float),
+                (same_line_n[pc, pf] > 0).astype(float),
+                np.log1p(tot_y[pc]),
+                freq_c[pc],
+                np.minimum(recency_pf[pc].min(1), 260),
+                tenure[pc],
+                trend[pc],
+                np.log1p(pot[pc, pf]),
+                (pot[pc, pf] > 0).astype(float),
+                wallet[pc],
+                ever[pc, pf].astype(float),
+                responses[pc],
+                promoted[pf],
+            ]
+        )
+        if len(pc)
+        else np.zeros((0, len(NUMERIC)))
+    )
     fam_hot = np.zeros((len(pc), F))
     fam_hot[np.arange(len(pc)), pf] = 1.0
     own_hot = owned[pc].astype(float)
@@ -247,7 +247,9 @@ def _campaigns(h, T, past):
     responses = np.zeros(C)
     promoted = np.zeros(F)
     done = (h.campaign_end < T) & (h.campaign_start < T)
-    for f, s, e in zip(h.campaign_family[done], h.campaign_start[done], h.campaign_end[done], strict=True):
+    for f, s, e in zip(
+        h.campaign_family[done], h.campaign_start[done], h.campaign_end[done], strict=True
+    ):
         inside = past & (h.family == f) & (h.day >= s) & (h.day <= e)
         responses[np.unique(h.client[inside])] += 1
     recent = (h.campaign_start < T) & (h.campaign_start >= T - QUARTER)

@@ -55,9 +55,7 @@ class History:
         for name in ("territory", "segment", "rep"):
             v = getattr(self, name)
             setattr(self, name, np.full(C, -1) if v is None else np.asarray(v, dtype=np.int64))
-        self.line = (
-            np.arange(F) if self.line is None else np.asarray(self.line, dtype=np.int64)
-        )
+        self.line = np.arange(F) if self.line is None else np.asarray(self.line, dtype=np.int64)
         self.campaign_family = np.asarray(self.campaign_family, dtype=np.int64)
         self.campaign_start = np.asarray(self.campaign_start, dtype="datetime64[D]")
         self.campaign_end = np.asarray(self.campaign_end, dtype="datetime64[D]")
