@@ -67,7 +67,8 @@ def test_the_client_page_before_any_model_and_for_a_client_without_history(clien
     c = Client.objects.create(code="EMPTY", rep=rep)
     client.force_login(rep)
     html = client.get(f"/clients/{c.pk}/").content.decode()
-    assert 'id="propensity"' in html and "has not been fitted yet" in html or "aún no se ha" in html
+    assert 'id="propensity"' in html
+    assert "has not been fitted yet" in html or "aún no se ha ajustado" in html
 
 
 def test_bench_propensity_prints_the_comparison_table(capsys):

@@ -152,3 +152,13 @@ def test_precision_at_k_is_per_queue():
 def test_the_f1_threshold_separates_a_clean_split():
     y = np.array([0, 0, 1, 1])
     assert learn.best_threshold(y, np.array([0.1, 0.2, 0.7, 0.8])) == pytest.approx(0.7)
+
+
+def test_a_model_no_better_than_chance_on_the_holdout_is_not_trusted():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(600, 5))
+    y = (rng.random(600) < 0.15).astype(int)  # labels unrelated to the features
+    g = np.repeat([0, 1, 2], 200)
+    fitted = learn.choose_and_fit(X, y, g, np.zeros(600), candidates=("hgb",))
+    assert fitted.kind == "none" and not fitted.has_signal
+    assert fitted.validation["hgb"]["auc"] < learn.MIN_AUC  # the figures are kept to show

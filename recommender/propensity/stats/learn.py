@@ -32,12 +32,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
+from threadpoolctl import threadpool_limits
 
 SEED = 17
 #: The reference ensemble trains on at most this many rows (the SVM and kNN scale badly).
 VOTING_MAX_ROWS = 2500
 #: Fewer positives than this in training: no model, the page says the data hold too little.
 MIN_POSITIVES = 10
+#: Below this validation AUC the chosen model is not trusted: no model, no alert.
+MIN_AUC = 0.6
 #: Precision@k per rep queue uses this k.
 QUEUE_K = 20
 #: Today's rule: z of "buyers of g buy f more than clients at large", and its support.
@@ -71,7 +74,8 @@ def fit_voting(X, y, seed=SEED, pipe=None, grid=None):
     X, y = _sample(X, y, VOTING_MAX_ROWS, seed)
     cv = StratifiedKFold(3, shuffle=True, random_state=seed)
     search = GridSearchCV(pipe, grid, scoring="average_precision", cv=cv, n_jobs=1)
-    search.fit(X, y)
+    with threadpool_limits(1):
+        search.fit(X, y)
     return search.best_estimator_
 
 
@@ -87,7 +91,10 @@ def fit_hgb(X, y, seed=SEED):
         random_state=seed,
     )
     model = CalibratedClassifierCV(hgb, method="isotonic", cv=3)
-    model.fit(X, y)
+    # One OpenMP thread: on a busy machine, spinning threads waiting for each other cost far
+    # more than they gain on these small tables.
+    with threadpool_limits(1):
+        model.fit(X, y)
     return model
 
 
@@ -214,7 +221,8 @@ def predict(model: Fitted, X):
         return np.zeros(0)
     if model.estimator is None:
         return np.full(len(X), model.base_rate)
-    return model.estimator.predict_proba(X)[:, 1]
+    with threadpool_limits(1):
+        return model.estimator.predict_proba(X)[:, 1]
 
 
 def choose_and_fit(X, y, group, queue, candidates=("hgb", "voting"), seed=SEED):
@@ -223,7 +231,8 @@ def choose_and_fit(X, y, group, queue, candidates=("hgb", "voting"), seed=SEED):
     The holdout is the last replayed date (``group`` max); each candidate is fitted on the
     earlier dates, scored on the holdout, and the best PR-AUC wins (ties: the first listed).
     The F1-best threshold on the holdout becomes the model's threshold. With fewer than
-    ``MIN_POSITIVES`` positives (or a single date) there is no model: ``kind="none"``.
+    ``MIN_POSITIVES`` positives (or a single date), or when the chosen model's holdout AUC is
+    below ``MIN_AUC``, there is no model: ``kind="none"`` (the figures are kept).
     """
     y = np.asarray(y)
     base = float(y.mean()) if len(y) else 0.0
@@ -244,5 +253,7 @@ def choose_and_fit(X, y, group, queue, candidates=("hgb", "voting"), seed=SEED):
         score = validation[kind]["pr_auc"] or 0.0
         if score > best_score:
             best, best_score = kind, score
+    if (validation[best]["auc"] or 0.0) < MIN_AUC:
+        return Fitted("none", None, 1.0, names, validation, base)
     est = FITTERS[best](X, y, seed)
     return Fitted(best, est, thresholds[best], names, validation, base)
