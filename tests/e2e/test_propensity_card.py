@@ -46,5 +46,5 @@ def test_rep_reads_the_propensities_of_a_client(page, shoot):
         assert "€" in card.inner_text()
         reasons = first.locator("td").last.inner_text()
         assert reasons and "No strong reason" not in reasons
-        card.scroll_into_view_if_needed()
+        page.evaluate("window.scrollTo(0, 0)")
         shoot(page, f"propensity-client-{lang}", docs=f"propensity-client-{lang}.png")

@@ -156,9 +156,9 @@ def test_the_f1_threshold_separates_a_clean_split():
 
 def test_a_model_no_better_than_chance_on_the_holdout_is_not_trusted():
     rng = np.random.default_rng(4)
-    X = rng.normal(size=(600, 5))
-    y = (rng.random(600) < 0.15).astype(int)  # labels unrelated to the features
-    g = np.repeat([0, 1, 2], 200)
-    fitted = learn.choose_and_fit(X, y, g, np.zeros(600), candidates=("hgb",))
+    X = rng.normal(size=(1500, 5))
+    y = (rng.random(1500) < 0.15).astype(int)  # labels unrelated to the features
+    g = np.repeat([0, 1, 2], 500)
+    fitted = learn.choose_and_fit(X, y, g, np.zeros(1500), candidates=("hgb",))
     assert fitted.kind == "none" and not fitted.has_signal
     assert fitted.validation["hgb"]["auc"] < learn.MIN_AUC  # the figures are kept to show
