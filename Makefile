@@ -25,6 +25,7 @@ seed: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --clients $(DEMO_CLIENTS) --weeks $(DEMO_WEEKS) --history-weeks 52 --seed 7 --reset
 	$(PY) manage.py score
+	$(PY) manage.py refit_propensity
 	$(PY) manage.py score_deals
 	$(PY) manage.py refit_insights
 	$(PY) manage.py run_voice

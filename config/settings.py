@@ -202,6 +202,9 @@ SCORING_FDR_Q = float(os.environ.get("SCORING_FDR_Q", 0.2))  # twins.stats.fdr.D
 SCORING_DISMISS_COOLDOWN_DAYS = int(os.environ.get("SCORING_DISMISS_COOLDOWN_DAYS", 84))
 SCORING_RESUME_AFTER = int(os.environ.get("SCORING_RESUME_AFTER", 600))
 SCORING_STALE_AFTER = int(os.environ.get("SCORING_STALE_AFTER", 1800))
+# The twins' old co-occurrence cross-sell rule; off: the recommender's propensity model raises
+# cross-sell alerts (docs/propensity.md).
+TWINS_CROSS_SELL = env_bool("TWINS_CROSS_SELL", False)
 
 if REDIS_URL:
     CACHES = {  # degrades to "no cache" while Redis is down (config/cache.py)

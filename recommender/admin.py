@@ -269,3 +269,4 @@ class OutcomeAdmin(ReadOnlyAdmin):
 
 
 from .launch import admin as launch_admin  # noqa: E402, F401 (registers the launch admin)
+from .propensity import admin as propensity_admin  # noqa: E402, F401

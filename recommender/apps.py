@@ -6,12 +6,18 @@ class RecommenderConfig(AppConfig):
     verbose_name = "Recommender"
 
     def ready(self):
-        from crm import signals
+        from crm import schedules, signals
 
         from . import receivers
         from .launch.kinds import register_all as register_launch_kinds
+        from .propensity import kinds as propensity_kinds
 
         register_launch_kinds()
+        propensity_kinds.register_all()
+        from .propensity.schedules import SCHEDULES
+
+        for name, (task, crontab, description) in SCHEDULES.items():
+            schedules.register(name, task, crontab, description)
 
         signals.feedback_recorded.connect(
             receivers.on_feedback_recorded, dispatch_uid="recommender.feedback"

@@ -307,3 +307,4 @@ class Outcome(models.Model):
 
 
 from .launch.models import Launch, LaunchAttributeWeight, LaunchTarget  # noqa: E402, F401
+from .propensity.models import PropensityModel, PropensityScore, PropensitySettings  # noqa: E402, F401

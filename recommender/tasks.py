@@ -17,3 +17,6 @@ def harvest_outcomes(as_of=None):
 def fold_rewards():
     """Fold pending reward events into the posteriors."""
     return services.fold_rewards()
+
+
+from .propensity.tasks import refit_propensity  # noqa: E402, F401  (Celery discovers it here)

@@ -76,11 +76,16 @@ SPOKEN = {
     Kind.CAMPAIGN_NO_RESPONSE: ("window_weeks",),
     Kind.CROSS_SELL: ("typical_annual_euros",),
 }
+#: Kinds the twins compute but no longer own: ``cross_sell`` is raised and registered by the
+#: recommender's propensity model (the twins' co-occurrence rule only behind TWINS_CROSS_SELL).
+NOT_REGISTERED = {Kind.CROSS_SELL}
 
 
 def register_all():
-    """Register the eight twin kinds (called once from ``TwinsConfig.ready()``)."""
+    """Register the twin kinds (called once from ``TwinsConfig.ready()``)."""
     for code, label in Kind.choices:
+        if code in NOT_REGISTERED:
+            continue
         es, en = narratives.LABELS[code]
         kinds.register(
             kinds.AlertKind(

@@ -62,8 +62,10 @@ def live_alerts():
     return Alert.objects.filter(status__in=Alert.LIVE_STATUSES)
 
 
-def test_stated_potential_never_bought_is_a_cross_sell(world):
-    """A family the client never buys, with a stated potential, while other clients buy it."""
+def test_stated_potential_never_bought_is_a_cross_sell(world, settings):
+    """A family the client never buys, with a stated potential, while other clients buy it
+    (the twins' old co-occurrence rule, on only behind TWINS_CROSS_SELL)."""
+    settings.TWINS_CROSS_SELL = True
     implants = ProductFamily.objects.create(code="IMPL", name="Implants", kind="technical")
     implant = Product.objects.create(code="IMPL-1", family=implants, list_price=Decimal("300"))
     buy(world["churned"], implant, weeks=range(0, WEEKS, 8), units=2)
@@ -77,6 +79,30 @@ def test_stated_potential_never_bought_is_a_cross_sell(world):
     assert (alert.kind, alert.family) == ("cross_sell", implants)
     assert alert.priority > 0
     assert TwinState.objects.filter(client=world["stable"], family=implants).exists()
+
+
+def test_by_default_the_twins_leave_cross_sell_to_the_propensity_model(world):
+    implants = ProductFamily.objects.create(code="IMPL", name="Implants", kind="technical")
+    implant = Product.objects.create(code="IMPL-1", family=implants, list_price=Decimal("300"))
+    buy(world["churned"], implant, weeks=range(0, WEEKS, 8), units=2)
+    Potential.objects.create(
+        client=world["stable"], family=implants, annual_potential=Decimal("12000")
+    )
+    propensity_alert = Alert.objects.create(
+        client=world["churned"],
+        family=implants,
+        kind="cross_sell",
+        dedup_key=Alert.make_dedup_key(world["churned"].pk, implants.pk, "cross_sell"),
+        priority=Decimal("10"),
+        evidence={"model_version": 1, "probability": 0.4},
+        as_of=AS_OF,
+    )
+
+    runs.launch(AS_OF, shards=1, inline=True)
+
+    assert not live_alerts().filter(kind="cross_sell", client=world["stable"]).exists()
+    propensity_alert.refresh_from_db()
+    assert propensity_alert.status == Alert.Status.OPEN  # the twins' run leaves it alone
 
 
 def test_default_as_of_is_the_last_sunday():

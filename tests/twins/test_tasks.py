@@ -129,8 +129,8 @@ def test_install_schedules_is_idempotent(db):
     call_command("install_schedules")
 
     # The twins' four, and those the engines register with crm.schedules: deals two,
-    # briefings three, insights one, voice one.
-    assert PeriodicTask.objects.count() == 11
+    # briefings three, insights one, voice one, the propensity refit one.
+    assert PeriodicTask.objects.count() == 12
     assert PeriodicTask.objects.filter(task="insights.tasks.refit_insights").exists()
     assert PeriodicTask.objects.filter(task="voice.tasks.run_voice").exists()
     assert PeriodicTask.objects.filter(task="briefings.tasks.weekly_briefs").exists()
@@ -143,7 +143,7 @@ def test_install_schedules_is_idempotent(db):
     assert nightly.crontab.hour == "4", "an admin's edit survives a re-install"
     call_command("install_schedules", "--reset")
     nightly.refresh_from_db()
-    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 11
+    assert nightly.crontab.hour == "2" and PeriodicTask.objects.count() == 12
 
 
 @pytest.fixture

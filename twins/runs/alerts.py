@@ -63,14 +63,15 @@ def write_alerts(run, selected, now):
     dismissal; once its evidence vanishes (or the cooldown ends) it is closed and no longer
     suppresses. Live alerts whose evidence vanished expire.
     """
+    owned = [k for k in stats.ALERT_KINDS if k != "cross_sell" or settings.TWINS_CROSS_SELL]
     live = dict(
-        Alert.objects.filter(
-            status__in=Alert.LIVE_STATUSES, kind__in=stats.ALERT_KINDS
-        ).values_list("dedup_key", "pk")
+        Alert.objects.filter(status__in=Alert.LIVE_STATUSES, kind__in=owned).values_list(
+            "dedup_key", "pk"
+        )
     )
     cooldown_start = now - timedelta(days=settings.SCORING_DISMISS_COOLDOWN_DAYS)
     dismissed = Alert.objects.filter(
-        status=Alert.Status.DISMISSED, closed_at__isnull=True, kind__in=stats.ALERT_KINDS
+        status=Alert.Status.DISMISSED, closed_at__isnull=True, kind__in=owned
     )
     suppressing, closing = set(), []
     for alert in dismissed.only("pk", "dedup_key", "updated_at"):

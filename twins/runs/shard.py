@@ -49,6 +49,8 @@ def alert_candidates(scores, pair_clients, pair_families, client_ids, family_ids
             }
         )
     for extra in scores.extra:
+        if extra["kind"] == "cross_sell" and not settings.TWINS_CROSS_SELL:
+            continue  # the recommender's propensity model raises cross-sell
         family = int(extra["family"])
         out.append(
             {
