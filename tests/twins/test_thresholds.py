@@ -99,9 +99,7 @@ def test_partial_churn_needs_a_p_value_at_most_one_percent():
 
 
 def test_partial_churn_needs_a_drop_of_at_least_twenty_percent():
-    cs = detect.commodity_signals(
-        *commodity_inputs(3, p_partial=1e-6, magnitude=[0.21, 0.19, 0.0])
-    )
+    cs = detect.commodity_signals(*commodity_inputs(3, p_partial=1e-6, magnitude=[0.21, 0.19, 0.0]))
     assert cs.partial.tolist() == [True, False, False]
 
 
