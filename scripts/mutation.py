@@ -1,0 +1,171 @@
+"""Mutation testing of the statistics and decision code with mutmut (docs/testing.md).
+
+    python scripts/mutation.py run      # every mutant of the scope below, then the report
+    python scripts/mutation.py report   # per-module score and the surviving mutants
+    python scripts/mutation.py sample   # the fixed CI sample; exits 1 if any of it survives
+
+mutmut (configured in pyproject.toml, ``[tool.mutmut]``) copies the project to ``mutants/``,
+mutates the files listed there, and runs for each mutant the selected tests that reach its
+function. The scope is narrower than those files: only the functions named in ``SCOPE`` are
+run and scored, the statistics and decision code of docs/testing.md. Always on SQLite.
+"""
+
+import fnmatch
+import glob
+import json
+import os
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_FILE = ROOT / "scripts" / "mutation_sample.txt"
+
+#: Module (as reported) -> mutmut name patterns of the functions in scope.
+SCOPE = {
+    "twins/stats/fdr.py (BH per queue)": ["twins.stats.fdr.x_fdr_select__mutmut_*"],
+    "twins/stats/detect.py (the rules)": [
+        "twins.stats.detect.x_commodity_signals__mutmut_*",
+        "twins.stats.detect.x_technical_signals__mutmut_*",
+    ],
+    "twins/stats/dropout.py (P(active))": ["twins.stats.dropout.x_*"],
+    "twins/runs/alerts.py select_alerts (FDR per rep)": [
+        "twins.runs.alerts.x_select_alerts__mutmut_*"
+    ],
+    "recommender/bandit.py (Thompson, OPE)": [
+        "recommender.bandit.x_thompson_sample__mutmut_*",
+        "recommender.bandit.x_off_policy_estimates__mutmut_*",
+        "recommender.bandit.x_most_common_policy__mutmut_*",
+        "recommender.bandit.x_uniform_policy__mutmut_*",
+        "recommender.bandit.x_pooled_params__mutmut_*",
+        "recommender.bandit.x_backoff_params__mutmut_*",
+    ],
+    "crm/importing/values.py (value parsing)": [
+        "crm.importing.values.x_shown__mutmut_*",
+        "crm.importing.values.x_is_placeholder__mutmut_*",
+        "crm.importing.values.x_text__mutmut_*",
+        "crm.importing.values.x_parse_date__mutmut_*",
+        "crm.importing.values.x_parse_decimal__mutmut_*",
+        "crm.importing.values.x_collect__mutmut_*",
+    ],
+    "crm/selectors.py (visibility)": [
+        "crm.selectors.x__client_q__mutmut_*",
+        "crm.selectors.x_clients_visible_to__mutmut_*",
+        "crm.selectors.x_alerts_visible_to__mutmut_*",
+        "crm.selectors.x_visible_alert__mutmut_*",
+        "crm.selectors.x_visible_client__mutmut_*",
+        "crm.selectors.x_team_members__mutmut_*",
+    ],
+}
+
+KILLED = {1, 3, 36, -24, 24, 152, 255, -11, -9}  # failed, errored, timed out or crashed
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+
+
+def _env():
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)  # forked mutants share one test database: SQLite only
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def _mutmut(*names):
+    jobs = os.environ.get("MUTATION_JOBS", "2")
+    cmd = [str(ROOT / ".venv" / "bin" / "mutmut"), "run", "--max-children", jobs, *names]
+    return subprocess.run(cmd, cwd=ROOT, env=_env()).returncode
+
+
+def _results():
+    """{mutant name: exit code} from mutmut's metadata under mutants/."""
+    out = {}
+    for meta in glob.glob(str(ROOT / "mutants" / "**" / "*.meta"), recursive=True):
+        with open(meta) as f:
+            out.update(json.load(f).get("exit_code_by_key", {}))
+    return out
+
+
+def _module(name):
+    for module, patterns in SCOPE.items():
+        if any(fnmatch.fnmatch(name, p) for p in patterns):
+            return module
+    return None
+
+
+def report(out=print):
+    """Print the score per module (killed / (killed + survived + no tests)) and survivors."""
+    results = _results()
+    counts = defaultdict(Counter)
+    survivors = defaultdict(list)
+    for name, code in sorted(results.items()):
+        module = _module(name)
+        if module is None:
+            continue
+        if code in KILLED:
+            counts[module]["killed"] += 1
+        elif code in SURVIVED:
+            counts[module]["survived"] += 1
+            survivors[module].append(name)
+        elif code in NO_TESTS:
+            counts[module]["no tests"] += 1
+            survivors[module].append(name + " (no test reaches it)")
+        else:
+            counts[module]["not run"] += 1
+    out(f"{'module':52} {'mutants':>8} {'killed':>7} {'survived':>9} {'no test':>8} {'score':>7}")
+    worst = 1.0
+    for module in SCOPE:
+        c = counts[module]
+        tested = c["killed"] + c["survived"] + c["no tests"]
+        score = c["killed"] / tested if tested else float("nan")
+        worst = min(worst, score) if tested else worst
+        out(
+            f"{module:52} {tested + c['not run']:>8} {c['killed']:>7} {c['survived']:>9} "
+            f"{c['no tests']:>8} {score:>7.1%}"
+            + (f"  ({c['not run']} not run)" * bool(c["not run"]))
+        )
+    for module, names in survivors.items():
+        out(f"\nSurvivors in {module}:")
+        for name in names:
+            out(f"  {name}")
+    out("\nShow one with: .venv/bin/mutmut show <name>")
+    return worst
+
+
+def sample():
+    """Run the fixed CI sample of mutants; fail if any survives or is missing."""
+    names = [
+        line.split("#")[0].strip()
+        for line in SAMPLE_FILE.read_text().splitlines()
+        if line.split("#")[0].strip()
+    ]
+    _mutmut(*names)
+    results = _results()
+    missing = [n for n in names if n not in results]
+    alive = [n for n in names if results.get(n) not in KILLED]
+    print(f"mutation sample: {len(names) - len(alive)} of {len(names)} mutants killed")
+    for n in missing:
+        print(f"  missing (the code changed: regenerate {SAMPLE_FILE.name}): {n}")
+    for n in alive:
+        if n not in missing:
+            print(f"  SURVIVED: {n}  (.venv/bin/mutmut show {n})")
+    return 1 if alive else 0
+
+
+def main(argv):
+    command = argv[1] if len(argv) > 1 else "run"
+    if command == "run":
+        _mutmut(*[p for patterns in SCOPE.values() for p in patterns])
+        report()
+        return 0
+    if command == "report":
+        report()
+        return 0
+    if command == "sample":
+        return sample()
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
