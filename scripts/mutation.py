@@ -59,7 +59,8 @@ SCOPE = {
     ],
 }
 
-KILLED = {1, 3, 36, -24, 24, 152, 255, -11, -9}  # failed, errored, timed out or crashed
+TIMEOUT = {36, -24, 24, 152, 255}
+KILLED = {1, 3, -11, -9} | TIMEOUT  # failed, errored, crashed or timed out
 SURVIVED = {0}
 NO_TESTS = {5, 33}
 
@@ -104,6 +105,7 @@ def report(out=print):
             continue
         if code in KILLED:
             counts[module]["killed"] += 1
+            counts[module]["timeout"] += code in TIMEOUT
         elif code in SURVIVED:
             counts[module]["survived"] += 1
             survivors[module].append(name)
@@ -112,18 +114,21 @@ def report(out=print):
             survivors[module].append(name + " (no test reaches it)")
         else:
             counts[module]["not run"] += 1
-    out(f"{'module':52} {'mutants':>8} {'killed':>7} {'survived':>9} {'no test':>8} {'score':>7}")
+    out(
+        f"{'module':50} {'mutants':>7} {'killed':>7} {'(timeout)':>9} {'survived':>8} "
+        f"{'no test':>7} {'score':>6}"
+    )
     worst = 1.0
     for module in SCOPE:
         c = counts[module]
         tested = c["killed"] + c["survived"] + c["no tests"]
         score = c["killed"] / tested if tested else float("nan")
         worst = min(worst, score) if tested else worst
-        out(
-            f"{module:52} {tested + c['not run']:>8} {c['killed']:>7} {c['survived']:>9} "
-            f"{c['no tests']:>8} {score:>7.1%}"
-            + (f"  ({c['not run']} not run)" * bool(c["not run"]))
+        line = (
+            f"{module:50} {tested + c['not run']:>7} {c['killed']:>7} {c['timeout']:>9} "
+            f"{c['survived']:>8} {c['no tests']:>7} {score:>6.1%}"
         )
+        out(line + (f"  ({c['not run']} not run)" if c["not run"] else ""))
     for module, names in survivors.items():
         out(f"\nSurvivors in {module}:")
         for name in names:

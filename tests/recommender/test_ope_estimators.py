@@ -7,7 +7,7 @@ estimator replaced by another (e.g. SNIPS or DR returning plain IPS) fails it.
 import numpy as np
 import pytest
 
-from recommender.bandit import off_policy_estimates
+from recommender.bandit import most_common_policy, off_policy_estimates, uniform_policy
 
 # Three logged decisions over two actions.
 REWARDS = np.array([1.0, 0.0, 1.0])
@@ -97,3 +97,43 @@ def test_doubly_robust_has_lower_variance_than_ips_and_both_are_unbiased():
     for name in ("IPS", "DR"):
         se = est[name].std(ddof=1) / np.sqrt(est[name].size)
         assert abs(est[name].mean() - true_value) < 4 * se
+
+
+def test_confidence_intervals_need_two_decisions_and_snips_needs_some_weight():
+    one = off_policy_estimates(REWARDS[:1], LOGGED[:1], PROPENSITY[:1], TARGET[:1], Q_HAT[:1])
+    assert one["IPS"] == (pytest.approx(1.8), -np.inf, np.inf)
+    assert one["DR"] == (pytest.approx(1.29), -np.inf, np.inf)
+    two = off_policy_estimates(REWARDS[:2], LOGGED[:2], PROPENSITY[:2], TARGET[:2], Q_HAT[:2])
+    # IPS terms (1.8, 0): sd 1.272792, se 0.9; finite with two decisions.
+    assert two["IPS"][0] == pytest.approx(0.9)
+    assert two["IPS"][2] - two["IPS"][0] == pytest.approx(1.96 * 0.9)
+    # A target that never plays the logged actions: SNIPS (0 / 0) is undefined, and so is its
+    # interval.
+    never = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    est = off_policy_estimates(REWARDS, LOGGED, PROPENSITY, never, Q_HAT)
+    assert np.isnan(est["SNIPS"]).all()
+    assert est["IPS"][0] == 0.0
+    # Total weight below 1 (0.1 / 0.5 = 0.2) still gives SNIPS = the reward.
+    small = off_policy_estimates(
+        np.array([1.0]), np.array([0]), np.array([0.5]), np.array([[0.1, 0.9]]), Q_HAT[:1]
+    )
+    assert small["SNIPS"][0] == pytest.approx(1.0)
+
+
+def test_no_logged_decisions_error_says_so():
+    with pytest.raises(ValueError, match=r"^No logged decisions to evaluate\.$"):
+        off_policy_estimates(np.array([]), np.array([], int), np.array([]), TARGET[:0], Q_HAT[:0])
+
+
+def test_uniform_policy_spreads_over_each_rows_eligible_actions():
+    eligible = np.array([[True, True, False], [True, False, False], [False, False, False]])
+    assert uniform_policy(eligible).tolist() == [[0.5, 0.5, 0.0], [1.0, 0.0, 0.0], [0.0] * 3]
+
+
+def test_most_common_policy_breaks_ties_to_the_lower_index_and_counts_every_action():
+    both = np.ones((1, 2), bool)
+    assert most_common_policy(np.array([0, 1]), both).tolist() == [[1.0, 0.0]]
+    assert most_common_policy(np.array([0, 1, 1]), both).tolist() == [[0.0, 1.0]]
+    # Only action 0 was ever logged, out of three; where it is not eligible, the next one.
+    eligible = np.array([[True, True, True], [False, True, True]])
+    assert most_common_policy(np.array([0, 0]), eligible).tolist() == [[1, 0, 0], [0, 1, 0]]
