@@ -4,6 +4,7 @@
     python scripts/mutation.py quick    # the sampled subset of QUICK_EVERY, then the report
     python scripts/mutation.py report   # per-module score and the surviving mutants
     python scripts/mutation.py sample   # the fixed CI sample; exits 1 if any of it survives
+    python scripts/mutation.py listed   # issue #21's hand-made breakages, each against its test
 
 mutmut (configured in pyproject.toml, ``[tool.mutmut]``) copies the project to ``mutants/``,
 mutates the files listed there, and runs for each mutant the selected tests that reach its
@@ -82,6 +83,7 @@ def _env():
     env = dict(os.environ)
     env.pop("DATABASE_URL", None)  # forked mutants share one test database: SQLite only
     env.pop("REDIS_URL", None)
+    env.pop("CI", None)  # CI=true would insist on PostgreSQL
     return env
 
 
@@ -170,6 +172,61 @@ def sample():
     return 1 if alive else 0
 
 
+#: The breakages that survived the whole suite before issue #21: (file, text, replacement,
+#: the test that must now fail). Applied one at a time to the working tree, always restored.
+THR = "tests/twins/test_thresholds.py::"
+OPE = "tests/recommender/test_ope_estimators.py::"
+LISTED = [
+    ("twins/stats/rules.py", "ALPHA = 0.01", "ALPHA = 0.05",
+     THR + "test_partial_churn_needs_a_p_value_at_most_one_percent"),
+    ("twins/stats/rules.py", "ALPHA = 0.01", "ALPHA = 0.2",
+     THR + "test_partial_churn_needs_a_p_value_at_most_one_percent"),
+    ("twins/stats/rules.py", "MIN_MAGNITUDE = 0.2", "MIN_MAGNITUDE = 0.0",
+     THR + "test_partial_churn_needs_a_drop_of_at_least_twenty_percent"),
+    ("twins/stats/detect.py", "(t_sil > t_p90)", '(t_sil > t["p75"])',
+     THR + "test_technical_deterioration_starts_past_the_p90_gap_not_the_p75"),
+    ("twins/stats/detect.py", "& (sil.p_active < 0.5)\n", "\n",
+     THR + "test_full_churn_needs_three_silent_weeks_a_one_percent_tail_and_p_active_below_half"),
+    ("twins/stats/rules.py", "MAX_SHARE_OF_WALLET = 0.25", "MAX_SHARE_OF_WALLET = 0.6",
+     THR + "test_uncaptured_potential_needs_a_share_below_a_quarter_and_500_euros_missing"),
+    ("twins/runs/alerts.py", "[rep_of.get(c) or 0 for c in pair_clients]", "list(pair_clients)",
+     THR + "test_bh_runs_over_the_reps_queue_not_per_client"),
+    ("twins/stats/detect.py", "pause = tech & mature & ~full_t", "pause = tech & ~tech & ~full_t",
+     THR + "test_score_pairs_raises_a_suspicious_pause_between_p75_and_p90_with_lengthening_gaps"),
+    ("twins/stats/detect.py", "com & mature & rc.any(1)", "com & ~com & rc.any(1)",
+     THR + "test_score_pairs_raises_campaign_without_response_only_when_the_client_ignores_it"),
+    ("recommender/bandit.py", '"DR": mean_ci(dr_terms)', '"DR": mean_ci(ips_terms)',
+     OPE + "test_ips_snips_and_dr_differ_and_match_their_formulas_by_hand"),
+    ("recommender/bandit.py", '"SNIPS": (snips, snips - z * se, snips + z * se)',
+     '"SNIPS": mean_ci(ips_terms)',
+     OPE + "test_ips_snips_and_dr_differ_and_match_their_formulas_by_hand"),
+]  # fmt: skip
+
+
+def listed():
+    """Apply each LISTED breakage, run its test, restore; 1 if any is not caught."""
+    alive = 0
+    for path, old, new, test in LISTED:
+        file = ROOT / path
+        source = file.read_text()
+        if source.count(old) != 1:
+            print(f"  CODE CHANGED (update LISTED): {path}: {old!r}")
+            alive += 1
+            continue
+        try:
+            file.write_text(source.replace(old, new))
+            cmd = [str(ROOT / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-x", test]
+            cmd += ["-p", "no:cacheprovider"]
+            run = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True)
+        finally:
+            file.write_text(source)
+        caught = run.returncode == 1
+        alive += not caught
+        print(f"  {'killed  ' if caught else 'SURVIVED'} {path}: {old!r} -> {new!r} by {test}")
+    print(f"listed breakages: {len(LISTED) - alive} of {len(LISTED)} caught")
+    return 1 if alive else 0
+
+
 def _quick_names():
     """In-scope mutants of the quick subset not killed yet (no result, survived, timed out)."""
     names = []
@@ -201,7 +258,9 @@ def main(argv):
         report()
         return 0
     if command == "sample":
-        return sample()
+        return listed() | sample()
+    if command == "listed":
+        return listed()
     print(__doc__)
     return 2
 
