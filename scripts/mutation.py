@@ -65,10 +65,12 @@ TIMEOUT = {36, -24, 24, 152, 255}
 #: Name prefix -> run only every k-th mutant of it in ``quick`` (the figures of docs/testing.md
 #: were measured this way on a busy 2-core machine; ``run`` tries every mutant in SCOPE).
 QUICK_EVERY = {
-    "twins.stats.detect.x_commodity_signals": 3,
-    "twins.runs.alerts.x_select_alerts": 2,
-    "crm.importing.values.": 3,
-    "recommender.bandit.x_thompson_sample": 3,
+    "twins.stats.fdr.": 2,
+    "twins.stats.detect.x_technical_signals": 3,
+    "twins.stats.detect.x_commodity_signals": 6,
+    "twins.runs.alerts.x_select_alerts": 6,
+    "crm.importing.values.": 6,
+    "recommender.bandit.x_thompson_sample": 10,
     "recommender.bandit.x_pooled_params": 0,
     "recommender.bandit.x_backoff_params": 0,
     "twins.stats.dropout.": 0,
@@ -227,10 +229,13 @@ def listed():
     return 1 if alive else 0
 
 
-def _quick_names():
-    """In-scope mutants of the quick subset not killed yet (no result, survived, timed out)."""
+def _quick_names(prefixes=("",)):
+    """In-scope mutants of the quick subset not killed yet (no result, survived, timed out),
+    among those whose names start with one of ``prefixes``."""
     names = []
     for name, code in sorted(_results().items()):
+        if not name.startswith(tuple(prefixes)):
+            continue
         if _module(name) is None or code in KILLED - TIMEOUT:
             continue
         every = next((k for prefix, k in QUICK_EVERY.items() if name.startswith(prefix)), 1)
@@ -248,7 +253,7 @@ def main(argv):
     if command == "quick":
         if not _results():  # first run: generate the mutants (and the stats) only
             _mutmut("nothing-matches-this-name")
-        names = _quick_names()
+        names = _quick_names(argv[2:] or ("",))
         print(f"mutation quick: {len(names)} mutants to run")
         if names:
             _mutmut(*names)
