@@ -13,7 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from crm import selectors
-from crm.models import Alert, Client, User
+from crm.models import Alert, Client, ProductFamily, Territory, User
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +35,19 @@ def people():
         "root": user("root", User.Role.REP, is_superuser=True),
     }
     owners = {"c_rui": "rui", "c_rosa": "rosa", "c_rita": "rita", "c_marta": "marta"}
-    clients = {code: Client.objects.create(code=code, rep=p[o]) for code, o in owners.items()}
+    north = Territory.objects.create(code="N", name="North")
+    clients = {
+        code: Client.objects.create(code=code, rep=p[o], territory=north)
+        for code, o in owners.items()
+    }
     clients["c_none"] = Client.objects.create(code="c_none", rep=None)
+    family = ProductFamily.objects.create(code="ANES", name="Anaesthesia")
     alerts = {
         code: Alert.objects.create(
             client=c,
+            family=family,
             kind="partial_churn",
-            dedup_key=Alert.make_dedup_key(c.pk, None, code),
+            dedup_key=Alert.make_dedup_key(c.pk, family.pk, code),
             as_of=date(2026, 6, 1),
         )
         for code, c in clients.items()
@@ -112,3 +118,21 @@ def test_team_members_by_role(people):
     assert names(p["admin"]) == ["rita", "root", "rosa", "rui"]
     superuser = User.objects.create(username="zed", role=User.Role.MANAGER, is_superuser=True)
     assert names(superuser) == ["rita", "root", "rosa", "rui"]
+
+
+def test_one_alert_or_client_comes_with_what_its_page_shows_in_one_query(
+    people, django_assert_num_queries
+):
+    """The alert page names the client and its rep, the client page the rep and territory:
+    the selectors fetch them with the row, not one query each."""
+    p, clients, alerts = people
+    with django_assert_num_queries(1):
+        alert = selectors.visible_alert(p["marta"], alerts["c_rui"].pk)
+        assert (alert.client.code, alert.client.rep.username, alert.family.code) == (
+            "c_rui",
+            "rui",
+            "ANES",
+        )
+    with django_assert_num_queries(1):
+        client = selectors.visible_client(p["marta"], clients["c_rosa"].pk)
+        assert (client.rep.username, client.territory.code) == ("rosa", "N")

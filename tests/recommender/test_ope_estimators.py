@@ -137,3 +137,4 @@ def test_most_common_policy_breaks_ties_to_the_lower_index_and_counts_every_acti
     # Only action 0 was ever logged, out of three; where it is not eligible, the next one.
     eligible = np.array([[True, True, True], [False, True, True]])
     assert most_common_policy(np.array([0, 0]), eligible).tolist() == [[1, 0, 0], [0, 1, 0]]
+    assert most_common_policy(np.array([1, 1]), eligible).tolist() == [[0, 1, 0], [0, 1, 0]]
