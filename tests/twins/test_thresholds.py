@@ -349,3 +349,28 @@ def test_bh_runs_over_the_reps_queue_not_per_client(settings, p, kept):
     churn = {"kind": "partial_churn", "p_value": p, "at_stake": 10.0, "pair": True}
     selected = runs.select_alerts([churn | {"client": x.pk, "family": 1}], columns)
     assert (Alert.make_dedup_key(x.pk, 1, "partial_churn") in selected) is kept
+
+
+def test_bh_on_a_queue_with_a_single_test_is_the_plain_level():
+    """One tested pair in a queue: BH keeps it iff p <= q (rank 1 of 1)."""
+    from twins.stats.api import fdr_select
+
+    assert fdr_select(np.array([0.19, 0.21, np.nan]), np.array([0, 1, 2]), 0.2).tolist() == [
+        True,
+        False,
+        True,
+    ]
+    assert fdr_select(np.array([0.05]), np.array([3]), 0.2).tolist() == [True]
+
+
+@pytest.mark.django_db
+def test_two_candidates_for_one_alert_keep_the_larger_euros_at_stake(settings):
+    from crm.models import Alert, Client, User
+    from twins import runs
+
+    settings.SCORING_FDR_Q = 0.2
+    x = Client.objects.create(code="X", rep=User.objects.create_user("r2", role="rep"))
+    columns = {"client": np.array([x.pk]), "family": np.array([1]), "p_value": np.array([0.01])}
+    base = {"kind": "partial_churn", "p_value": 0.01, "pair": True, "client": x.pk, "family": 1}
+    selected = runs.select_alerts([base | {"at_stake": 5.0}, base | {"at_stake": 9.0}], columns)
+    assert selected[Alert.make_dedup_key(x.pk, 1, "partial_churn")]["at_stake"] == 9.0
