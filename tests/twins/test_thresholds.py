@@ -374,3 +374,12 @@ def test_two_candidates_for_one_alert_keep_the_larger_euros_at_stake(settings):
     base = {"kind": "partial_churn", "p_value": 0.01, "pair": True, "client": x.pk, "family": 1}
     selected = runs.select_alerts([base | {"at_stake": 5.0}, base | {"at_stake": 9.0}], columns)
     assert selected[Alert.make_dedup_key(x.pk, 1, "partial_churn")]["at_stake"] == 9.0
+
+
+def test_uncaptured_potential_needs_thirteen_weeks_of_history_exactly():
+    """13 weeks is a quarter of a year: enough to annualise (x 4); 12 is not."""
+    inputs = commodity_inputs(2, potential=5200.0 / 0.2, hist_weeks=[13, 12])
+    inputs[1].euros[:, :-13] = 0.0
+    cs = detect.commodity_signals(*inputs)
+    assert cs.e52 == pytest.approx([5200.0, 5200.0])
+    assert cs.uncaptured.tolist() == [True, False]
