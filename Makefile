@@ -10,7 +10,7 @@ ADDR ?= 127.0.0.1:8000
 SYSTEM_PACKAGES := chromium chromium-driver espeak-ng opus-tools
 SYSTEM_COMMANDS := /usr/bin/chromium /usr/bin/chromedriver /usr/bin/espeak-ng /usr/bin/opusenc
 
-.PHONY: install demo seed test browser lint format clean
+.PHONY: install demo seed test browser lint format clean test-slow mutation mutation-quick mutation-sample
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,20 @@ browser:
 # The whole suite; the browser tests skip without Chromium (`make browser`), except with CI=true.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The statistical checks over seeds 1-10 (pytest -m slow; docs/testing.md).
+test-slow: install
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+# Mutation testing (mutmut, docs/testing.md): every mutant of the statistics and decision code
+# (hours on 2 cores), the sampled subset the docs' figures come from, and CI's fixed sample
+# (a few minutes; fails if any of it survives).
+mutation: install
+	$(PY) scripts/mutation.py run
+mutation-quick: install
+	$(PY) scripts/mutation.py quick
+mutation-sample: install
+	$(PY) scripts/mutation.py sample
 
 lint: install
 	$(VENV)/bin/ruff check .

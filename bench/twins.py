@@ -102,6 +102,10 @@ def quality(
                 "planted": int(planted.sum()),
                 "alerts": int(flagged[k].sum()),
                 "precision": tp / max(tp + fp, 1),
+                # The precision's numerator and denominator, for pooling over seeds.
+                "true_alerts": int(tp),
+                "judged_alerts": int(tp + fp),
+                "caught": int(within.sum()),
                 "loss_precision": any_loss / max(flagged[k].sum(), 1),
                 "recall": within.mean() if planted.any() else 0.0,
                 "recall_all": np.isfinite(delays).mean() if planted.any() else 0.0,

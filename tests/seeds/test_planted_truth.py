@@ -12,6 +12,12 @@ from crm.models import Campaign, Order, OrderLine, Potential
 from seeds import services
 from seeds.models import GroundTruth
 from tests.conftest import FAST_PASSWORD_HASHERS
+from tests.seeds.test_planted_truth_seeds import (
+    PARTIAL_DROPS,
+    STABLE_HALVES,
+    ceiling,
+    floor,
+)
 
 END = dt.date(2026, 6, 28)  # a Sunday
 WEEKS = 156
@@ -114,7 +120,8 @@ def test_partial_churn_drops_by_the_planted_fraction(history):
     planted = np.array([history.truth["params"][i]["drop"] for i in rows])
     assert ((planted >= 0.4) & (planted <= 0.8)).all()
     assert 0.4 <= np.median(realised) <= 0.8
-    assert (realised > 0.2).mean() >= 0.85
+    # 89% over seeds 1-10; this floor fails a correct generator with probability < 1/1000.
+    assert (realised > 0.2).mean() >= floor(PARTIAL_DROPS, len(rows))
     assert np.corrcoef(planted, realised)[0, 1] > 0.3
     weeks_before_end = WEEKS - history.onset[rows]
     assert ((weeks_before_end >= 6) & (weeks_before_end <= 26)).all()
@@ -139,7 +146,8 @@ def test_stable_pairs_do_not_drop_and_growing_pairs_grow(history):
     ratio = recent / np.maximum(year_ago, 1)
     assert 0.85 <= np.median(ratio) <= 1.15
     commodity = np.array([history.truth["params"][i]["kind"] == "commodity" for i in stable])
-    assert (ratio[commodity] < 0.5).mean() < 0.05
+    # 4.6% over seeds 1-10 (lumpy buyers); this ceiling fails with probability < 1/1000.
+    assert (ratio[commodity] < 0.5).mean() < ceiling(STABLE_HALVES, commodity.sum())
     before, after = _before_after(history, history.rows("growing"))
     assert np.median(after / np.maximum(before, 0.1)) > 1.1
 

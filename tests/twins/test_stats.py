@@ -383,11 +383,8 @@ def test_client_level_cross_family_decline_and_cross_sell():
 def test_planted_truth_is_found_and_bands_are_calibrated():
     from bench.twins import quality
 
-    rows, calib = quality(3000, seed=1)
-    by_kind = {r["kind"]: r for r in rows}
-    # Lumpy pairs (an order every 1-4 weeks) cannot all be called stopped within 6 weeks.
-    assert by_kind["full_churn"]["recall"] >= 0.25 and by_kind["full_churn"]["precision"] >= 0.7
-    assert by_kind["partial_churn"]["precision"] >= 0.7
+    # Precision and recall, pooled over seeds: tests/twins/test_quality_seeds.py.
+    _, calib = quality(3000, seed=1)
     # Weekly buyers who stop are all caught within 6 weeks, as the oracles would.
     assert calib["recall_by_order_every"][("full_churn", 1)] == 1.0
     for oracle in calib["oracles"].values():

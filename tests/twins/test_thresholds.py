@@ -1,0 +1,385 @@
+"""Every detection threshold of the twins pinned by a case just inside and one just outside it.
+
+The rule functions of :mod:`twins.stats.detect` are fed hand-built statistics (a p-value of
+0.0099 or 0.0101, a drop of 19% or 21%, ...), so moving a threshold in ``twins.stats.rules``
+(or dropping a condition) flips one of the two outcomes. The statistics themselves are checked
+against scipy and hand computations in ``test_stats.py``; the end-to-end cases at the bottom
+show that the suspicious pause and the campaign without response are raised by ``score_pairs``
+on built histories, and that BH runs over a rep's whole queue (several clients).
+"""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from twins.stats import detect
+from twins.stats.api import PairBatch, score_pairs
+
+W = 60
+
+
+# --- builders: n pairs with neutral statistics (no signal), then overridden per test --------
+
+
+def commodity_inputs(n, **over):
+    """Inputs of ``detect.commodity_signals`` for ``n`` mature commodity pairs that raise
+    nothing: steady 100 euros a week, no campaign, p-values of 1, no drop, no potential.
+    Keyword overrides replace one (n,) statistic: p_partial, magnitude, silence, p_active,
+    p_zero, potential, euros_per_week, hist_weeks."""
+    v = {
+        "p_partial": 1.0,
+        "magnitude": 0.0,
+        "silence": 0,
+        "p_active": 1.0,
+        "p_zero": 1.0,
+        "potential": np.nan,
+        "euros_per_week": 100.0,
+        "hist_weeks": W,
+    }
+    v.update(over)
+    col = {k: np.broadcast_to(np.asarray(x, dtype=float), (n,)).copy() for k, x in v.items()}
+    units = np.full((n, W), 10.0)
+    ch = SimpleNamespace(
+        units=units,
+        euros=np.repeat(col["euros_per_week"][:, None], W, axis=1),
+        family=np.zeros(n, int),
+        potential=col["potential"],
+        technical=np.zeros(n, bool),
+        camp=np.zeros((n, W), bool),
+    )
+    ctx = SimpleNamespace(recent=8, fam_lift=np.array([np.nan]))
+    h = SimpleNamespace(season=np.ones((n, W)), inv_k=np.full(n, 0.1))
+    wt = SimpleNamespace(
+        p_partial=col["p_partial"],
+        magnitude=col["magnitude"],
+        pi_b=np.full(n, 0.9),
+        rate_b=np.full(n, 10.0),
+        alpha_b=np.full(n, 100.0),
+        beta_b=np.full(n, 10.0),
+    )
+    sil = SimpleNamespace(
+        silence=col["silence"].astype(int), p_active=col["p_active"], p_zero=col["p_zero"]
+    )
+    mat = SimpleNamespace(mature=np.ones(n, bool), hist_weeks=col["hist_weeks"])
+    return ctx, ch, h, wt, sil, mat
+
+
+def technical_inputs(rows):
+    """Inputs of ``detect.technical_signals`` for one mature technical pair per dict of
+    ``rows`` (keys of the technical fit: survival, silence_days, p75, p90, trend, trend_se,
+    p_active; the rest neutral)."""
+    n = len(rows)
+    defaults = {
+        "survival": 0.5,
+        "silence_days": 14.0,
+        "p75": 32.0,
+        "p90": 36.0,
+        "trend": 0.0,
+        "median": 28.0,
+        "trend_se": 0.1,
+        "p_active": 0.99,
+        "size": 4.0,
+        "mean_gap": 28.0,
+    }
+    tfit = {k: np.array([r.get(k, d) for r in rows], dtype=float) for k, d in defaults.items()}
+    ch = SimpleNamespace(technical=np.ones(n, bool), tech_pos=np.arange(n))
+    return ch, tfit, np.ones(n, bool)
+
+
+# --- commodity: partial churn (per-pair tail level 0.01, minimum drop 20%) -----------------
+
+
+def test_partial_churn_needs_a_p_value_at_most_one_percent():
+    cs = detect.commodity_signals(
+        *commodity_inputs(3, p_partial=[0.0099, 0.0101, 0.049], magnitude=0.5)
+    )
+    assert cs.partial.tolist() == [True, False, False]
+
+
+def test_partial_churn_needs_a_drop_of_at_least_twenty_percent():
+    cs = detect.commodity_signals(*commodity_inputs(3, p_partial=1e-6, magnitude=[0.21, 0.19, 0.0]))
+    assert cs.partial.tolist() == [True, False, False]
+
+
+# --- commodity: full churn (3 silent weeks, P(no order that long) <= 1%, P(active) < 0.5) ---
+
+
+def test_full_churn_needs_three_silent_weeks_a_one_percent_tail_and_p_active_below_half():
+    cs = detect.commodity_signals(
+        *commodity_inputs(
+            6,
+            silence=[5, 2, 5, 5, 5, 3],
+            p_zero=[0.0099, 0.001, 0.0101, 0.001, 0.001, 0.001],
+            p_active=[0.49, 0.1, 0.1, 0.51, 0.9, 0.2],
+        )
+    )
+    # inside; too short; tail too likely; still probably active (twice); exactly 3 weeks.
+    assert cs.full.tolist() == [True, False, False, False, False, True]
+    # A full churn is not also called partial.
+    cs = detect.commodity_signals(
+        *commodity_inputs(1, silence=5, p_zero=0.001, p_active=0.1, p_partial=1e-6, magnitude=1)
+    )
+    assert cs.full.tolist() == [True] and cs.partial.tolist() == [False]
+
+
+# --- commodity: campaign without response (family lift >= 1.2, client <= 1, tail <= 1%) ----
+
+
+def campaign_inputs(pi_b, n_weeks, fam_lift=3.0):
+    """One pair that bought nothing in the last ``n_weeks`` weeks, all campaign weeks of its
+    family, with a weekly order probability ``pi_b``: P(no order in them) = (1 - pi_b)^n."""
+    inputs = commodity_inputs(len(pi_b))
+    ctx, ch, _, wt, _, _ = inputs
+    ch.camp[:, -n_weeks:] = True
+    ch.units[:, -n_weeks:] = 0.0
+    ctx.fam_lift = np.array([fam_lift])
+    wt.pi_b = np.asarray(pi_b, dtype=float)
+    return inputs
+
+
+def test_campaign_without_response_needs_a_one_percent_tail():
+    """No order at all in the campaign weeks: the tail probability is the chance of no order,
+    (1 - pi)^n, since every j >= 1 orders would have brought at least j units."""
+    cs = detect.commodity_signals(*campaign_inputs([0.91, 0.89, 0.3], 2))
+    # (0.09)^2 = 0.0081 <= 1%; (0.11)^2 = 0.0121 > 1%; (0.7)^2 = 0.49.
+    assert cs.no_response.tolist() == [True, False, False]
+    assert cs.client_lift.tolist() == [0.0, 0.0, 0.0]
+    cs = detect.commodity_signals(*campaign_inputs([0.91], 2, fam_lift=1.19))
+    assert cs.no_response.tolist() == [False]
+    cs = detect.commodity_signals(*campaign_inputs([0.91], 2, fam_lift=1.21))
+    assert cs.no_response.tolist() == [True]
+
+
+# --- commodity: uncaptured potential (share of wallet < 25%, gap >= 500 euros) -------------
+
+
+def test_uncaptured_potential_needs_a_share_below_a_quarter_and_500_euros_missing():
+    # 100 euros a week: 5,200 euros over the last 52 weeks.
+    e52 = 5200.0
+    potential = [e52 / 0.249, e52 / 0.251, e52 / 0.5, e52 / 0.1]
+    cs = detect.commodity_signals(*commodity_inputs(4, potential=potential))
+    assert cs.share == pytest.approx([0.249, 0.251, 0.5, 0.1])
+    assert cs.uncaptured.tolist() == [True, False, False, True]
+    # 1 euro a week: 52 euros bought; a potential of 260 (share 20%) misses only 208 euros.
+    cs = detect.commodity_signals(
+        *commodity_inputs(3, euros_per_week=1.0, potential=[260.0, 551.0, 553.0])
+    )
+    assert cs.uncaptured.tolist() == [False, False, True]  # gaps 208, 499, 501
+
+
+def test_uncaptured_potential_annualises_young_pairs_and_needs_a_quarter_of_history():
+    """26 weeks of history buying 100 euros a week: 2,600 euros, annualised x 52/26 = 5,200,
+    a share of 24% of a 21,667-euro potential. The same purchases over a pair said to be 12
+    weeks old are annualised as 13 weeks (x 4 = 10,400, a 48% share), and 12 weeks is too
+    young anyway."""
+    inputs = commodity_inputs(2, potential=5200.0 / 0.24, hist_weeks=[26, 12])
+    inputs[1].euros[:, :-26] = 0.0
+    cs = detect.commodity_signals(*inputs)
+    assert cs.e52 == pytest.approx([5200.0, 10400.0])
+    assert cs.uncaptured.tolist() == [True, False]
+
+
+# --- technical: deterioration past P90, full churn, suspicious pause past P75 ---------------
+
+# The P75 and P90 of a Log-Normal gap with a 28-day median and sigma 0.2, by scipy.
+GAP = sps.lognorm(s=0.2, scale=28.0)
+P75, P90 = float(GAP.ppf(0.75)), float(GAP.ppf(0.90))
+
+
+def test_scipy_quantiles_of_the_example_gap():
+    assert P75 == pytest.approx(28 * np.exp(0.2 * 0.674490), rel=1e-6)  # 32.04 days
+    assert P90 == pytest.approx(28 * np.exp(0.2 * 1.281552), rel=1e-6)  # 36.23 days
+
+
+def test_technical_deterioration_starts_past_the_p90_gap_not_the_p75():
+    rows = [
+        {"silence_days": P90 + 0.1, "survival": 0.099},
+        {"silence_days": P90 - 0.1, "survival": 0.101},
+        {"silence_days": (P75 + P90) / 2, "survival": 0.15},
+    ]
+    ts = detect.technical_signals(*technical_inputs([r | {"p75": P75, "p90": P90} for r in rows]))
+    assert ts.deteriorating.tolist() == [True, False, False]
+    assert not ts.full.any()
+
+
+def test_technical_full_churn_needs_survival_p_active_and_a_year_of_silence():
+    year = 52 * 7.0
+    base = {"p75": P75, "p90": P90}
+    rows = [
+        {"silence_days": year, "survival": 0.0099, "p_active": 0.00099},  # inside
+        {"silence_days": year - 7, "survival": 1e-6, "p_active": 1e-6},  # under a year
+        {"silence_days": year, "survival": 0.0101, "p_active": 1e-6},  # survival too high
+        {"silence_days": year, "survival": 1e-6, "p_active": 0.00101},  # maybe active
+    ]
+    ts = detect.technical_signals(*technical_inputs([base | r for r in rows]))
+    assert ts.full.tolist() == [True, False, False, False]
+    # Past P90 but not stopped: a deterioration instead.
+    assert ts.deteriorating.tolist() == [False, True, True, True]
+
+
+def test_suspicious_pause_needs_silence_past_p75_and_significantly_lengthening_gaps():
+    """Lengthening: recent log-gaps longer than earlier ones by log(1.2) = 0.18232 and by at
+    least z = 1.2816 (one-sided 10%) standard errors."""
+    mid = (P75 + P90) / 2
+    base = {"p75": P75, "p90": P90, "silence_days": mid}
+    rows = [
+        {"trend": 0.19, "trend_se": 0.1},  # inside: 0.19 >= 0.1823 and >= 0.128
+        {"trend": 0.18, "trend_se": 0.1},  # under log(1.2)
+        {"trend": 0.30, "trend_se": 0.2340},  # 1.2816 x 0.2340 = 0.29989 <= 0.30
+        {"trend": 0.30, "trend_se": 0.2342},  # 1.2816 x 0.2342 = 0.30015 > 0.30
+        {"trend": 0.5, "trend_se": 0.1, "silence_days": P75 - 0.1},  # not past P75
+        {"trend": 0.5, "trend_se": 0.1, "silence_days": P75 + 0.1},  # just past P75
+        {"trend": 0.5, "trend_se": 0.1, "silence_days": P90 + 0.1},  # past P90: deterioration
+    ]
+    ts = detect.technical_signals(*technical_inputs([base | r for r in rows]))
+    assert ts.pause.tolist() == [True, False, True, False, False, True, False]
+    assert ts.deteriorating.tolist() == [False] * 6 + [True]
+
+
+# --- end to end: score_pairs raises the two rule-based kinds on built histories -------------
+
+WEEKS = 104
+
+
+def _batch(rows, technical, campaign=None):
+    rows = np.asarray(rows, float)
+    n = rows.shape[0]
+    return PairBatch(
+        units=rows,
+        euros=rows * 5.0,
+        technical=technical,
+        family=technical.astype(int),
+        client=np.arange(n),
+        campaign=campaign if campaign is not None else np.zeros((2, WEEKS), bool),
+        potential=np.full(n, np.nan),
+        week_start=np.datetime64("2023-01-02") + np.arange(WEEKS) * np.timedelta64(7, "D"),
+        n_families=2,
+    )
+
+
+def _tech_row(gaps_weeks, silence):
+    weeks = np.cumsum([0, *gaps_weeks])
+    row = np.zeros(WEEKS)
+    row[WEEKS - 1 - silence - (weeks[-1] - weeks)] = 4
+    return row
+
+
+def test_score_pairs_raises_a_suspicious_pause_between_p75_and_p90_with_lengthening_gaps():
+    """Peers buy every 3-5 weeks; the tested pair bought every 4 weeks, then after 6 and 7
+    (log-gap trend ~0.48): 4 silent weeks (28 days) are within its P75, 5 (35 days) are past
+    P75 but not P90 (a pause), 6 (42 days) are past P90 (a deterioration)."""
+    rng = np.random.default_rng(3)
+    pop = [_tech_row(rng.choice([3, 4, 4, 5], 20), int(rng.integers(0, 3))) for _ in range(40)]
+    kinds = []
+    for silence in (4, 5, 6):
+        rows = np.vstack(pop + [_tech_row([4] * 14 + [6, 7], silence)])
+        scores = score_pairs(_batch(rows, np.ones(len(rows), bool)))
+        p75, p90 = scores.params["p75_gap_days"][-1], scores.params["p90_gap_days"][-1]
+        model = sps.lognorm(s=scores.params["sigma"][-1], scale=np.exp(scores.params["mu"][-1]))
+        assert (p75, p90) == pytest.approx((model.ppf(0.75), model.ppf(0.9)), rel=1e-6)
+        assert 28 < p75 < 35 < p90 < 42
+        kinds.append(scores.alert_kind[-1])
+    assert kinds == ["", "suspicious_pause", "technical_deterioration"]
+
+
+def test_score_pairs_raises_campaign_without_response_only_when_the_client_ignores_it():
+    """Sixty peers buy ~10 units a week and ~30 in the four campaign weeks (lift ~3). A client
+    buying its usual 10 in them (lift ~1) did not respond; one buying 30 did; one buying 16
+    (lift ~1.6, well below the family's, but above its own normal) responded partly: not called
+    a non-response."""
+    rng = np.random.default_rng(0)
+    camp = [WEEKS - 4, WEEKS - 3, WEEKS - 2, WEEKS - 1]
+    pop = rng.poisson(10, (60, WEEKS)).astype(float)
+    pop[:, camp] = rng.poisson(30, (60, 4))
+    campaign = np.zeros((2, WEEKS), bool)
+    campaign[0, camp] = True
+    ignored = rng.poisson(10, WEEKS).astype(float)
+    ignored[camp] = 10
+    answered = ignored.copy()
+    answered[camp] = 30
+    partly = ignored.copy()
+    partly[camp] = 16
+    rows = np.vstack([pop, ignored, answered, partly])
+    scores = score_pairs(_batch(rows, np.zeros(len(rows), bool), campaign))
+    assert scores.alert_kind[-3] == "campaign_no_response"
+    ev = scores.evidence[-3]
+    assert ev["family_lift"] > 2.5 and ev["client_lift"] < 1.0
+    assert scores.alert_kind[-2] == ""
+    assert scores.alert_kind[-1] == ""
+    # The rest of the family responded: no false alarms among the peers.
+    assert (scores.alert_kind[:60] == "campaign_no_response").sum() <= 1
+
+
+def test_campaign_without_response_needs_a_family_lift_of_at_least_1_2():
+    """The same client, with peers whose campaign weeks are not above normal: nothing to miss."""
+    rng = np.random.default_rng(0)
+    camp = [WEEKS - 4, WEEKS - 3, WEEKS - 2, WEEKS - 1]
+    pop = rng.poisson(10, (60, WEEKS)).astype(float)
+    campaign = np.zeros((2, WEEKS), bool)
+    campaign[0, camp] = True
+    ignored = rng.poisson(10, WEEKS).astype(float)
+    ignored[camp] = 10
+    scores = score_pairs(_batch(np.vstack([pop, ignored]), np.zeros(61, bool), campaign))
+    assert scores.alert_kind[-1] != "campaign_no_response"
+
+
+# --- Benjamini-Hochberg over a rep's whole queue, several clients per rep --------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("p", "kept"), [(0.019, True), (0.021, False)])
+def test_bh_runs_over_the_reps_queue_not_per_client(settings, p, kept):
+    """Rep R serves clients X and Y: X has one falling pair (p-value ``p``), Y nine quiet ones
+    (p = 0.9). BH at q = 0.2 over R's ten tests keeps X's pair iff p <= 0.2 x 1/10 = 0.02.
+    Per client X's single test would pass at any p <= 0.2; per pair, likewise."""
+    from crm.models import Alert, Client, User
+    from twins import runs
+
+    settings.SCORING_FDR_Q = 0.2
+    rep = User.objects.create_user("r", role="rep")
+    x = Client.objects.create(code="X", rep=rep)
+    y = Client.objects.create(code="Y", rep=rep)
+    columns = {
+        "client": np.array([x.pk] + [y.pk] * 9),
+        "family": np.arange(1, 11),
+        "p_value": np.array([p] + [0.9] * 9),
+    }
+    churn = {"kind": "partial_churn", "p_value": p, "at_stake": 10.0, "pair": True}
+    selected = runs.select_alerts([churn | {"client": x.pk, "family": 1}], columns)
+    assert (Alert.make_dedup_key(x.pk, 1, "partial_churn") in selected) is kept
+
+
+def test_bh_on_a_queue_with_a_single_test_is_the_plain_level():
+    """One tested pair in a queue: BH keeps it iff p <= q (rank 1 of 1)."""
+    from twins.stats.api import fdr_select
+
+    assert fdr_select(np.array([0.19, 0.21, np.nan]), np.array([0, 1, 2]), 0.2).tolist() == [
+        True,
+        False,
+        True,
+    ]
+    assert fdr_select(np.array([0.05]), np.array([3]), 0.2).tolist() == [True]
+
+
+@pytest.mark.django_db
+def test_two_candidates_for_one_alert_keep_the_larger_euros_at_stake(settings):
+    from crm.models import Alert, Client, User
+    from twins import runs
+
+    settings.SCORING_FDR_Q = 0.2
+    x = Client.objects.create(code="X", rep=User.objects.create_user("r2", role="rep"))
+    columns = {"client": np.array([x.pk]), "family": np.array([1]), "p_value": np.array([0.01])}
+    base = {"kind": "partial_churn", "p_value": 0.01, "pair": True, "client": x.pk, "family": 1}
+    selected = runs.select_alerts([base | {"at_stake": 5.0}, base | {"at_stake": 9.0}], columns)
+    assert selected[Alert.make_dedup_key(x.pk, 1, "partial_churn")]["at_stake"] == 9.0
+
+
+def test_uncaptured_potential_needs_thirteen_weeks_of_history_exactly():
+    """13 weeks is a quarter of a year: enough to annualise (x 4); 12 is not."""
+    inputs = commodity_inputs(2, potential=5200.0 / 0.2, hist_weeks=[13, 12])
+    inputs[1].euros[:, :-13] = 0.0
+    cs = detect.commodity_signals(*inputs)
+    assert cs.e52 == pytest.approx([5200.0, 5200.0])
+    assert cs.uncaptured.tolist() == [True, False]
