@@ -36,10 +36,13 @@ def test_deal_scoring_through_the_worker_publishes_once_and_refreshes(workers):
     assert run.status == DealRun.Status.SUCCEEDED, (run.error, worker.output())
     assert run.deals_scored == Opportunity.objects.filter(outcome="open").count() > 0
     assert DealScore.objects.filter(run=run).count() == run.deals_scored
-    alerts = Alert.objects.filter(kind__in=alert_kinds.CODES, status="open")
+    # Deal alerts to the reps, and any pipeline alert to their manager.
+    every_kind = alert_kinds.CODES + alert_kinds.PIPELINE_CODES
+    alerts = Alert.objects.filter(kind__in=every_kind, status="open")
     assert alerts.count() == run.alerts_created > 0
+    assert alerts.filter(kind__in=alert_kinds.CODES).exists()
 
     second = tasks.score_pipeline.delay(AS_OF.isoformat()).get(timeout=180)
     again = DealRun.objects.get(pk=second["run"])
     assert (again.alerts_created, again.alerts_updated) == (0, run.alerts_created)
-    assert Alert.objects.filter(kind__in=alert_kinds.CODES).count() == run.alerts_created
+    assert Alert.objects.filter(kind__in=every_kind).count() == run.alerts_created
