@@ -125,3 +125,15 @@ def test_evaluation_set_ships_and_is_disjoint_from_training():
     assert (evaluation["tags"] == "negation").sum() >= 20
     assert not set(evaluation["text"].str.lower()) & set(training["text"].str.lower())
     assert not evaluation["text"].duplicated().any()
+
+
+def test_complaint_keywords_leave_out_function_words():
+    """The manager's keyword cloud names what went wrong, not 'several', 'nobody' or 'fue'."""
+    texts = [
+        "Several needles were defective and nobody answered us.",
+        "El comercial fue maleducado, nadie respondió.",
+        "Needles defective again, nothing changed.",
+    ]
+    terms = dict(complaints.top_terms(texts))
+    assert terms["needles"] == 2 and terms["defective"] == 2
+    assert not {"several", "nobody", "fue", "nadie", "nothing"} & set(terms)

@@ -63,7 +63,12 @@ _STOP = frozenset(
     """de la el los las un una y o que en con por para es son a al del se nos no lo le su muy
     mas the a an of and or to in on for with is are was were we they it our this that not no
     have has had be been do does did from at by very again otra vez ya sin without han hemos
-    pero but all todo""".split()
+    pero but all todo fue era ser estar esta este esto está están estaba hay has como cuando
+    porque también tan otro otros otra otras ese esa eso nada nadie nunca sus mis mi tu yo
+    ellos ellas nosotros usted ustedes several nobody nothing anyone someone some any more most
+    too much many just only also again still when what which who whom how why there their them
+    us you your i me my he she his her its would could should will can cannot about after
+    before into over than then once up down out off so""".split()
 )
 
 
