@@ -159,9 +159,7 @@ class ValueForecast(models.Model):
         max_digits=14, decimal_places=2, help_text=_("Net value expected in the next 13 weeks.")
     )
     low = models.DecimalField(max_digits=14, decimal_places=2, help_text=_("80 % interval, low."))
-    high = models.DecimalField(
-        max_digits=14, decimal_places=2, help_text=_("80 % interval, high.")
-    )
+    high = models.DecimalField(max_digits=14, decimal_places=2, help_text=_("80 % interval, high."))
     last_quarter = models.DecimalField(
         max_digits=14, decimal_places=2, default=0, help_text=_("Net value in the last 13 weeks.")
     )

@@ -14,7 +14,6 @@ def latest_run():
     )
 
 
-
 def forecast_euros_by_client():
     """DataFrame indexed by client id: ``euros`` (the expected euros over the twins' horizon,
     summed over the client's pairs: each pair's expected units x its unit price) and

@@ -9,7 +9,8 @@ Four forecasters, compared by ``bench_insights --value-only`` on held-out quarte
   Romano et al. 2019) on the newest snapshots, then the three models are refit on all of them.
 - **twins sum** (:func:`twins_sum`): the twins' expected euros per (client, family) over the
   horizon summed per client; the twins give no interval for a sum, so it gets the empirical one.
-- **same as last quarter** (:func:`last_quarter`) and **seasonal naive** (:func:`same_quarter_last_year`).
+- **same as last quarter** (:func:`last_quarter`) and **seasonal naive**
+  (:func:`same_quarter_last_year`).
 
 Empirical interval (:func:`empirical_interval`) for any point forecast: quantiles of
 ``log1p(actual) - log1p(forecast)`` on calibration rows (negative values clipped at 0 for the
@@ -184,7 +185,9 @@ def fit(X: pd.DataFrame, y: np.ndarray, columns=VALUE_FEATURES, calib_share=0.25
     """Quantile boosting on the older snapshots, the CQR margin on the newest ``calib_share``
     of them, then the three models refit on all rows. ``X`` carries a ``snapshot`` column."""
     y = np.asarray(y, dtype=float)
-    fallback = residual_quantiles(X["value_last_quarter"].to_numpy(dtype=float), y) if len(y) else (0.0, 0.0)
+    fallback = (0.0, 0.0)
+    if len(y):
+        fallback = residual_quantiles(X["value_last_quarter"].to_numpy(dtype=float), y)
     if len(y) < MIN_ROWS:
         return ValueModel(columns, False, len(y), fallback_q=fallback)
     snap = X["snapshot"].to_numpy()
