@@ -15,8 +15,9 @@ def test_value_table_has_every_method_and_the_twins_beat_last_quarter():
         assert 0.5 <= m["coverage"] <= 1.0  # an 80 % interval, roughly
         assert m["mae"] > 0
     # The method the product keeps beats the naive baseline it must beat.
-    assert figures["twins sum (8 weeks x 13/8, as stored)"]["mae"] < (
-        figures["same as last quarter"]["mae"]
+    assert (
+        figures["twins sum (8 weeks x 13/8, as stored)"]["mae"]
+        < (figures["same as last quarter"]["mae"])
     )
     assert "room to grow" in out.getvalue()
 
