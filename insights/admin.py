@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import ChurnScore, ChurnTier, InsightsRun, Segment, SegmentMembership
+from .models import (
+    ChurnScore,
+    ChurnTier,
+    InsightsRun,
+    Segment,
+    SegmentMembership,
+    ValueForecast,
+)
 
 
 @admin.register(Segment)
@@ -32,6 +39,15 @@ class ChurnScoreAdmin(admin.ModelAdmin):
     search_fields = ("client__code", "client__name")
     list_select_related = ("client",)
     raw_id_fields = ("client", "run", "merged_into")
+
+
+@admin.register(ValueForecast)
+class ValueForecastAdmin(admin.ModelAdmin):
+    list_display = ("client", "as_of", "method", "expected", "low", "high", "room_to_grow")
+    list_filter = ("method", "as_of")
+    search_fields = ("client__code", "client__name")
+    list_select_related = ("client",)
+    raw_id_fields = ("client", "run")
 
 
 @admin.register(InsightsRun)

@@ -138,3 +138,47 @@ class ChurnScore(models.Model):
 
     def __str__(self):
         return f"{self.client_id}: {self.p_churn:.2f} ({self.tier})"
+
+
+class ValueForecast(models.Model):
+    """A client's next-quarter (13-week) net value forecast as of a refit date, with its 80 %
+    interval. Kept a few months (the interval is calibrated on the forecasts of a quarter ago
+    against what the clients then bought); the page and the API show the latest."""
+
+    class Method(models.TextChoices):
+        TWINS = "twins", _("Twins' per-family forecasts summed")
+        LAST_QUARTER = "last_quarter", _("Same as last quarter")
+
+    client = models.ForeignKey(
+        "crm.Client", on_delete=models.CASCADE, related_name="value_forecasts"
+    )
+    run = models.ForeignKey(InsightsRun, null=True, blank=True, on_delete=models.SET_NULL)
+    as_of = models.DateField()
+    method = models.CharField(max_length=16, choices=Method.choices)
+    expected = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text=_("Net value expected in the next 13 weeks.")
+    )
+    low = models.DecimalField(max_digits=14, decimal_places=2, help_text=_("80 % interval, low."))
+    high = models.DecimalField(max_digits=14, decimal_places=2, help_text=_("80 % interval, high."))
+    last_quarter = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, help_text=_("Net value in the last 13 weeks.")
+    )
+    room_to_grow = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        help_text=_(
+            "Forecast minus last quarter where the forecast is at least 1.5 times it and "
+            "1,000 euros above it; else 0."
+        ),
+    )
+
+    class Meta:
+        ordering = ["client", "-as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "as_of"], name="valueforecast_unique_day")
+        ]
+        indexes = [models.Index(fields=["as_of", "room_to_grow"])]
+
+    def __str__(self):
+        return f"{self.client_id}: {self.expected} ({self.low}-{self.high}) as of {self.as_of}"

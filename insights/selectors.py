@@ -2,7 +2,14 @@
 
 from django.db.models import Count, Q, Sum
 
-from .models import ChurnScore, ChurnTier, InsightsRun, Segment, SegmentMembership
+from .models import (
+    ChurnScore,
+    ChurnTier,
+    InsightsRun,
+    Segment,
+    SegmentMembership,
+    ValueForecast,
+)
 
 
 def latest_run():
@@ -14,7 +21,8 @@ def tiers():
 
 
 def client_insights(client):
-    """A client's segment history (moves only, newest first), churn score and tier action."""
+    """A client's segment history (moves only, newest first), churn score, tier action and
+    latest value forecast."""
     memberships = list(
         SegmentMembership.objects.filter(client=client).select_related("segment").order_by("as_of")
     )
@@ -27,6 +35,7 @@ def client_insights(client):
     score = ChurnScore.objects.filter(client=client).select_related("merged_into").first()
     tier = tiers().get(score.tier) if score else None
     return {
+        "forecast": ValueForecast.objects.filter(client=client).order_by("-as_of").first(),
         "segment": moves[-1]["segment"] if moves else None,
         "since": moves[-1]["since"] if moves else None,
         "moves": list(reversed(moves)),
@@ -77,3 +86,12 @@ def high_risk_clients(clients_q=None, limit=20):
     if clients_q is not None:
         qs = qs.filter(client__in=clients_q)
     return list(qs.order_by("-at_stake")[:limit])
+
+
+def latest_forecasts(clients_q=None):
+    """The value forecasts of the newest refit date (of ``clients_q`` when given)."""
+    day = ValueForecast.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+    qs = ValueForecast.objects.filter(as_of=day)
+    if clients_q is not None:
+        qs = qs.filter(client__in=clients_q)
+    return qs

@@ -1,5 +1,6 @@
 """Write-side of the insights engine: the refit that segments the clients, scores their churn
-risk and publishes both (and the HIGH-risk alerts) in one transaction.
+risk, forecasts their next-quarter value (``insights.value_forecast``) and publishes all of
+it (and the HIGH-risk alerts) in one transaction.
 
 Reads order lines through the ORM, fits with the pure :mod:`insights.stats`, then publishes:
 a failed run leaves the previous segments, scores and alerts in place. Running it twice for
@@ -26,6 +27,7 @@ from .models import ChurnScore, ChurnTier, InsightsRun, Segment, SegmentMembersh
 from .stats import churn as C
 from .stats import features as F
 from .stats import segments as S
+from .value_forecast import forecast_values, publish_value_forecasts
 
 CENT = Decimal("0.01")
 #: The twins' kinds that already say "this client is (partly) stopping": a HIGH churn risk on
@@ -103,8 +105,13 @@ def refit(as_of=None) -> InsightsRun:
         timings["churn"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
+        values = forecast_values(as_of, lines, feats.index)
+        timings["value_forecast"] = time.perf_counter() - tick
+
+        tick = time.perf_counter()
         with transaction.atomic():
             published = _publish(run, as_of, feats, seg, model, p, why)
+            publish_value_forecasts(run, as_of, values)
         timings["publish"] = time.perf_counter() - tick
     except Exception as exc:
         InsightsRun.objects.filter(pk=run.pk).update(

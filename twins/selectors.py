@@ -1,6 +1,8 @@
 """Read-side queries about scoring runs."""
 
-from .models import ScoringRun
+import pandas as pd
+
+from .models import ScoringRun, TwinState
 
 
 def latest_run():
@@ -10,3 +12,15 @@ def latest_run():
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+def forecast_euros_by_client():
+    """DataFrame indexed by client id: ``euros`` (the expected euros over the twins' horizon,
+    summed over the client's pairs: each pair's expected units x its unit price) and
+    ``weeks`` (that horizon), from the published twins. Empty when the twins never ran."""
+    rows = TwinState.objects.values_list(
+        "client_id", "forecast_units", "forecast_weeks", "params__unit_price"
+    )
+    df = pd.DataFrame.from_records(list(rows), columns=["client", "units", "weeks", "price"])
+    df["euros"] = pd.to_numeric(df["units"]).fillna(0.0) * pd.to_numeric(df["price"]).fillna(0.0)
+    return df.groupby("client").agg(euros=("euros", "sum"), weeks=("weeks", "max"))

@@ -74,18 +74,27 @@ def existing_ids(world):
         stage=stage,
         created_date=dt.date(2026, 10, 1),
     )
-    from insights.models import ChurnScore, Segment, SegmentMembership
+    from insights.models import ChurnScore, Segment, SegmentMembership, ValueForecast
 
     churn = ChurnScore.objects.create(client=world.ana1, as_of=run.as_of, p_churn=0.8, tier="high")
     segment, _ = Segment.objects.get_or_create(code="at_risk")
     membership = SegmentMembership.objects.create(
         client=world.ana1, segment=segment, as_of=run.as_of
     )
+    forecast = ValueForecast.objects.create(
+        client=world.ana1,
+        as_of=run.as_of,
+        method="twins",
+        expected=Decimal("1200"),
+        low=Decimal("800"),
+        high=Decimal("1700"),
+    )
     survey = SurveyResponse.objects.create(
         response_id="R-1", client=world.ana1, date=dt.date(2026, 10, 2), nps=4, comment="Tarde."
     )
     return {
         "churn-risk": churn.pk,
+        "value-forecasts": forecast.pk,
         "client-segments": membership.pk,
         "surveys": survey.pk,
         "opportunities": opportunity.pk,

@@ -1,4 +1,5 @@
-"""A manager reads the Insights page and a client's segment and churn risk in a browser."""
+"""A manager reads the Insights page and a client's segment, churn risk and value forecast in a
+browser."""
 
 import datetime as dt
 import re
@@ -6,7 +7,7 @@ import re
 import pytest
 
 from insights import services
-from tests.insights.world import AS_OF, build_world
+from tests.insights.world import AS_OF, build_world, publish_twins, weekly_value
 
 from .world import PASSWORD
 
@@ -22,7 +23,13 @@ def login(page, username):
 
 
 def test_manager_reads_segments_tiers_and_a_client_at_risk(page, shoot, browser):
-    build_world(PASSWORD)
+    world = build_world(PASSWORD)
+    # The twins expect 13 weeks of the usual spend from each client, next to nothing from the
+    # three that stopped, and three times the usual from C010 (room to grow).
+    grower = world["clients"][10]
+    publish_twins(world, AS_OF, clients=[c for c in world["clients"][3:] if c != grower])
+    publish_twins(world, AS_OF, price=3 * weekly_value(grower), clients=[grower], replace=False)
+    publish_twins(world, AS_OF, units=0.2, clients=world["clients"][:3], replace=False)
     for weeks in (12, 8, 4, 0):
         services.refit(AS_OF - dt.timedelta(weeks=weeks))
     login(page, "boss")
@@ -46,16 +53,28 @@ def test_manager_reads_segments_tiers_and_a_client_at_risk(page, shoot, browser)
     assert "High" in section.inner_text()
     assert "Manager call + offer" in section.inner_text()
     assert "Moved from" in section.inner_text()
+    forecast = section.locator(".value-forecast")
+    assert "80 % interval" in forecast.inner_text()
+    assert "Twins' per-family forecasts summed" in forecast.inner_text()
+    assert section.locator(".room-to-grow").count() == 0
     shoot(page, "insights-client-en")
+    client_url = page.url
 
-    url = page.url
+    page.goto(page.base_url + f"/clients/{grower.pk}/")
+    room = page.locator("#client-insights .room-to-grow")
+    assert "€" in room.inner_text()
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot(page, "insights-client-room-en", docs="insights-client-room.png")
+
+    url = client_url
     context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="es-ES")
     es = context.new_page()
     es.base_url = page.base_url
     login(es, "boss")
     es.goto(url)
     section = es.locator("#client-insights")
-    assert "Segmento y riesgo de pérdida" in section.inner_text()
+    assert "Segmento, riesgo de pérdida y previsión de valor" in section.inner_text()
+    assert "intervalo del 80 %" in section.locator(".value-forecast").inner_text()
     assert "Alto" in section.inner_text()
     es.evaluate("window.scrollTo(0, 0)")
     shoot(es, "insights-client-es", docs="insights-client.png")

@@ -32,7 +32,7 @@ def test_client_page_in_spanish(client, refitted):
     refitted["ana"].save()
     client.force_login(refitted["ana"])
     html = client.get(reverse("web:client", args=[refitted["clients"][0].pk])).content.decode()
-    assert "Segmento y riesgo de pérdida" in html
+    assert "Segmento, riesgo de pérdida y previsión de valor" in html
     assert "Alto" in html
     assert "veces su intervalo habitual sin pedir" in html
 

@@ -68,3 +68,31 @@ def build_world(password):
 
 def size_of(client_id):
     return 1 + client_id % 5
+
+
+def weekly_value(client):
+    """What a world client spends a week: 40 x size per family line (odd ids buy two)."""
+    return 40 * size_of(client.pk) * (2 if client.pk % 2 else 1)
+
+
+def publish_twins(world, as_of, units=8.0, price=None, clients=None, replace=True):
+    """Publish one twin per client of ``clients`` (default: all), replacing the published ones
+    unless ``replace`` is False: ``units`` expected over an 8-week horizon at ``price``
+    (default: the client's weekly spend)."""
+    from twins.models import ScoringRun, TwinState
+
+    run = ScoringRun.objects.create(as_of=as_of, status="succeeded")
+    if replace:
+        TwinState.objects.all().delete()
+    for c in world["clients"] if clients is None else clients:
+        TwinState.objects.create(
+            client=c,
+            family=world["families"][0],
+            kind="commodity",
+            as_of=as_of,
+            scoring_run=run,
+            expected_next=units / 8,
+            forecast_units=units,
+            forecast_weeks=8,
+            params={"unit_price": price if price is not None else weekly_value(c)},
+        )

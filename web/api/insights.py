@@ -1,5 +1,6 @@
 """REST endpoints of the insights engine, read-only: each visible client's current segment
-(``/api/v1/client-segments/``) and churn-risk score and tier (``/api/v1/churn-risk/``). A rep
+(``/api/v1/client-segments/``), churn-risk score and tier (``/api/v1/churn-risk/``) and
+next-quarter value forecast (``/api/v1/value-forecasts/``). A rep
 sees their own clients, a manager the team's, an admin all (``crm.selectors``)."""
 
 import django_filters as filters
@@ -7,7 +8,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from crm import selectors
-from insights.models import ChurnScore, ChurnTier, Segment, SegmentMembership
+from insights import selectors as insights_selectors
+from insights.models import ChurnScore, ChurnTier, Segment, SegmentMembership, ValueForecast
 
 from .views import ReadOnlyApiViewSet, _read_only_docs, cursor_pagination
 
@@ -109,4 +111,54 @@ class ChurnScoreViewSet(ReadOnlyApiViewSet):
     def get_queryset(self):
         return ChurnScore.objects.filter(
             client__in=selectors.clients_visible_to(self.request.user)
+        ).select_related("client")
+
+
+class ValueForecastSerializer(serializers.ModelSerializer):
+    client = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ValueForecast
+        fields = [
+            "id",
+            "client",
+            "as_of",
+            "method",
+            "expected",
+            "low",
+            "high",
+            "last_quarter",
+            "room_to_grow",
+        ]
+
+
+class ValueForecastFilter(filters.FilterSet):
+    client = filters.CharFilter(field_name="client__code", help_text="Client code.")
+    method = filters.ChoiceFilter(choices=ValueForecast.Method.choices)
+    room_to_grow = filters.BooleanFilter(
+        method="with_room", help_text="true: only clients with room to grow (> 0)."
+    )
+
+    class Meta:
+        model = ValueForecast
+        fields = ["client", "method"]
+
+    def with_room(self, queryset, name, value):
+        return queryset.filter(room_to_grow__gt=0) if value else queryset.filter(room_to_grow=0)
+
+
+@_read_only_docs(
+    "next-quarter (13-week) value forecasts, with their 80 % interval, of the clients visible "
+    "to you (the newest refit's)",
+    ValueForecastSerializer,
+)
+@extend_schema(tags=["insights"])
+class ValueForecastViewSet(ReadOnlyApiViewSet):
+    serializer_class = ValueForecastSerializer
+    filterset_class = ValueForecastFilter
+    pagination_class = cursor_pagination("-expected", "id")
+
+    def get_queryset(self):
+        return insights_selectors.latest_forecasts(
+            selectors.clients_visible_to(self.request.user)
         ).select_related("client")

@@ -6,7 +6,9 @@ class Command(BaseCommand):
         "Benchmark client churn risk on held-out weeks of the demo generator with planted "
         "whole-client churn: this model (with and without the twins' p_active), the twins' "
         "p_active alone and a recency rule (AUC, Brier, recall at precision 0.7, lead time); "
-        "and the segmentation against RFM quintiles (silhouette, week-to-week stability)."
+        "the segmentation against RFM quintiles (silhouette, week-to-week stability); and the "
+        "next-quarter value forecast (boosting, twins sum, two naive baselines: MAE, MAPE, "
+        "interval coverage)."
     )
 
     def add_arguments(self, parser):
@@ -23,10 +25,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-twins", action="store_true", help="skip the twins' p_active (faster)"
         )
+        parser.add_argument(
+            "--value-only",
+            action="store_true",
+            help="only the next-quarter value forecast on held-out quarters",
+        )
+        parser.add_argument("--quarters", type=int, default=4, help="held-out quarters (value)")
 
     def handle(self, *args, **options):
+        from bench import value_forecast
         from bench.insights import run, speed
 
+        value_args = {
+            "clients": options["clients"],
+            "weeks": options["weeks"],
+            "seed": options["seed"],
+            "end": options["end"],
+            "quarters": options["quarters"],
+            "twins": not options["no_twins"],
+            "out": self.stdout.write,
+        }
+        if options["value_only"]:
+            value_forecast.run(**value_args)
+            return
         if options["speed"]:
             speed(
                 clients=options["clients"],
@@ -45,3 +66,5 @@ class Command(BaseCommand):
             twins=not options["no_twins"],
             out=self.stdout.write,
         )
+        self.stdout.write("")
+        value_forecast.run(**value_args)
