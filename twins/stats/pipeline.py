@@ -13,6 +13,7 @@ import numpy as np
 
 from . import commodity as cm
 from . import dropout, technical
+from . import potential as pot_rules
 from .clients import client_signals
 from .detect import score_chunk
 from .evidence import build_evidence
@@ -76,6 +77,9 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     clock = _Clock()
     tech = np.asarray(batch.technical, dtype=bool)
     ctx = _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tech)
+    ctx.potential_reach = _potential_reach(
+        units, np.asarray(batch.euros), fam, batch.potential, n_fam
+    )
     # Technical twin over all technical pairs at once (gaps are sparse).
     tech_idx = np.flatnonzero(tech)
     tech_fit = fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
@@ -166,6 +170,26 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tec
         campaign=campaign,
         bgbb=bgbb,
     )
+
+
+def _potential_reach(units, euros, fam, potential, n_fam):
+    """(F,) the family reach of stated potentials over the whole batch
+    (:func:`twins.stats.potential.family_reach`)."""
+    potential = np.asarray(potential, dtype=float)
+    has = np.flatnonzero(np.nan_to_num(potential) > 0)
+    n_weeks = units.shape[1]
+    share = np.full(has.size, np.nan)
+    hist = np.zeros(has.size)
+    for sl in _chunks(has.size):
+        rows = has[sl]
+        bought = units[rows] > 0
+        first = np.where(bought.any(1), bought.argmax(1), n_weeks)
+        hist[sl] = n_weeks - first
+        e52, e_long = pot_rules.annual_levels(euros[rows], hist[sl])
+        share[sl] = np.where(
+            hist[sl] > 0, pot_rules.shares(e52, e_long, potential[rows])[1], np.nan
+        )
+    return pot_rules.family_reach(share, hist, fam[has], n_fam)
 
 
 class _Chunker:

@@ -46,6 +46,10 @@ PARAM_NAMES = (
     "p_order_base",
     "band_low_q",
     "band_high_q",
+    "potential_level",
+    "potential_share",
+    "potential_reliability",
+    "potential_family_reach",
 )
 
 #: Per-pair intermediate values kept from the fit for the evidence and the client signals.
@@ -128,6 +132,10 @@ class Context:
     campaign: np.ndarray  # (F, W)
     #: (F, 4) BG/BB dropout parameters (a, b, g, d) per family (``dropout.fit_family_bgbb``).
     bgbb: np.ndarray | None = None
+    #: (F,) share of their stated potential that nine in ten of the family's steady buyers
+    #: stay below (``potential.family_reach``); None: not computed (every potential reliable
+    #: unless below purchases).
+    potential_reach: np.ndarray | None = None
 
 
 def empty_scores(n: int) -> PairScores:
