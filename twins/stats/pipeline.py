@@ -82,9 +82,10 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     )
     # Technical twin over all technical pairs at once (gaps are sparse).
     tech_idx = np.flatnonzero(tech)
-    tech_fit = fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
     tech_pos = np.full(n_pairs, -1)
     tech_pos[tech_idx] = np.arange(tech_idx.size)
+    days = _technical_days(batch.purchase_days, tech_pos, week_start)
+    tech_fit = fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon, days)
     clock("technical")
     chunk_of = _Chunker(
         units, np.asarray(batch.euros), fam, tech, campaign, batch.potential, tech_pos
@@ -170,6 +171,20 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tec
         campaign=campaign,
         bgbb=bgbb,
     )
+
+
+def _technical_days(purchase_days, tech_pos, week_start):
+    """The batch's purchase days of its technical pairs as ``(row in the technical fit, day
+    from the Monday of column 0)``, sorted; None when the batch carries no purchase days."""
+    if purchase_days is None or not len(week_start):
+        return None
+    pair = np.asarray(purchase_days[0], dtype=np.int64)
+    day = (np.asarray(purchase_days[1], dtype="datetime64[D]") - week_start[0]).astype(np.int64)
+    n_days = len(week_start) * 7
+    keep = (tech_pos[pair] >= 0) & (day >= 0) & (day < n_days)
+    row, day = tech_pos[pair[keep]], day[keep]
+    order = np.lexsort((day, row))
+    return row[order], day[order].astype(float)
 
 
 def _potential_reach(units, euros, fam, potential, n_fam):

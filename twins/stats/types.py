@@ -88,6 +88,10 @@ class PairBatch:
     # Benjamini-Hochberg per queue itself (fdr_q) and builds evidence for kept alerts only.
     queue: np.ndarray | None = None
     fdr_q: float = DEFAULT_Q
+    # Optional purchase days, sparse: (pair index (G,), date datetime64[D] (G,)), every day in
+    # the grid's weeks with net units > 0, any order. The technical twin then measures its gaps
+    # and the current silence in days between order dates; None: 7 days per purchase week.
+    purchase_days: tuple | None = None
 
 
 @dataclass
