@@ -340,6 +340,7 @@ def _write_scores(out, sl, ch, r: ChunkResult, tfit):
     prm["potential_share"][sl] = np.where(known, cs.level_share, np.nan)
     prm["potential_reliability"][sl] = cs.reliability
     prm["potential_family_reach"][sl] = np.where(known, cs.reach, np.nan)
+    prm["history_weeks"][sl] = r.maturity.hist_weeks
     t_rows = np.flatnonzero(ch.technical)
     if t_rows.size:
         tp = ch.tech_pos[t_rows]

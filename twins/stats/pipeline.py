@@ -77,9 +77,12 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     clock = _Clock()
     tech = np.asarray(batch.technical, dtype=bool)
     ctx = _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tech)
-    ctx.potential_reach = _potential_reach(
-        units, np.asarray(batch.euros), fam, batch.potential, n_fam
-    )
+    if batch.potential_reach is not None:
+        ctx.potential_reach = np.asarray(batch.potential_reach, dtype=float)
+    else:
+        ctx.potential_reach = _potential_reach(
+            units, np.asarray(batch.euros), fam, batch.potential, n_fam
+        )
     # Technical twin over all technical pairs at once (gaps are sparse).
     tech_idx = np.flatnonzero(tech)
     tech_pos = np.full(n_pairs, -1)

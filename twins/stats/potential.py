@@ -69,6 +69,22 @@ def family_reach(share, hist_weeks, family, n_families):
     return reach
 
 
+def judge_families(share, hist_weeks, family, code):
+    """Family reach over a whole set of pairs (a scoring run's shards together) and the codes
+    with ``UNREACHED`` where it applies: ``(code, reach per pair)``. ``family``: any labels
+    (database ids); ``code``: the codes judged without a family reach."""
+    labels, fam = np.unique(np.asarray(family), return_inverse=True)
+    reach = family_reach(share, hist_weeks, fam, labels.size)[fam]
+    code = np.asarray(code, dtype=float).copy()
+    unreached = (
+        (code == RELIABLE)
+        & (np.asarray(share, dtype=float) < MAX_SHARE_OF_WALLET)
+        & (reach < MAX_SHARE_OF_WALLET)
+    )
+    code[unreached] = UNREACHED
+    return code, np.where(np.isfinite(code), reach, np.nan)
+
+
 def reliability(e52, e_long, potential, hist_weeks, reach):
     """Per pair: ``RELIABLE``, ``ABOVE_PURCHASES`` or ``UNREACHED`` (see the module), NaN
     without a positive potential or with under ``MIN_JUDGED_WEEKS`` weeks of history.

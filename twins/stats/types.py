@@ -50,6 +50,7 @@ PARAM_NAMES = (
     "potential_share",
     "potential_reliability",
     "potential_family_reach",
+    "history_weeks",
 )
 
 #: Per-pair intermediate values kept from the fit for the evidence and the client signals.
@@ -92,6 +93,9 @@ class PairBatch:
     # the grid's weeks with net units > 0, any order. The technical twin then measures its gaps
     # and the current silence in days between order dates; None: 7 days per purchase week.
     purchase_days: tuple | None = None
+    # Optional (F,) family reach of stated potentials (``potential.family_reach``) judged over
+    # more pairs than this batch (NaN: not judged here); None: computed from this batch.
+    potential_reach: np.ndarray | None = None
 
 
 @dataclass
