@@ -89,6 +89,7 @@ def simulate(
     drop = np.where(kind == "partial_churn", rng.uniform(0.4, 0.8, n_pairs), 0.0)
 
     units = np.zeros((n_pairs, n_weeks), dtype=dtype)
+    purchase_days = None
     com = np.flatnonzero(~tech)
     rate = np.exp(rng.normal(np.log(10.0), 0.8, com.size))
     responder = rng.random(com.size) < 0.7
@@ -137,6 +138,9 @@ def simulate(
         )
         rows = np.repeat(tix[:, None], n_gaps, 1)
         flat = rows[ok] * n_weeks + week[ok]
+        # The order dates: the day of the week within each purchase week.
+        day = np.floor(t[ok] * 7).astype(np.int64)
+        purchase_days = (rows[ok], week_start[0] + day.astype("timedelta64[D]"))
         units.reshape(-1)[:] += np.bincount(
             flat, weights=size[ok], minlength=n_pairs * n_weeks
         ).astype(dtype)
@@ -157,6 +161,7 @@ def simulate(
         week_start=week_start,
         n_clients=int(client.max()) + 1,
         n_families=n_families,
+        purchase_days=purchase_days,
     )
     truth = Truth(kind=kind, onset=onset, drop=drop, order_p=pair_order_p, order_mean=order_mean)
     return batch, truth
@@ -176,4 +181,5 @@ def window(batch: PairBatch, end: int, n_weeks: int = 156) -> PairBatch:
         week_start=batch.week_start[lo:end],
         n_clients=batch.n_clients,
         n_families=batch.n_families,
+        purchase_days=batch.purchase_days,  # score_pairs keeps the days in the window
     )

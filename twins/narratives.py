@@ -173,9 +173,12 @@ def _technical(ev, lang, pause):
     p75, p90 = _n(ev, "p75_gap_days", lang, 0), _n(ev, "p90_gap_days", lang, 0)
     trend = ev.get("gap_trend") or 1.0
     beyond90 = (days or 0) > (ev.get("p90_gap_days") or 0)
+    # Older evidence (and batches without order dates) name the week of the last purchase.
+    week = ev.get("last_purchase_is_week", True)
     if lang == "es":
+        when = f"semana del {last}" if week else f"el {last}"
         out = [
-            f"Última compra de {fam}: semana del {last}; han pasado {days} días, cuando suele "
+            f"Última compra de {fam}: {when}; han pasado {days} días, cuando suele "
             f"comprar cada {gap} días."
         ]
         if beyond90:
@@ -196,8 +199,9 @@ def _technical(ev, lang, pause):
             else "Compatible con un deterioro de la relación en esta familia."
         )
         return out
+    when = f"week of {last}" if week else f"on {last}"
     out = [
-        f"Last purchase of {fam}: week of {last}; {days} days have passed, where the client "
+        f"Last purchase of {fam}: {when}; {days} days have passed, where the client "
         f"usually buys every {gap} days."
     ]
     if beyond90:

@@ -14,6 +14,7 @@ from crm.selectors import alerts_visible_to
 from recommender import selectors as recommender_selectors
 from recommender.models import Outcome
 from twins.models import TwinState
+from twins.stats import potential as potential_rules
 
 
 def recommendations_for(alerts):
@@ -26,11 +27,23 @@ def recommendation_for(alert):
     return recommender_selectors.current_recommendation(alert)
 
 
+#: ``TwinState.params["potential_reliability"]`` codes (``twins.stats.potential``) of a stated
+#: potential judged not reliable.
+UNRELIABLE_POTENTIAL = {
+    potential_rules.ABOVE_PURCHASES: "above_purchases",
+    potential_rules.UNREACHED: "unreached",
+}
+
+
 def client_families(client, *, today=None):
     """One row per family the client buys, has a twin for, or has a potential for.
 
     Each row: ``family``, ``twin`` (or ``None``), ``potential`` (annual euros, summed over
-    sources), ``last_12m`` (net euros bought in the last 365 days) and ``last_purchase``.
+    sources), ``last_12m`` (net euros bought in the last 365 days), ``last_purchase`` and
+    ``potential_unreliable``: ``None``, or why the latest scoring run judged the stated potential
+    not reliable (no uncaptured-potential alert is raised against it): ``"above_purchases"``
+    (the client buys more than it) or ``"unreached"`` (nine in ten comparable clients of the
+    family capture less than a quarter of theirs; ``potential_reach`` holds that share).
     """
     today = today or timezone.localdate()
     rows = {}
@@ -45,11 +58,17 @@ def client_families(client, *, today=None):
                 "estimated_split": False,
                 "last_12m": 0,
                 "last_purchase": None,
+                "potential_unreliable": None,
+                "potential_reach": None,
             },
         )
 
     for twin in TwinState.objects.filter(client=client).select_related("family"):
-        row(twin.family)["twin"] = twin
+        r = row(twin.family)
+        r["twin"] = twin
+        verdict = (twin.params or {}).get("potential_reliability")
+        r["potential_unreliable"] = UNRELIABLE_POTENTIAL.get(verdict)
+        r["potential_reach"] = (twin.params or {}).get("potential_family_reach")
     for potential in client.potentials.select_related("family"):
         r = row(potential.family)
         r["potential"] = (r["potential"] or 0) + potential.annual_potential

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from twins.stats.batch import batch_from_orders
 
@@ -68,3 +69,60 @@ def test_families_without_orders_keep_their_index_and_extra_pairs_get_empty_rows
     assert pairs.batch.technical[extra] and not pairs.batch.units[extra].any()
     assert pairs.batch.n_families == 3 and list(pairs.clients) == [3, 7, 9]
     assert np.isnan(pairs.batch.potential).all() and not pairs.batch.campaign.any()
+
+
+def test_technical_gaps_are_days_between_order_dates():
+    """Orders on 2 Jan, 12 Jan and 29 Jan 2024 (10 and 17 days apart) are gaps of 10 and 17
+    days, not the 7 and 21 of their purchase weeks (1 and 3 weeks apart). A return on the
+    same day as an order cancels that day; two lines of one day are one purchase."""
+    from twins.stats.pipeline import _technical_days
+    from twins.stats.technical import purchase_gaps
+
+    frame = pd.DataFrame(
+        {
+            "client": [1, 1, 1, 1, 1, 1],
+            "family": [5, 5, 5, 5, 5, 5],
+            "date": np.array(
+                ["2024-01-02", "2024-01-12", "2024-01-12", "2024-01-29", "2024-01-31"]
+                + ["2024-01-31"],
+                dtype="datetime64[D]",
+            ),
+            "units": [2.0, 1.0, 1.0, 3.0, 2.0, -2.0],
+            "value": [20.0, 10.0, 10.0, 30.0, 20.0, -20.0],
+        }
+    )
+    pairs = batch_from_orders(frame, np.datetime64("2024-02-04"), 6, technical=[True])
+    batch = pairs.batch
+    pair, day = batch.purchase_days
+    assert day.astype(str).tolist() == ["2024-01-02", "2024-01-12", "2024-01-29"]
+    days = _technical_days(batch.purchase_days, np.zeros(1, int), batch.week_start)
+    gaps = purchase_gaps(batch.units, days)
+    assert gaps.days.tolist() == [10.0, 17.0]
+    weekly = purchase_gaps(batch.units)
+    assert weekly.days.tolist() == [7.0, 21.0]
+
+
+def test_technical_evidence_counts_days_from_the_order_dates():
+    """Forty implant buyers order every 30 days; one stops. Its alert names the gaps in days
+    (30, not 28 or 35), the days since its last order up to the Sunday that ends the last week,
+    and the order date itself."""
+    from twins.stats.api import score_pairs
+
+    start = np.datetime64("2023-01-02")
+    rows = []
+    for client in range(41):
+        n = 20 if client < 40 else 15  # the last client stops after 15 orders
+        for k in range(n):
+            rows.append((client, 1, start + np.timedelta64(client % 7 + 30 * k, "D"), 2.0, 50.0))
+    frame = pd.DataFrame(rows, columns=["client", "family", "date", "units", "value"])
+    as_of = np.datetime64("2024-08-04")  # a Sunday
+    pairs = batch_from_orders(frame, as_of, 90, technical=[True])
+    scores = score_pairs(pairs.batch)
+    i = int(np.flatnonzero(pairs.pair_client == 40)[0])
+    assert scores.alert_kind[i] in ("technical_deterioration", "full_churn")
+    ev = scores.evidence[i]
+    assert set(ev["gaps_days"]) == {30}
+    last = start + np.timedelta64(40 % 7 + 30 * 14, "D")
+    assert ev["last_purchase"] == str(last) and ev["last_purchase_is_week"] is False
+    assert ev["current_silence_days"] == int((as_of - last).astype(int))
+    assert ev["median_gap_days"] == pytest.approx(30, abs=0.5)

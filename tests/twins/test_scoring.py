@@ -19,6 +19,7 @@ from crm.models import (
 from twins import runs
 from twins.models import ScoringRun, ShardResult, TwinState
 from twins.stats import api as stats
+from twins.stats import potential as potential_rules
 
 AS_OF = date(2026, 11, 15)  # a Sunday
 WEEKS = 104
@@ -314,3 +315,28 @@ def test_false_discoveries_are_controlled_per_rep_queue(db):
         Alert.make_dedup_key(small.pk, 1, "partial_churn"),
         Alert.make_dedup_key(large.pk, None, "cross_sell"),
     }
+
+
+def test_unreached_potentials_are_judged_over_the_whole_run_not_per_shard(world, settings):
+    """Twelve clients each buy 200 euros of ANES a week (10,400 a year) against a stated
+    potential of 104,000 (10%): nobody reaches a quarter of theirs, so every potential is "not
+    reliable" and no uncaptured potential is raised, with one shard or with six (two clients
+    each, too few to judge a family within a shard). One client with a potential of 1,000 buys
+    more than it."""
+    buyers = [Client.objects.create(code=f"B{i:02d}", rep=world["rep"]) for i in range(12)]
+    for client in buyers:
+        buy(client, world["product"], weeks=range(WEEKS))
+        Potential.objects.create(client=client, family=world["family"], annual_potential=104000)
+    Potential.objects.create(client=world["stable"], family=world["family"], annual_potential=1000)
+    for shards in (1, 6):
+        runs.launch(as_of=AS_OF, shards=shards, inline=True)
+        codes = {
+            t.client.code: t.params["potential_reliability"]
+            for t in TwinState.objects.select_related("client")
+        }
+        assert {codes[c.code] for c in buyers} == {potential_rules.UNREACHED}
+        assert codes["STABLE"] == potential_rules.ABOVE_PURCHASES
+        assert codes["CHURNED"] is None  # no potential stated
+        reach = TwinState.objects.get(client=buyers[0]).params["potential_family_reach"]
+        assert reach == pytest.approx(0.1, abs=0.005)
+        assert not live_alerts().filter(kind="uncaptured_potential").exists()

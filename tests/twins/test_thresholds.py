@@ -15,6 +15,7 @@ import pytest
 from scipy import stats as sps
 
 from twins.stats import detect
+from twins.stats import potential as pot
 from twins.stats.api import PairBatch, score_pairs
 
 W = 60
@@ -383,3 +384,114 @@ def test_uncaptured_potential_needs_thirteen_weeks_of_history_exactly():
     cs = detect.commodity_signals(*inputs)
     assert cs.e52 == pytest.approx([5200.0, 5200.0])
     assert cs.uncaptured.tolist() == [True, False]
+
+
+# --- uncaptured potential: the pair's level and a reliable potential ------------------------
+
+
+def test_a_last_year_below_the_pairs_own_history_is_no_uncaptured_potential():
+    """60 weeks: 8 weeks at 1,000 euros, then 52 at 100. The last 52 weeks (5,200) are 20% of
+    a 26,000 potential, but the pair's average year is (8,000 + 5,200) x 52 / 60 = 11,440, 44%
+    of it: a dip below its own history, not a small share. The same potential against a pair
+    steady at 100 a week is an alert."""
+    inputs = commodity_inputs(2, potential=26000.0)
+    inputs[1].euros[0, :8] = 1000.0
+    cs = detect.commodity_signals(*inputs)
+    assert cs.e52 == pytest.approx([5200.0, 5200.0])
+    assert cs.level == pytest.approx([11440.0, 5200.0])
+    assert cs.level_share == pytest.approx([0.44, 0.2])
+    assert cs.uncaptured.tolist() == [False, True]
+
+
+def test_a_potential_no_higher_than_purchases_is_not_reliable():
+    """Steady 100 euros a week: 5,200 a year, in the last 52 weeks and on average. A potential
+    of exactly 5,200 (or less) is not reliable; 5,201 is (a 99.98% share, so no alert)."""
+    cs = detect.commodity_signals(*commodity_inputs(3, potential=[5200.0, 5201.0, 2600.0]))
+    assert cs.reliability.tolist() == [pot.ABOVE_PURCHASES, pot.RELIABLE, pot.ABOVE_PURCHASES]
+    assert not cs.uncaptured.any()
+
+
+def test_buying_more_than_the_potential_must_hold_last_year_and_on_average():
+    """e52 5,200 and an average year of 11,440 (a dip, as above): a potential of 6,000 is
+    below the average but above the last year, so it is not contradicted (reliable)."""
+    inputs = commodity_inputs(2, potential=[6000.0, 5200.0])
+    inputs[1].euros[:, :8] = 1000.0
+    cs = detect.commodity_signals(*inputs)
+    assert cs.reliability.tolist() == [pot.RELIABLE, pot.ABOVE_PURCHASES]
+
+
+def test_a_potential_unreached_by_the_familys_steady_buyers_is_not_reliable():
+    """A pair at 20% of its potential alerts when nine in ten comparable clients reach 25.1% or
+    more of theirs, and is "not reliable" when they stay below 24.9%."""
+    for reach, code, alert in ((0.251, pot.RELIABLE, True), (0.249, pot.UNREACHED, False)):
+        inputs = commodity_inputs(1, potential=26000.0)
+        inputs[0].potential_reach = np.array([reach])
+        cs = detect.commodity_signals(*inputs)
+        assert cs.level_share == pytest.approx([0.2])
+        assert cs.reliability.tolist() == [code]
+        assert cs.uncaptured.tolist() == [alert]
+
+
+def test_an_unreached_family_judges_only_pairs_below_a_quarter():
+    """In a family whose buyers reach at most 10%, a pair at 24.9% of its potential is "not
+    reliable", one at 25.1% is reliable (it raises no alert either: it is above a quarter)."""
+    inputs = commodity_inputs(2, potential=[5200.0 / 0.249, 5200.0 / 0.251])
+    inputs[0].potential_reach = np.array([0.1])
+    cs = detect.commodity_signals(*inputs)
+    assert cs.reliability.tolist() == [pot.UNREACHED, pot.RELIABLE]
+
+
+def test_family_reach_is_the_p90_share_of_ten_or_more_steady_buyers():
+    """Shares 1%..10% of ten buyers with 52 weeks of history: P90 (linear) = 9.1%. Nine buyers,
+    or a tenth with 51 weeks of history, are too few to judge the family (NaN). Pairs without
+    a potential do not count."""
+    shares = np.arange(1, 11) / 100.0
+    reach = pot.family_reach(shares, np.full(10, 52), np.zeros(10, int), 2)
+    assert reach[0] == pytest.approx(0.091)
+    assert np.isnan(reach[1])
+    hist = np.r_[np.full(9, 52), 51]
+    assert np.isnan(pot.family_reach(shares, hist, np.zeros(10, int), 1)[0])
+    with_unknown = np.r_[shares[:9], np.nan]
+    assert np.isnan(pot.family_reach(with_unknown, np.full(10, 52), np.zeros(10, int), 1)[0])
+
+
+def test_annual_levels_annualise_the_last_year_and_the_whole_history():
+    """104 weeks: 52 at 200 euros, then 52 at 100: e52 = 5,200, the average year 15,600 / 2 =
+    7,800. A pair 26 weeks old at 100 a week: both 2,600 x 2 = 5,200."""
+    euros = np.zeros((2, 104))
+    euros[0, :52], euros[0, 52:] = 200.0, 100.0
+    euros[1, -26:] = 100.0
+    e52, e_long = pot.annual_levels(euros, np.array([104, 26]))
+    assert e52 == pytest.approx([5200.0, 5200.0])
+    assert e_long == pytest.approx([7800.0, 5200.0])
+
+
+def test_score_pairs_marks_a_family_whose_potentials_nobody_reaches():
+    """Twelve steady buyers of family 0 with potentials ten times their purchases (a share of
+    10%: nobody reaches a quarter) raise no uncaptured potential and are "not reliable"; the
+    same buyers in family 1, where the others reach 67%, keep the one pair at 10% as an alert."""
+    rng = np.random.default_rng(1)
+    n = 12
+    units = rng.poisson(10, (2 * n, 104)).astype(float)
+    units[:, 0] = 10
+    yearly = units[:, -52:].sum(1) * 5.0
+    potential = np.r_[10 * yearly[:n], 1.5 * yearly[n:]]
+    potential[-1] = 10 * yearly[-1]
+    batch = PairBatch(
+        units=units,
+        euros=units * 5.0,
+        technical=np.zeros(2 * n, bool),
+        family=np.repeat([0, 1], n),
+        client=np.tile(np.arange(n), 2),
+        campaign=np.zeros((2, 104), bool),
+        potential=potential,
+        week_start=np.datetime64("2024-01-01") + 7 * np.arange(104),
+    )
+    scores = score_pairs(batch)
+    code = scores.params["potential_reliability"]
+    assert code[:n].tolist() == [pot.UNREACHED] * n
+    assert scores.params["potential_family_reach"][0] == pytest.approx(0.1, abs=0.02)
+    assert not (scores.alert_kind[:n] == "uncaptured_potential").any()
+    assert code[n:].tolist() == [pot.RELIABLE] * n
+    assert scores.alert_kind[-1] == "uncaptured_potential"
+    assert not (scores.alert_kind[n:-1] == "uncaptured_potential").any()

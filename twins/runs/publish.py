@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from twins.models import ScoringRun, ShardResult, TwinState
+from twins.stats import potential as potential_rules
 
 from . import alerts
 from .lifecycle import ShardsMissing, fail_run, lock
@@ -73,6 +74,7 @@ def _publish(run_id):
         results = list(run.shard_results.all())
         columns = unpack(r.arrays for r in results)
         candidates = [c for r in results for c in json.loads(zlib.decompress(r.alerts))]
+        candidates = _judge_potentials(columns, candidates)
         lap("write_load")
         pairs = _write_twins(run, columns)
         lap("write_twins")
@@ -109,6 +111,40 @@ def _publish(run_id):
         }
         run.save()
     return run
+
+
+def _judge_potentials(columns, candidates):
+    """Judge over the whole run whether the family's comparable clients reach their stated
+    potentials (``twins.stats.potential.judge_families``): update the pairs' reliability
+    columns in place and drop the uncaptured-potential candidates of pairs now "unreached"."""
+    names = ("param_potential_share", "param_history_weeks", "param_potential_reliability")
+    if not columns or any(name not in columns for name in names):
+        return candidates
+    code, reach = potential_rules.judge_families(
+        columns["param_potential_share"],
+        columns["param_history_weeks"],
+        columns["family"],
+        columns["param_potential_reliability"],
+    )
+    columns["param_potential_reliability"] = code
+    columns["param_potential_family_reach"] = reach
+    unreached = code == potential_rules.UNREACHED
+    pairs = set(
+        zip(
+            columns["client"][unreached].tolist(),
+            columns["family"][unreached].tolist(),
+            strict=True,
+        )
+    )
+    return [
+        c
+        for c in candidates
+        if not (
+            c["kind"] == "uncaptured_potential"
+            and c["pair"]
+            and (c["client"], c["family"]) in pairs
+        )
+    ]
 
 
 def _write_twins(run, columns):

@@ -86,6 +86,9 @@ def score_shard(run_id, shard):
     batch, pair_clients, pair_families, client_ids = read.build_batch(
         frame, run.as_of, weeks, family_ids, technical, read.potential_pairs(bounds[shard], hi)
     )
+    # Whether comparable clients reach their stated potentials is judged over the whole run
+    # when it is published (publish._judge_potentials), not over this shard's clients.
+    batch.potential_reach = np.full(len(family_ids), np.nan)
     if len(pair_clients):
         scores = stats.score_pairs(batch, horizon=run.horizon)
         candidates = alert_candidates(scores, pair_clients, pair_families, client_ids, family_ids)

@@ -65,6 +65,9 @@ def batch_from_orders(
     )
     if technical is None:
         technical = np.zeros(n_families, dtype=bool)
+    purchase_days = _purchase_days(
+        pair_code[:n_rows], orders["date"].to_numpy().astype("datetime64[D]"), orders["units"]
+    )
     batch = PairBatch(
         units=units,
         euros=euros,
@@ -76,6 +79,19 @@ def batch_from_orders(
         week_start=starts,
         n_clients=len(clients),
         n_families=n_families,
+        purchase_days=purchase_days,
     )
     clients, families = np.asarray(clients), np.asarray(families)
     return OrderPairs(batch, clients[pair_cli], families[pair_fam], clients, families)
+
+
+def _purchase_days(pair, dates, units):
+    """``(pair, date)`` of every day with net units > 0 (returns netted within the day),
+    sorted by pair then date: the technical twin's order dates."""
+    frame = pd.DataFrame({"pair": pair, "date": dates, "units": np.asarray(units, dtype=float)})
+    net = frame.groupby(["pair", "date"], sort=True)["units"].sum()
+    net = net[net > 0]
+    return (
+        net.index.get_level_values(0).to_numpy(dtype=np.int64),
+        net.index.get_level_values(1).to_numpy().astype("datetime64[D]"),
+    )

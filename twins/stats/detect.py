@@ -12,6 +12,7 @@ from scipy import stats
 
 from . import commodity as cm
 from . import fit, technical
+from . import potential as pot_rules
 from .rules import (
     ALPHA,
     LENGTHENING,
@@ -40,6 +41,10 @@ class CommoditySignals:
     fam_lift: np.ndarray  # (n,) the family's campaign lift
     e52: np.ndarray  # (n,) euros of the last 52 weeks (annualised when younger)
     share: np.ndarray  # (n,) e52 / potential, NaN when no potential
+    level: np.ndarray | None = None  # (n,) max(e52, average annual euros over the history)
+    level_share: np.ndarray | None = None  # (n,) level / potential, NaN when no potential
+    reliability: np.ndarray | None = None  # (n,) potential.RELIABLE / ABOVE_PURCHASES / ...
+    reach: np.ndarray | None = None  # (n,) the family's reach (potential.family_reach)
 
 
 @dataclass
@@ -109,20 +114,38 @@ def commodity_signals(ctx, ch, h, wt, sil, mat):
     camp_nr = (
         com & mature & rc.any(1) & (fam_lift >= 1.2) & (client_lift <= 1.0) & (p_camp <= ALPHA)
     )
-    # Uncaptured potential: the last 52 weeks (annualised when the pair is younger) are a small
-    # share of a stated potential, and the gap is material.
+    # Uncaptured potential: the pair's level (the higher of its last 52 weeks, annualised when
+    # younger, and its average year over the history) is a small share of a stated potential
+    # that is reliable, and the gap is material.
     hist_weeks = mat.hist_weeks
-    e52 = e[:, -52:].sum(1).astype(float) * 52.0 / np.clip(hist_weeks, 13, 52)
+    e52, e_long = pot_rules.annual_levels(e, hist_weeks)
     share = np.where(potential > 0, e52 / np.where(potential > 0, potential, 1), np.nan)
-    gap_eur = np.nan_to_num(potential - e52)
+    level, level_share = pot_rules.shares(e52, e_long, potential)
+    fam_reach = getattr(ctx, "potential_reach", None)
+    reach = np.full(n, np.nan) if fam_reach is None else np.asarray(fam_reach)[f]
+    code = pot_rules.reliability(e52, e_long, potential, hist_weeks, reach)
+    gap_eur = np.nan_to_num(potential - level)
     uncaptured = (
-        (hist_weeks >= 13)
-        & np.isfinite(share)
-        & (share < MAX_SHARE_OF_WALLET)
+        (hist_weeks >= pot_rules.MIN_JUDGED_WEEKS)
+        & np.isfinite(level_share)
+        & (level_share < MAX_SHARE_OF_WALLET)
         & (gap_eur >= MIN_GAP_EUROS)
+        & (code == pot_rules.RELIABLE)
     )
     return CommoditySignals(
-        full_c, partial, camp_nr, uncaptured, camp_exp, client_lift, fam_lift, e52, share
+        full_c,
+        partial,
+        camp_nr,
+        uncaptured,
+        camp_exp,
+        client_lift,
+        fam_lift,
+        e52,
+        share,
+        level,
+        level_share,
+        code,
+        reach,
     )
 
 
@@ -227,8 +250,8 @@ def pick_alerts(ctx, ch, h, wt, sil, mat, cs, ts):
     prob = np.where(is_c, gap, prob)
     mag = np.where(is_c, gap, mag)
     is_u = kind == "uncaptured_potential"
-    prob = np.where(is_u, 1.0 - np.nan_to_num(cs.share), prob)
-    mag = np.where(is_u, 1.0 - np.nan_to_num(cs.share), mag)
+    prob = np.where(is_u, 1.0 - np.nan_to_num(cs.level_share), prob)
+    mag = np.where(is_u, 1.0 - np.nan_to_num(cs.level_share), mag)
     price, horizon = mat.price, ctx.horizon
     stake = prob * mag * weekly * horizon * price
     stake = np.where(
@@ -236,7 +259,7 @@ def pick_alerts(ctx, ch, h, wt, sil, mat, cs, ts):
         (np.nan_to_num(fam_lift) - np.nan_to_num(client_lift)).clip(0) * cs.camp_exp * price,
         stake,
     )
-    stake = np.where(is_u, np.nan_to_num(ch.potential - cs.e52).clip(0) * horizon / 52.0, stake)
+    stake = np.where(is_u, np.nan_to_num(ch.potential - cs.level).clip(0) * horizon / 52.0, stake)
     # Suspicious pauses and the other rule-based signals carry no p-value of their own.
     rule_based = (kind == "suspicious_pause") | is_c | is_u
     pair_p = np.where(rule_based, np.nan, p_value)
@@ -311,6 +334,13 @@ def _write_scores(out, sl, ch, r: ChunkResult, tfit):
         ("unit_price", mat.price),
     ):
         prm[name][sl] = np.where(com | (name in ("silence_weeks", "unit_price")), val, np.nan)
+    cs = r.commodity
+    known = np.isfinite(cs.reliability)
+    prm["potential_level"][sl] = np.where(known, cs.level, np.nan)
+    prm["potential_share"][sl] = np.where(known, cs.level_share, np.nan)
+    prm["potential_reliability"][sl] = cs.reliability
+    prm["potential_family_reach"][sl] = np.where(known, cs.reach, np.nan)
+    prm["history_weeks"][sl] = r.maturity.hist_weeks
     t_rows = np.flatnonzero(ch.technical)
     if t_rows.size:
         tp = ch.tech_pos[t_rows]

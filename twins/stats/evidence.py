@@ -18,7 +18,8 @@ Evidence keys (every alert; JSON-serialisable, floats rounded):
   units given the orders placed in it);
   ``silence_weeks`` (weeks since the last purchase);
 - technical: ``gaps_days`` (list), ``median_gap_days``, ``p75_gap_days``, ``p90_gap_days``,
-  ``current_silence_days``, ``last_purchase`` (ISO date of the Monday of that week),
+  ``current_silence_days``, ``last_purchase`` (ISO date: the order date when the batch carries
+  purchase days, else the Monday of that week, ``last_purchase_is_week`` True),
   ``gap_trend`` (ratio of recent gaps to earlier ones);
 - ``p_active``; kind-specific extras: ``share_of_wallet``, ``potential_euros``,
   ``purchases_52w_euros`` (uncaptured potential); ``family_lift``, ``client_lift``
@@ -116,12 +117,21 @@ def build_evidence(out, state, rows, units, fam, potential, ctx, tfit, tpos):
             p75_gap_days=rounded(prm["p75_gap_days"][r]),
             p90_gap_days=rounded(p90),
             current_silence_days=int(prm["silence_days"][r]),
-            last_purchase=str(ctx.week_start[lst]) if lst >= 0 else None,
+            last_purchase=_last_purchase(ctx.week_start, gaps, k, lst),
+            last_purchase_is_week=not gaps.daily,
             gap_trend=rounded(float(np.exp(prm["gap_trend"][r]))),
         )
         _kind_extras(ev, i, common["kind"][i], *extras)
         result.append((int(r), ev))
     return result
+
+
+def _last_purchase(week_start, gaps, k, last_week):
+    """ISO date of the last purchase: the order date when the gaps come from order dates, else
+    the Monday of its week; None when the pair never bought."""
+    if gaps.daily and np.isfinite(gaps.last_day[k]):
+        return str(week_start[0] + np.timedelta64(int(gaps.last_day[k]), "D"))
+    return str(week_start[last_week]) if last_week >= 0 else None
 
 
 def rounded(x, digits=2):

@@ -94,14 +94,21 @@ class Maturity:
     mature: np.ndarray  # (n,) bool: enough history for loss alerts
 
 
-def fit_technical(units, fam, n_fam, horizon):
-    """Technical twin of the given pairs: gap model, silence survival, trend, p_active, bands."""
+def fit_technical(units, fam, n_fam, horizon, days=None):
+    """Technical twin of the given pairs: gap model, silence survival, trend, p_active, bands.
+
+    ``days``: optional ``(row, day)`` purchase days of these rows (``technical.purchase_gaps``);
+    gaps and the current silence are then measured in days between order dates, the silence up
+    to the Sunday that ends the last week. Without it, both count 7 days per week from each
+    purchase week's Monday."""
     n, n_weeks = units.shape
-    gaps = technical.purchase_gaps(units)
+    gaps = technical.purchase_gaps(units, days)
     model = technical.gap_model(gaps, fam, n_fam)
     trend, trend_se = technical.gap_trend(gaps, model["sigma"])
-    silence_w = np.where(gaps.last_week >= 0, n_weeks - 1 - gaps.last_week, n_weeks)
-    silence = silence_w * technical.DAYS_PER_WEEK
+    end = n_weeks * technical.DAYS_PER_WEEK - 1 if gaps.daily else (n_weeks - 1) * 7.0
+    silence = np.where(np.isfinite(gaps.last_day), end - gaps.last_day, n_weeks * 7.0)
+    silence = np.maximum(silence, 0.0)
+    silence_w = silence / technical.DAYS_PER_WEEK
     surv = technical.survival(silence, model)
     p_act = dropout.p_active_survival(surv, silence_w)
     bought = units > 0

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import commodity as cm
 from . import dropout, technical
+from . import potential as pot_rules
 from .clients import client_signals
 from .detect import score_chunk
 from .evidence import build_evidence
@@ -76,11 +77,18 @@ def score_pairs(batch: PairBatch, horizon: int = 8, workers: int = 1) -> PairSco
     clock = _Clock()
     tech = np.asarray(batch.technical, dtype=bool)
     ctx = _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tech)
+    if batch.potential_reach is not None:
+        ctx.potential_reach = np.asarray(batch.potential_reach, dtype=float)
+    else:
+        ctx.potential_reach = _potential_reach(
+            units, np.asarray(batch.euros), fam, batch.potential, n_fam
+        )
     # Technical twin over all technical pairs at once (gaps are sparse).
     tech_idx = np.flatnonzero(tech)
-    tech_fit = fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon)
     tech_pos = np.full(n_pairs, -1)
     tech_pos[tech_idx] = np.arange(tech_idx.size)
+    days = _technical_days(batch.purchase_days, tech_pos, week_start)
+    tech_fit = fit_technical(units[tech_idx], fam[tech_idx], n_fam, horizon, days)
     clock("technical")
     chunk_of = _Chunker(
         units, np.asarray(batch.euros), fam, tech, campaign, batch.potential, tech_pos
@@ -166,6 +174,40 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tec
         campaign=campaign,
         bgbb=bgbb,
     )
+
+
+def _technical_days(purchase_days, tech_pos, week_start):
+    """The batch's purchase days of its technical pairs as ``(row in the technical fit, day
+    from the Monday of column 0)``, sorted; None when the batch carries no purchase days."""
+    if purchase_days is None or not len(week_start):
+        return None
+    pair = np.asarray(purchase_days[0], dtype=np.int64)
+    day = (np.asarray(purchase_days[1], dtype="datetime64[D]") - week_start[0]).astype(np.int64)
+    n_days = len(week_start) * 7
+    keep = (tech_pos[pair] >= 0) & (day >= 0) & (day < n_days)
+    row, day = tech_pos[pair[keep]], day[keep]
+    order = np.lexsort((day, row))
+    return row[order], day[order].astype(float)
+
+
+def _potential_reach(units, euros, fam, potential, n_fam):
+    """(F,) the family reach of stated potentials over the whole batch
+    (:func:`twins.stats.potential.family_reach`)."""
+    potential = np.asarray(potential, dtype=float)
+    has = np.flatnonzero(np.nan_to_num(potential) > 0)
+    n_weeks = units.shape[1]
+    share = np.full(has.size, np.nan)
+    hist = np.zeros(has.size)
+    for sl in _chunks(has.size):
+        rows = has[sl]
+        bought = units[rows] > 0
+        first = np.where(bought.any(1), bought.argmax(1), n_weeks)
+        hist[sl] = n_weeks - first
+        e52, e_long = pot_rules.annual_levels(euros[rows], hist[sl])
+        share[sl] = np.where(
+            hist[sl] > 0, pot_rules.shares(e52, e_long, potential[rows])[1], np.nan
+        )
+    return pot_rules.family_reach(share, hist, fam[has], n_fam)
 
 
 class _Chunker:

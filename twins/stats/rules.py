@@ -11,6 +11,12 @@ MIN_MAGNITUDE = 0.2
 #: Uncaptured potential: share of wallet below this, and at least this many euros a year missing.
 MAX_SHARE_OF_WALLET = 0.25
 MIN_GAP_EUROS = 500.0
+#: A stated potential is "not reliable" when nine in ten (REACH_QUANTILE) of the family's
+#: steady buyers (STEADY_WEEKS+ weeks of history) with a potential, at least MIN_COMPARABLE of
+#: them, also capture less than MAX_SHARE_OF_WALLET of theirs (``twins.stats.potential``).
+STEADY_WEEKS = 52
+MIN_COMPARABLE = 10
+REACH_QUANTILE = 0.9
 #: One-sided z of "buyers of an owned family buy this one more than clients at large".
 CROSS_SELL_Z = 3.0
 #: Technical pairs are called "stopped buying" (rather than deteriorating) only below this

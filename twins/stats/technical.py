@@ -1,7 +1,9 @@
 """Technical twin: inter-purchase time.
 
-Gaps (days, at weekly resolution) between purchase weeks are Log-Normal(mu, sigma) with ``mu``
-and ``sigma**2`` shrunk toward the family by ``PRIOR_GAPS`` pseudo-gaps. Pairs with fewer than
+Gaps in days between purchase days (the order dates when the batch carries them,
+``PairBatch.purchase_days``; else between purchase weeks, each counted from its Monday) are
+Log-Normal(mu, sigma) with ``mu`` and ``sigma**2`` shrunk toward the family by ``PRIOR_GAPS``
+pseudo-gaps. Pairs with fewer than
 ``MIN_LOGNORMAL_GAPS`` gaps use a Weibull with the family's shape (from the spread of log gaps,
 ``Var log T = pi**2 / (6 k**2)``) and the pair's shrunk median.
 """
@@ -25,10 +27,21 @@ class Gaps:
     n_purchases: np.ndarray  # int (P,) purchase weeks
     first_week: np.ndarray  # int (P,) column of the first purchase, -1 if none
     last_week: np.ndarray  # int (P,) column of the last purchase, -1 if none
+    #: float (P,) day of the last purchase, counted from the Monday of column 0 (NaN if none)
+    last_day: np.ndarray | None = None
+    #: True when the gaps come from order dates, False when from purchase weeks
+    daily: bool = False
 
 
-def purchase_gaps(units) -> Gaps:
-    """Gaps between consecutive purchase weeks of every pair, vectorised."""
+def purchase_gaps(units, days=None) -> Gaps:
+    """Gaps between consecutive purchases of every pair, vectorised.
+
+    ``days``: optional ``(pair, day)`` arrays, every purchase day of the pairs (rows of
+    ``units``) counted from the Monday of column 0, sorted by pair then day; the gaps are then
+    the days between them (orders 10 and 17 days apart: gaps of 10 and 17 days). Without it,
+    the gaps are 7 days per week between purchase weeks. Purchase weeks (``n_purchases``,
+    first and last week) always come from ``units``.
+    """
     n_pairs, n_weeks = units.shape
     pi, wi = np.nonzero(units > 0)
     n_purchases = np.bincount(pi, minlength=n_pairs)
@@ -39,12 +52,30 @@ def purchase_gaps(units) -> Gaps:
         ends = np.cumsum(n_purchases)
         first[has] = wi[(ends - n_purchases)[has]]
         last[has] = wi[ends[has] - 1]
-    same = pi[1:] == pi[:-1]
-    gp = pi[1:][same]
-    days = (wi[1:] - wi[:-1])[same] * DAYS_PER_WEEK
+    if days is None:
+        dp, t = pi, wi * DAYS_PER_WEEK
+    else:
+        dp, t = np.asarray(days[0], dtype=np.int64), np.asarray(days[1], dtype=float)
+    last_day = np.full(n_pairs, np.nan)
+    if dp.size:
+        is_last = np.r_[dp[1:] != dp[:-1], True]
+        last_day[dp[is_last]] = t[is_last]
+    same = (dp[1:] == dp[:-1]) & (t[1:] > t[:-1])  # a repeated day is one purchase
+    gp = dp[1:][same]
+    gap_days = (t[1:] - t[:-1])[same]
     count = np.bincount(gp, minlength=n_pairs)
     start = np.cumsum(count) - count
-    return Gaps(gp, days.astype(float), start, count, n_purchases, first, last)
+    return Gaps(
+        gp,
+        gap_days.astype(float),
+        start,
+        count,
+        n_purchases,
+        first,
+        last,
+        last_day,
+        days is not None,
+    )
 
 
 def _per_pair_mean(values, pair, count):

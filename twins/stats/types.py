@@ -46,6 +46,11 @@ PARAM_NAMES = (
     "p_order_base",
     "band_low_q",
     "band_high_q",
+    "potential_level",
+    "potential_share",
+    "potential_reliability",
+    "potential_family_reach",
+    "history_weeks",
 )
 
 #: Per-pair intermediate values kept from the fit for the evidence and the client signals.
@@ -84,6 +89,13 @@ class PairBatch:
     # Benjamini-Hochberg per queue itself (fdr_q) and builds evidence for kept alerts only.
     queue: np.ndarray | None = None
     fdr_q: float = DEFAULT_Q
+    # Optional purchase days, sparse: (pair index (G,), date datetime64[D] (G,)), every day in
+    # the grid's weeks with net units > 0, any order. The technical twin then measures its gaps
+    # and the current silence in days between order dates; None: 7 days per purchase week.
+    purchase_days: tuple | None = None
+    # Optional (F,) family reach of stated potentials (``potential.family_reach``) judged over
+    # more pairs than this batch (NaN: not judged here); None: computed from this batch.
+    potential_reach: np.ndarray | None = None
 
 
 @dataclass
@@ -128,6 +140,10 @@ class Context:
     campaign: np.ndarray  # (F, W)
     #: (F, 4) BG/BB dropout parameters (a, b, g, d) per family (``dropout.fit_family_bgbb``).
     bgbb: np.ndarray | None = None
+    #: (F,) share of their stated potential that nine in ten of the family's steady buyers
+    #: stay below (``potential.family_reach``); None: not computed (every potential reliable
+    #: unless below purchases).
+    potential_reach: np.ndarray | None = None
 
 
 def empty_scores(n: int) -> PairScores:
