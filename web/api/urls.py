@@ -19,6 +19,7 @@ router.register("opportunities", deals.OpportunityViewSet, basename="opportunity
 router.register("stages", deals.StageViewSet, basename="stage")
 router.register("client-segments", insights.SegmentMembershipViewSet, basename="clientsegment")
 router.register("churn-risk", insights.ChurnScoreViewSet, basename="churnrisk")
+router.register("territory-scores", insights.TerritoryScoreViewSet, basename="territoryscore")
 router.register("surveys", voice.SurveyViewSet, basename="survey")
 
 app_name = "api"
