@@ -182,6 +182,10 @@ class TerritoryWeights(models.Model):
     def __str__(self):
         return str(_("Territory ranking weights"))
 
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
     def clean(self):
         weights = (self.revenue, self.active_clients, self.growth, self.potential)
         if any(w is None for w in weights):
@@ -196,10 +200,6 @@ class TerritoryWeights(models.Model):
             raise ValidationError(
                 {"underperforming_below": _("Must not be above the Premium bound.")}
             )
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
 
     @classmethod
     def load(cls):

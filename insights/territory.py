@@ -97,7 +97,14 @@ def ranking(level="territory", clients_q=None):
     """
     settings = TerritoryWeights.load()
     qs = TerritoryFigure.objects.filter(level=level).values(
-        "unit", "name", "as_of", "revenue", "revenue_prev", "active_clients", "captured", "potential"
+        "unit",
+        "name",
+        "as_of",
+        "revenue",
+        "revenue_prev",
+        "active_clients",
+        "captured",
+        "potential",
     )
     df = pd.DataFrame.from_records(list(qs))
     if df.empty:

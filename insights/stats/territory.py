@@ -84,7 +84,9 @@ def unit_figures(lines, unit_of_client, potential, dates) -> pd.DataFrame:
         out["active_clients"] = unit_of_client.reindex(buyers).value_counts()
         # Captured: each pair's 12-month revenue, at least 0 and at most its potential.
         pair_rev = (
-            pd.Series(value[now], index=pd.MultiIndex.from_arrays([d["client"][now], d["family"][now]]))
+            pd.Series(
+                value[now], index=pd.MultiIndex.from_arrays([d["client"][now], d["family"][now]])
+            )
             .groupby(level=[0, 1])
             .sum()
         )
@@ -154,7 +156,9 @@ def normalised_weights(weights) -> dict:
 def tiers(scores, premium_above=PREMIUM_ABOVE, underperforming_below=UNDERPERFORMING_BELOW):
     s = np.asarray(scores, dtype=float)
     return np.where(
-        s > premium_above, "premium", np.where(s < underperforming_below, "underperforming", "standard")
+        s > premium_above,
+        "premium",
+        np.where(s < underperforming_below, "underperforming", "standard"),
     )
 
 

@@ -8,9 +8,9 @@ The world (expected numbers worked out by hand):
 - Sur (rep carla, another manager): client 3 in Sevilla buys 250, nothing the year before,
   no potential stated.
 
-Territories: Norte revenue 1,500 (100), 2 active clients (100), the only growth (1,500 / 1,300 - 1 = +15.4 %, 50),
-1,400 of 1,400 captured (100): 35 + 30 + 10 + 15 = 90, Premium. Sur: revenue 250 / 1,500 =
-16.7, 1 of 2 clients = 50, no growth nor potential: (35 x 16.7 + 30 x 50) / 65 = 32.1,
+Territories: Norte revenue 1,500 (100), 2 active clients (100), the only growth
+(1,500 / 1,300 - 1 = +15.4 %, 50), 1,400 of 1,400 captured (100): 35 + 30 + 10 + 15 = 90,
+Premium. Sur: revenue 250 / 1,500 = 16.7, 1 of 2 clients = 50, no growth nor potential: (35 x 16.7 + 30 x 50) / 65 = 32.1,
 Underperforming.
 Provinces: Asturias 100 (all best; growth +25 % is the best), Cantabria 17.5 + 30 + 0 + 15 =
 62.5, Sevilla (35 x 25 + 30 x 100) / 65 = 59.6.
@@ -147,7 +147,7 @@ def test_the_admin_refuses_all_zero_weights_and_crossed_bounds(db):
 
 
 def test_admin_page_edits_the_weights(client, world):
-    client.force_login(User.objects.create_superuser("su", password="pw"))
+    client.force_login(User.objects.create_superuser("su", password="pw", language="en"))
     url = reverse("admin:insights_territoryweights_change", args=[1])
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "revenue 35%" in html  # the effective shares
@@ -161,8 +161,8 @@ def test_admin_page_edits_the_weights(client, world):
     }
     assert client.post(url, form).status_code == 302
     assert TerritoryWeights.load().premium_above == 75
-    bad = client.post(url, {**form, "revenue": "0", "active_clients": "0", "growth": "0",
-                            "potential": "0"})
+    zero = {"revenue": "0", "active_clients": "0", "growth": "0", "potential": "0"}
+    bad = client.post(url, {**form, **zero}, HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 200 and "At least one weight" in bad.content.decode()
 
 
