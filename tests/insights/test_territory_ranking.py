@@ -10,8 +10,8 @@ The world (expected numbers worked out by hand):
 
 Territories: Norte revenue 1,500 (100), 2 active clients (100), the only growth
 (1,500 / 1,300 - 1 = +15.4 %, 50), 1,400 of 1,400 captured (100): 35 + 30 + 10 + 15 = 90,
-Premium. Sur: revenue 250 / 1,500 = 16.7, 1 of 2 clients = 50, no growth nor potential: (35 x 16.7 + 30 x 50) / 65 = 32.1,
-Underperforming.
+Premium. Sur: revenue 250 / 1,500 = 16.7, 1 of 2 clients = 50, no growth nor potential:
+(35 x 16.7 + 30 x 50) / 65 = 32.1, Underperforming.
 Provinces: Asturias 100 (all best; growth +25 % is the best), Cantabria 17.5 + 30 + 0 + 15 =
 62.5, Sevilla (35 x 25 + 30 x 100) / 65 = 59.6.
 """
