@@ -6,6 +6,7 @@ come from :mod:`insights.selectors` and :mod:`insights.territory`.
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -122,12 +123,16 @@ def tiers_chart(rows):
 
 
 def sparkline(values):
-    """A small line of the last four quarters' scores (0-100), safe SVG markup."""
+    """A small line of the last four quarters' scores, safe SVG markup. The vertical scale
+    spans at least 20 score points, so that a change of one point stays a flat line."""
     pts = [(i, v) for i, v in enumerate(values) if v is not None]
     if not pts:
         return ""
+    lo, hi = min(v for _i, v in pts), max(v for _i, v in pts)
+    span = max(hi - lo, 20.0)
+    base = (lo + hi) / 2 - span / 2
     step = 60 / max(len(values) - 1, 1)
-    xy = [(4 + i * step, 22 - 18 * v / 100) for i, v in pts]
+    xy = [(4 + i * step, 22 - 18 * (v - base) / span) for i, v in pts]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
     text = " → ".join(f"{v:.0f}" for _i, v in pts)
     last_x, last_y = xy[-1]
@@ -148,7 +153,7 @@ def province_chart(rows, premium_above, underperforming_below):
     dashed lines (SVG, safe markup)."""
     if not rows:
         return ""
-    left, width, bar = 130, 470, 18
+    left, width, bar = 150, 780, 18
     height = (bar + 6) * len(rows) + 26
     parts = []
     for i, r in enumerate(rows):
@@ -194,7 +199,7 @@ def province_chart(rows, premium_above, underperforming_below):
             )
         )
     return format_html(
-        '<svg class="chart" viewBox="0 0 640 {}" role="img"><title>{}</title>{}</svg>',
+        '<svg class="chart" viewBox="0 0 1000 {}" role="img"><title>{}</title>{}</svg>',
         height,
         _("Score by province"),
         format_html_join("", "{}", ((p,) for p in parts)),
@@ -206,6 +211,7 @@ def territory_context(visible):
     terr = territories.ranking("territory", visible)
     prov = territories.ranking("province", visible)
     weights = terr["weights"]
+    terr["dates_label"] = ", ".join(date_format(d, "j M Y") for d in terr["dates"])
     for r in terr["rows"] + prov["rows"]:
         r["tier_label"] = TERRITORY_TIER_LABELS[r["tier"]]
         r["color"] = TERRITORY_TIER_COLORS[r["tier"]]
