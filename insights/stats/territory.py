@@ -5,7 +5,8 @@ A *unit* is a territory or a province. Its figures as of a day ``d`` cover the 1
 
 - ``revenue``: net value of the unit's clients' lines in ``(d - 365, d]``;
 - ``revenue_prev``: the same in the 12 months before (``(d - 730, d - 365]``);
-- ``active_clients``: clients with a positive-value purchase in ``(d - 365, d]``;
+- ``active_clients``: clients with a positive-value line in ``(d - 365, d]`` (the refit's
+  lines are net values per client, family and day, so a day of returns only is none);
 - ``potential``: the stated annual potential of the unit's (client, family) pairs;
 - ``captured``: per pair, the 12-month revenue capped at its potential (at least 0), summed.
 
@@ -53,48 +54,63 @@ def unit_figures(lines, unit_of_client, potential, dates) -> pd.DataFrame:
     ``unit_of_client``: Series client -> unit label (clients missing or NaN are in no unit);
     ``potential``: Series indexed by (client, family) -> annual potential in euros.
     Returns one row per (``as_of``, ``unit``) for every unit with a client, indexed so.
+    Vectorised: the lines are coded once, each date is a few masks and bincounts.
     """
     unit_of_client = unit_of_client.dropna()
-    units = sorted(unit_of_client.unique())
     cols = list(FIGURES)
-    if not units:
+    if not len(unit_of_client):
         idx = pd.MultiIndex.from_arrays([[], []], names=["as_of", "unit"])
         return pd.DataFrame(columns=cols, index=idx, dtype=float)
-    client = lines["client"].to_numpy()
-    in_unit = pd.Series(client).isin(unit_of_client.index).to_numpy()
-    d = lines.loc[in_unit]
-    day = d["date"].to_numpy().astype("datetime64[D]")
-    value = d["value"].to_numpy(dtype=float)
-    unit = unit_of_client.reindex(d["client"].to_numpy()).to_numpy()
-    pot = potential[potential > 0] if len(potential) else potential
-    pot = pot[pot.index.get_level_values(0).isin(unit_of_client.index)]
-    pot_unit = unit_of_client.reindex(pot.index.get_level_values(0)).to_numpy()
+    cat = pd.Categorical(unit_of_client.to_numpy())
+    units, n_units = list(cat.categories), len(cat.categories)
+    clients = pd.Index(unit_of_client.index)
+    client_unit = np.asarray(cat.codes, dtype=np.int64)
+    # Lines of clients in a unit: client position, unit code, day, value.
+    cpos = clients.get_indexer(lines["client"].to_numpy())
+    keep = cpos >= 0
+    cpos = cpos[keep]
+    line_unit = client_unit[cpos]
+    day = lines["date"].to_numpy()[keep].astype("datetime64[D]").astype(np.int64)
+    value = lines["value"].to_numpy(dtype=float)[keep]
+    # Stated potentials (> 0) of the clients in a unit, and each line's pair among them
+    # (a pair coded as client position x families + family code: integer look-ups).
+    pot = potential[potential > 0] if len(potential) else potential.astype(float)
+    if len(pot):
+        pot = pot[pot.index.get_level_values(0).isin(clients)]
+    pot_value = pot.to_numpy(dtype=float)
+    pair = np.full(len(value), -1, dtype=np.int64)
+    pot_unit = np.zeros(0, dtype=np.int64)
+    if len(pot):
+        fam_codes, fams = pd.factorize(lines["family"].to_numpy()[keep])
+        pot_cpos = clients.get_indexer(pot.index.get_level_values(0))
+        pot_unit = client_unit[pot_cpos]
+        pot_fam = pd.Index(fams).get_indexer(pot.index.get_level_values(1))  # -1: never bought
+        n_fam = max(len(fams), 1)
+        pot_key = np.where(pot_fam >= 0, pot_cpos * n_fam + pot_fam, -1)
+        pair = pd.Index(pot_key).get_indexer(cpos * n_fam + fam_codes)
+    year = int(YEAR.astype(np.int64))
     frames = []
     for as_of in dates:
-        end = np.datetime64(pd.Timestamp(as_of).date(), "D")
-        now = (day > end - YEAR) & (day <= end)
-        before = (day > end - 2 * YEAR) & (day <= end - YEAR)
-        out = pd.DataFrame(index=pd.Index(units, name="unit"), columns=cols, dtype=float)
-        out["revenue"] = pd.Series(value[now]).groupby(unit[now]).sum()
-        out["revenue_prev"] = pd.Series(value[before]).groupby(unit[before]).sum()
-        # Active: a positive value on some day (the lines are summed per client and day).
-        per_day = pd.DataFrame({"c": d["client"].to_numpy()[now], "d": day[now], "v": value[now]})
-        per_day = per_day.groupby(["c", "d"])["v"].sum()
-        buyers = per_day[per_day > 0].index.get_level_values(0).unique()
-        out["active_clients"] = unit_of_client.reindex(buyers).value_counts()
-        # Captured: each pair's 12-month revenue, at least 0 and at most its potential.
-        pair_rev = (
-            pd.Series(
-                value[now], index=pd.MultiIndex.from_arrays([d["client"][now], d["family"][now]])
-            )
-            .groupby(level=[0, 1])
-            .sum()
-        )
-        got = pair_rev.reindex(pot.index).fillna(0.0).clip(lower=0).to_numpy()
-        captured = np.minimum(got, pot.to_numpy(dtype=float))
-        out["captured"] = pd.Series(captured).groupby(pot_unit).sum()
-        out["potential"] = pd.Series(pot.to_numpy(dtype=float)).groupby(pot_unit).sum()
-        out = out.fillna(0.0)
+        end = int(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
+        now = (day > end - year) & (day <= end)
+        before = (day > end - 2 * year) & (day <= end - year)
+        active = np.zeros(len(clients), dtype=bool)
+        active[cpos[now & (value > 0)]] = True
+        sel = now & (pair >= 0)
+        got = np.bincount(pair[sel], weights=value[sel], minlength=len(pot_value))
+        captured = np.minimum(np.clip(got, 0, None), pot_value)
+        out = pd.DataFrame(
+            {
+                "revenue": np.bincount(line_unit[now], weights=value[now], minlength=n_units),
+                "revenue_prev": np.bincount(
+                    line_unit[before], weights=value[before], minlength=n_units
+                ),
+                "active_clients": np.bincount(client_unit[active], minlength=n_units),
+                "captured": np.bincount(pot_unit, weights=captured, minlength=n_units),
+                "potential": np.bincount(pot_unit, weights=pot_value, minlength=n_units),
+            },
+            index=pd.Index(units, name="unit"),
+        ).astype(float)
         out["as_of"] = pd.Timestamp(as_of).date()
         frames.append(out.reset_index())
     return pd.concat(frames, ignore_index=True).set_index(["as_of", "unit"])
