@@ -153,7 +153,7 @@ def province_chart(rows, premium_above, underperforming_below):
     dashed lines (SVG, safe markup)."""
     if not rows:
         return ""
-    left, width, bar = 150, 780, 18
+    left, width, bar = 180, 760, 18
     height = (bar + 6) * len(rows) + 26
     parts = []
     for i, r in enumerate(rows):

@@ -28,7 +28,7 @@ def login(page, username):
 
 
 def test_manager_reads_segments_tiers_and_a_client_at_risk(page, shoot, browser):
-    build_world(PASSWORD)
+    place_clients(build_world(PASSWORD))  # the territory sections filled in the page's shot
     for weeks in (12, 8, 4, 0):
         services.refit(AS_OF - dt.timedelta(weeks=weeks))
     login(page, "boss")
