@@ -168,6 +168,7 @@ class TerritoryRankingSerializer(serializers.Serializer):
 @extend_schema(tags=["insights"])
 class TerritoryScoreViewSet(ApiViewSet):
     permission_classes = [IsManagerOrAdmin]
+    queryset = TerritoryFigure.objects.none()  # for the schema; list() computes the ranking
 
     @extend_schema(
         summary="Territory or province ranking (managers: their team's units; admins: all)",
