@@ -46,7 +46,7 @@ def unit_figures(lines, as_of):
         list(Client.objects.values_list("pk", "territory__code", "province")),
         columns=["client", "territory", "province"],
     ).set_index("client")
-    clients["province"] = clients["province"].replace("", None)
+    clients["province"] = clients["province"].where(clients["province"] != "")
     potential = _potentials()
     dates = T.quarter_ends(as_of)
     return {level: T.unit_figures(lines, clients[level], potential, dates) for level in LEVELS}

@@ -176,3 +176,13 @@ def test_figures_and_scores_at_four_quarter_ends():
     assert south.iloc[-1] == pytest.approx(100)
     assert north.iloc[-1] == pytest.approx(74.5, abs=1)
     assert len(north) == len(south) == 4
+
+
+def test_no_lines_gives_zero_figures_and_a_zero_score():
+    empty = lines([])
+    f = T.unit_figures(
+        empty, pd.Series({1: "north"}), pd.Series({(1, 10): 500.0}), [dt.date(2026, 6, 30)]
+    )
+    # No revenue, no active client, nothing captured of the 500 stated.
+    assert f.loc[dt.date(2026, 6, 30)].loc["north"].tolist() == [0, 0, 0, 0, 500]
+    assert T.score(f.droplevel("as_of"))["score"].tolist() == [0]
