@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     ChurnScore,
@@ -7,6 +8,8 @@ from .models import (
     Segment,
     SegmentMembership,
     ValueForecast,
+    TerritoryFigure,
+    TerritoryWeights,
 )
 
 
@@ -54,3 +57,43 @@ class ValueForecastAdmin(admin.ModelAdmin):
 class InsightsRunAdmin(admin.ModelAdmin):
     list_display = ("pk", "as_of", "status", "clients", "alerts_created", "alerts_merged")
     readonly_fields = [f.name for f in InsightsRun._meta.fields]
+
+
+@admin.register(TerritoryWeights)
+class TerritoryWeightsAdmin(admin.ModelAdmin):
+    """One row: the four weights (divided by their sum when scoring) and the tier bounds."""
+
+    list_display = ("__str__", "revenue", "active_clients", "growth", "potential", "effective")
+    fieldsets = (
+        (
+            _("Weights (divided by their sum: 35/30/20/15 and 7/6/4/3 are the same)"),
+            {"fields": ("revenue", "active_clients", "growth", "potential", "effective")},
+        ),
+        (_("Tiers"), {"fields": ("premium_above", "underperforming_below")}),
+    )
+    readonly_fields = ("effective",)
+
+    @admin.display(description=_("Effective shares"))
+    def effective(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        names = {
+            "revenue": _("revenue"),
+            "clients": _("active clients"),
+            "growth": _("growth"),
+            "potential": _("potential captured"),
+        }
+        return ", ".join(f"{names[k]} {v:.0%}" for k, v in obj.shares().items())
+
+    def has_add_permission(self, request):
+        return not TerritoryWeights.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TerritoryFigure)
+class TerritoryFigureAdmin(admin.ModelAdmin):
+    list_display = ("level", "unit", "name", "as_of", "revenue", "active_clients", "potential")
+    list_filter = ("level", "as_of")
+    readonly_fields = [f.name for f in TerritoryFigure._meta.fields]

@@ -2,6 +2,8 @@
 time, churn-risk tiers (admin-editable thresholds and actions) and each client's latest score.
 """
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -182,3 +184,111 @@ class ValueForecast(models.Model):
 
     def __str__(self):
         return f"{self.client_id}: {self.expected} ({self.low}-{self.high}) as of {self.as_of}"
+class TerritoryWeights(models.Model):
+    """The territory ranking's weights and tier bounds: one row (``load()``), edited in the
+    admin. Weights are divided by their sum, so they need not add up to 100."""
+
+    revenue = models.FloatField(_("revenue weight"), default=35, validators=[MinValueValidator(0)])
+    active_clients = models.FloatField(
+        _("active clients weight"), default=30, validators=[MinValueValidator(0)]
+    )
+    growth = models.FloatField(
+        _("growth weight"),
+        default=20,
+        validators=[MinValueValidator(0)],
+        help_text=_("Growth of the 12-month revenue against the 12 months before."),
+    )
+    potential = models.FloatField(
+        _("potential captured weight"),
+        default=15,
+        validators=[MinValueValidator(0)],
+        help_text=_("Share of the clients' stated potential captured in 12 months."),
+    )
+    premium_above = models.FloatField(
+        _("premium above"),
+        default=70,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("A score strictly above this is Premium."),
+    )
+    underperforming_below = models.FloatField(
+        _("underperforming below"),
+        default=40,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("A score strictly below this is Underperforming."),
+    )
+
+    class Meta:
+        verbose_name = _("territory ranking weights")
+        verbose_name_plural = _("territory ranking weights")
+
+    def __str__(self):
+        return str(_("Territory ranking weights"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        weights = (self.revenue, self.active_clients, self.growth, self.potential)
+        if any(w is None for w in weights):
+            return
+        if sum(weights) <= 0:
+            raise ValidationError(_("At least one weight must be above zero."))
+        if (
+            self.premium_above is not None
+            and self.underperforming_below is not None
+            and self.underperforming_below > self.premium_above
+        ):
+            raise ValidationError(
+                {"underperforming_below": _("Must not be above the Premium bound.")}
+            )
+
+    @classmethod
+    def load(cls):
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def as_dict(self):
+        """Component -> weight, in the pure module's codes."""
+        return {
+            "revenue": self.revenue,
+            "clients": self.active_clients,
+            "growth": self.growth,
+            "potential": self.potential,
+        }
+
+    def shares(self):
+        """Component -> share of the total weight (0-1)."""
+        total = sum(self.as_dict().values()) or 1.0
+        return {k: v / total for k, v in self.as_dict().items()}
+
+
+class TerritoryFigure(models.Model):
+    """A territory's or province's figures as of a quarter end, from the latest refit; the
+    score, rank and tier are computed from them with the current weights when read."""
+
+    class Level(models.TextChoices):
+        TERRITORY = "territory", _("Territory")
+        PROVINCE = "province", _("Province")
+
+    run = models.ForeignKey(InsightsRun, null=True, blank=True, on_delete=models.SET_NULL)
+    level = models.CharField(max_length=16, choices=Level.choices)
+    unit = models.CharField(max_length=64, help_text=_("Territory code or province name."))
+    name = models.CharField(max_length=200, blank=True)
+    as_of = models.DateField()
+    revenue = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    revenue_prev = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    active_clients = models.PositiveIntegerField(default=0)
+    captured = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    potential = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["level", "unit", "as_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "unit", "as_of"], name="territoryfigure_unique_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.unit} as of {self.as_of}"

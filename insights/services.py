@@ -1,6 +1,6 @@
 """Write-side of the insights engine: the refit that segments the clients, scores their churn
-risk, forecasts their next-quarter value (``insights.value_forecast``) and publishes all of
-it (and the HIGH-risk alerts) in one transaction.
+risk, forecasts their next-quarter value (``insights.value_forecast``), sums the territories'
+and provinces' figures and publishes all of it (and the HIGH-risk alerts) in one transaction.
 
 Reads order lines through the ORM, fits with the pure :mod:`insights.stats`, then publishes:
 a failed run leaves the previous segments, scores and alerts in place. Running it twice for
@@ -23,6 +23,7 @@ from crm.models import Alert, OrderLine, Potential
 from crm.signals import alerts_published
 
 from . import alert_kinds, defaults
+from . import territory as territories
 from .models import ChurnScore, ChurnTier, InsightsRun, Segment, SegmentMembership
 from .stats import churn as C
 from .stats import features as F
@@ -107,11 +108,14 @@ def refit(as_of=None) -> InsightsRun:
         tick = time.perf_counter()
         values = forecast_values(as_of, lines, feats.index)
         timings["value_forecast"] = time.perf_counter() - tick
+        units = territories.unit_figures(lines, as_of)
+        timings["territories"] = time.perf_counter() - tick
 
         tick = time.perf_counter()
         with transaction.atomic():
             published = _publish(run, as_of, feats, seg, model, p, why)
             publish_value_forecasts(run, as_of, values)
+            territories.publish(run, units)
         timings["publish"] = time.perf_counter() - tick
     except Exception as exc:
         InsightsRun.objects.filter(pk=run.pk).update(

@@ -1,15 +1,20 @@
 """The manager's "Insights" page: segments (table, clients per segment over time), churn-risk
-tiers by rep and the clients most at risk. Thin: figures come from :mod:`insights.selectors`.
+tiers by rep, the clients most at risk and the territory and province ranking. Thin: figures
+come from :mod:`insights.selectors` and :mod:`insights.territory`.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from crm import selectors
 from insights import selectors as insights
+from insights import territory as territories
 from insights.models import SEGMENT_LABELS, Segment
 
 #: Colours of the segment codes in the charts.
@@ -25,6 +30,12 @@ SEGMENT_COLORS = {
     "small_regulars": "#a3a3a3",
 }
 TIER_COLORS = {"high": "#dc2626", "medium": "#f59e0b", "low": "#10b981"}
+TERRITORY_TIER_COLORS = {"premium": "#4f46e5", "standard": "#0ea5e9", "underperforming": "#dc2626"}
+TERRITORY_TIER_LABELS = {
+    "premium": gettext_lazy("Premium"),
+    "standard": gettext_lazy("Standard"),
+    "underperforming": gettext_lazy("Underperforming"),
+}
 
 
 def _color(code):
@@ -111,6 +122,117 @@ def tiers_chart(rows):
     )
 
 
+def sparkline(values):
+    """A small line of the last four quarters' scores, safe SVG markup. The vertical scale
+    spans at least 20 score points, so that a change of one point stays a flat line."""
+    pts = [(i, v) for i, v in enumerate(values) if v is not None]
+    if not pts:
+        return ""
+    lo, hi = min(v for _i, v in pts), max(v for _i, v in pts)
+    span = max(hi - lo, 20.0)
+    base = (lo + hi) / 2 - span / 2
+    step = 60 / max(len(values) - 1, 1)
+    xy = [(4 + i * step, 22 - 18 * (v - base) / span) for i, v in pts]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    text = " → ".join(f"{v:.0f}" for _i, v in pts)
+    last_x, last_y = xy[-1]
+    return format_html(
+        '<svg class="spark" viewBox="0 0 68 26" width="68" height="26" role="img">'
+        "<title>{}</title>"
+        '<polyline points="{}" fill="none" stroke="#4f46e5" stroke-width="1.6"/>'
+        '<circle cx="{}" cy="{}" r="2.4" fill="#4f46e5"/></svg>',
+        text,
+        line,
+        f"{last_x:.1f}",
+        f"{last_y:.1f}",
+    )
+
+
+def province_chart(rows, premium_above, underperforming_below):
+    """Horizontal bars: each province's score, coloured by tier, with the tier bounds as
+    dashed lines (SVG, safe markup)."""
+    if not rows:
+        return ""
+    left, width, bar = 180, 760, 18
+    height = (bar + 6) * len(rows) + 26
+    parts = []
+    for i, r in enumerate(rows):
+        y = i * (bar + 6) + 4
+        w = width * r["score"] / 100
+        parts.append(
+            format_html(
+                '<text class="tick" x="{}" y="{}" text-anchor="end">{}</text>'
+                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" data-tier="{}">'
+                "<title>{}: {} ({})</title></rect>"
+                '<text class="tick" x="{}" y="{}">{}</text>',
+                left - 6,
+                y + 13,
+                r["name"],
+                left,
+                y,
+                f"{w:.1f}",
+                bar,
+                TERRITORY_TIER_COLORS[r["tier"]],
+                r["tier"],
+                r["name"],
+                f"{r['score']:.0f}",
+                TERRITORY_TIER_LABELS[r["tier"]],
+                f"{left + w + 4:.1f}",
+                y + 13,
+                f"{r['score']:.0f}",
+            )
+        )
+    bottom = height - 20
+    for bound in (underperforming_below, premium_above):
+        x = left + width * bound / 100
+        parts.append(
+            format_html(
+                '<line x1="{}" y1="0" x2="{}" y2="{}" stroke="#64748b" '
+                'stroke-dasharray="3 3"/><text class="tick" x="{}" y="{}" '
+                'text-anchor="middle">{}</text>',
+                f"{x:.1f}",
+                f"{x:.1f}",
+                bottom,
+                f"{x:.1f}",
+                bottom + 14,
+                f"{bound:.0f}",
+            )
+        )
+    return format_html(
+        '<svg class="chart" viewBox="0 0 1000 {}" role="img"><title>{}</title>{}</svg>',
+        height,
+        _("Score by province"),
+        format_html_join("", "{}", ((p,) for p in parts)),
+    )
+
+
+def territory_context(visible):
+    """The page's territory ranking: rows with their tier label, sparkline and colour."""
+    terr = territories.ranking("territory", visible)
+    prov = territories.ranking("province", visible)
+    weights = terr["weights"]
+    terr["dates_label"] = ", ".join(date_format(d, "j M Y") for d in terr["dates"])
+    for r in terr["rows"] + prov["rows"]:
+        r["tier_label"] = TERRITORY_TIER_LABELS[r["tier"]]
+        r["color"] = TERRITORY_TIER_COLORS[r["tier"]]
+        r["spark"] = sparkline(r["trend"])
+        r["change"] = (
+            r["trend"][-1] - r["trend"][0]
+            if len(r["trend"]) > 1 and None not in (r["trend"][0], r["trend"][-1])
+            else None
+        )
+    return {
+        "territory": terr,
+        "province": prov,
+        "territory_weights": weights,
+        "territory_shares": weights.shares(),
+        "territory_tier_colors": TERRITORY_TIER_COLORS,
+        "province_chart": province_chart(
+            prov["rows"], weights.premium_above, weights.underperforming_below
+        ),
+    }
+
+
 @login_required
 @require_GET
 def insights_page(request):
@@ -138,5 +260,6 @@ def insights_page(request):
         "tier_colors": TIER_COLORS,
         "tiers_chart": tiers_chart(rows),
         "high_risk": insights.high_risk_clients(visible),
+        **territory_context(visible),
     }
     return render(request, "web/insights/page.html", context)

@@ -107,6 +107,7 @@ def existing_ids(world):
         "products": world.cartridge.pk,
         "scoring-runs": run.pk,
         "twins": twin.pk,
+        "territory-scores": None,  # one list, no {id}
     }
 
 

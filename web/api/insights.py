@@ -1,17 +1,30 @@
 """REST endpoints of the insights engine, read-only: each visible client's current segment
 (``/api/v1/client-segments/``), churn-risk score and tier (``/api/v1/churn-risk/``) and
-next-quarter value forecast (``/api/v1/value-forecasts/``). A rep
-sees their own clients, a manager the team's, an admin all (``crm.selectors``)."""
+next-quarter value forecast (``/api/v1/value-forecasts/``). A rep sees their own clients, a
+manager the team's, an admin all (``crm.selectors``). The territory
+and province ranking (``/api/v1/territory-scores/``) is for managers (their team's units) and
+admins (every unit), like the Insights page."""
 
 import django_filters as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.response import Response
 
 from crm import selectors
 from insights import selectors as insights_selectors
 from insights.models import ChurnScore, ChurnTier, Segment, SegmentMembership, ValueForecast
+from insights import territory as territories
+from insights.models import ChurnScore, ChurnTier, Segment, SegmentMembership, TerritoryFigure
 
-from .views import ReadOnlyApiViewSet, _read_only_docs, cursor_pagination
+from .views import (
+    _ERROR,
+    LIST_ERRORS,
+    ApiViewSet,
+    IsManagerOrAdmin,
+    ReadOnlyApiViewSet,
+    _read_only_docs,
+    cursor_pagination,
+)
 
 
 class SegmentMembershipSerializer(serializers.ModelSerializer):
@@ -162,3 +175,74 @@ class ValueForecastViewSet(ReadOnlyApiViewSet):
         return insights_selectors.latest_forecasts(
             selectors.clients_visible_to(self.request.user)
         ).select_related("client")
+class TerritoryQuerySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=TerritoryFigure.Level.choices,
+        default=TerritoryFigure.Level.TERRITORY,
+        help_text="territory (default) or province.",
+    )
+
+
+class TerritoryRowSerializer(serializers.Serializer):
+    unit = serializers.CharField(help_text="Territory code or province name.")
+    name = serializers.CharField()
+    rank = serializers.IntegerField(help_text="1 = best, among every unit of the level.")
+    score = serializers.FloatField(help_text="Weighted score, 0-100.")
+    tier = serializers.ChoiceField(choices=["premium", "standard", "underperforming"])
+    revenue_score = serializers.FloatField()
+    clients_score = serializers.FloatField()
+    growth_score = serializers.FloatField(allow_null=True, help_text="Null: no revenue last year.")
+    potential_score = serializers.FloatField(allow_null=True, help_text="Null: no potential.")
+    growth_rate = serializers.FloatField(allow_null=True)
+    share_captured = serializers.FloatField(allow_null=True)
+    revenue = serializers.FloatField(help_text="Net euros, 12 months to as_of.")
+    revenue_prev = serializers.FloatField(help_text="Net euros, the 12 months before.")
+    active_clients = serializers.IntegerField()
+    potential = serializers.FloatField(help_text="Stated annual potential, euros.")
+    trend = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), help_text="Score at each of dates."
+    )
+
+
+class TerritoryRankingSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    as_of = serializers.DateField(allow_null=True)
+    dates = serializers.ListField(child=serializers.DateField())
+    weights = serializers.DictField(
+        child=serializers.FloatField(), help_text="Share of each component (sums to 1)."
+    )
+    premium_above = serializers.FloatField()
+    underperforming_below = serializers.FloatField()
+    results = TerritoryRowSerializer(many=True)
+
+
+@extend_schema(tags=["insights"])
+class TerritoryScoreViewSet(ApiViewSet):
+    permission_classes = [IsManagerOrAdmin]
+    queryset = TerritoryFigure.objects.none()  # for the schema; list() computes the ranking
+
+    @extend_schema(
+        summary="Territory or province ranking (managers: their team's units; admins: all)",
+        parameters=[TerritoryQuerySerializer],
+        responses={
+            200: TerritoryRankingSerializer,
+            **LIST_ERRORS,
+            403: OpenApiResponse(_ERROR, description="Reps do not see the territory ranking."),
+        },
+    )
+    def list(self, request):
+        query = TerritoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        level = query.validated_data["level"]
+        data = territories.ranking(level, selectors.clients_visible_to(request.user))
+        weights = data["weights"]
+        body = {
+            "level": level,
+            "as_of": data["as_of"],
+            "dates": data["dates"],
+            "weights": weights.shares(),
+            "premium_above": weights.premium_above,
+            "underperforming_below": weights.underperforming_below,
+            "results": data["rows"],
+        }
+        return Response(TerritoryRankingSerializer(body).data)

@@ -20,6 +20,7 @@ router.register("stages", deals.StageViewSet, basename="stage")
 router.register("client-segments", insights.SegmentMembershipViewSet, basename="clientsegment")
 router.register("churn-risk", insights.ChurnScoreViewSet, basename="churnrisk")
 router.register("value-forecasts", insights.ValueForecastViewSet, basename="valueforecast")
+router.register("territory-scores", insights.TerritoryScoreViewSet, basename="territoryscore")
 router.register("surveys", voice.SurveyViewSet, basename="survey")
 
 app_name = "api"
