@@ -63,11 +63,11 @@ def test_weighted_min_p_keeps_the_smallest_weighted_p_value():
     assert cm.weighted_min_p([[0.7, 0.9]], [1.0, 1.0])[1] == pytest.approx([1.0])
 
 
-def test_window_weights_favour_the_short_windows_and_sum_to_one():
-    assert cm.window_weights([3, 6, 13, 26]) == pytest.approx([0.35, 0.35, 0.15, 0.15])
-    # A short history tests only the first windows: their weights are rescaled.
+def test_window_weights_share_the_level_among_the_windows_in_use():
+    assert cm.window_weights([3, 6, 13, 26]) == pytest.approx([0.25] * 4)
+    # A short history tests only the first windows: their weights are rescaled to sum to 1.
     assert cm.window_weights([3, 6]) == pytest.approx([0.5, 0.5])
-    assert cm.window_weights([3, 6, 13]) == pytest.approx([0.35, 0.35, 0.15] / np.float64(0.85))
+    assert cm.window_weights([3, 6, 13]) == pytest.approx([1 / 3] * 3)
 
 
 def test_weighted_windows_keep_the_loss_test_valid_on_noise():

@@ -170,8 +170,9 @@ def window_tests(ch: Chunk, h: Hurdle) -> WindowTest:
     Size test: the units in each window given the orders placed in it (the units per order
     fell). Count test: the number of order weeks (the orders thinned out), Beta-binomial over
     the window's valid weeks. Every window is tested exactly, and each test keeps the window
-    with the smallest weighted p-value (weighted Bonferroni, ``cm.WINDOW_WEIGHTS``: most of
-    the level to the 3- and 6-week windows), which keeps it valid.
+    with the smallest p-value over its share of the level (weighted Bonferroni,
+    ``cm.WINDOW_WEIGHTS``), which keeps it valid. (The window used to be picked by a normal
+    z-score and only that one tested exactly: with lumpy units the z picked the wrong one.)
     """
     n = ch.units.shape[0]
     wins, n_win, s, valid = h.wins, h.n_win, h.season, ch.valid
