@@ -50,6 +50,34 @@ def steady(value=10.0):
 # --- mathematics -------------------------------------------------------------------------
 
 
+def test_weighted_min_p_keeps_the_smallest_weighted_p_value():
+    # p / w = [0.01 / 0.35, 0.002 / 0.35, 0.5 / 0.15, 0.3 / 0.15] = [0.0286, 0.0057, 3.33, 2.0]
+    # and [0.2 / 0.35, 0.9 / 0.35, 0.001 / 0.15, 1 / 0.15] = [0.571, 2.57, 0.0067, 6.67]
+    p = [[0.01, 0.002, 0.5, 0.3], [0.2, 0.9, 0.001, 1.0]]
+    best, adj = cm.weighted_min_p(p, [0.35, 0.35, 0.15, 0.15])
+    assert best.tolist() == [1, 2]
+    assert adj == pytest.approx([0.002 / 0.35, 0.001 / 0.15])
+    # Weights are rescaled to sum to 1; nothing large comes out above 1.
+    best, adj = cm.weighted_min_p([[0.4, 0.9]], [1.0, 1.0])
+    assert best.tolist() == [0] and adj == pytest.approx([0.8])
+    assert cm.weighted_min_p([[0.7, 0.9]], [1.0, 1.0])[1] == pytest.approx([1.0])
+
+
+def test_window_weights_share_the_level_among_the_windows_in_use():
+    assert cm.window_weights([3, 6, 13, 26]) == pytest.approx([0.25] * 4)
+    # A short history tests only the first windows: their weights are rescaled to sum to 1.
+    assert cm.window_weights([3, 6]) == pytest.approx([0.5, 0.5])
+    assert cm.window_weights([3, 6, 13]) == pytest.approx([1 / 3] * 3)
+
+
+def test_weighted_windows_keep_the_loss_test_valid_on_noise():
+    # Under the null, P(min_j p_j / w_j <= a) <= a: uniform p-values of 4 windows, a = 0.05.
+    rng = np.random.default_rng(3)
+    u = rng.random((20_000, 4))
+    _, adj = cm.weighted_min_p(u, cm.WINDOW_WEIGHTS)
+    assert np.mean(adj <= 0.05) <= 0.05 + 0.005
+
+
 def test_forgetting_weights_halve_every_half_life():
     assert cm.forgetting_weights(3, half_life=1.0) == pytest.approx([0.25, 0.5, 1.0])
     assert cm.forgetting_weights(4, half_life=1.0, end=3) == pytest.approx([0.25, 0.5, 1, 0])

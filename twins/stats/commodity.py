@@ -22,6 +22,11 @@ RECENT_WEEKS = 8
 #: Windows (the last m weeks) of the lower-tail test; each is tested against a baseline fitted
 #: on the weeks before it.
 TEST_WINDOWS = (3, 6, 13, 26)
+#: Share of the loss tests' level given to each window (weighted Bonferroni). Even: a split
+#: favouring the short windows (0.35/0.35/0.15/0.15) caught more of the simulated churns that
+#: start 1-6 weeks back (python -m bench twins) but fewer of the demo's, which start 6-26 weeks
+#: back (bench_demo: partial churn recall 0.38 -> 0.30); see docs/twins-accuracy.md.
+WINDOW_WEIGHTS = (0.25, 0.25, 0.25, 0.25)
 #: Most pseudo-weeks an empirical-Bayes Beta prior on the order probability may weigh.
 MAX_PRIOR_WEEKS = 12.0
 
@@ -41,6 +46,26 @@ def p_zero_run(c, d, weeks):
         - special.gammaln(d)
         - special.gammaln(c + d + weeks)
     )
+
+
+def weighted_min_p(p_values, weights):
+    """Weighted Bonferroni over the columns of ``p_values`` (n, m): per row, the column ``j``
+    with the smallest ``p_j / w_j`` and that ratio capped at 1 (``weights`` are rescaled to sum
+    to 1). Valid whatever the dependence between the columns: under the null,
+    ``P(min_j p_j / w_j <= a) <= sum_j w_j a = a``. Returns ``(j, adjusted p)``."""
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    ratio = np.asarray(p_values, dtype=float) / w[None, :]
+    best = ratio.argmin(1)
+    return best, np.minimum(ratio[np.arange(ratio.shape[0]), best], 1.0)
+
+
+def window_weights(wins):
+    """:data:`WINDOW_WEIGHTS` of the test windows ``wins`` in use (an even share for a window
+    not in :data:`TEST_WINDOWS`), rescaled to sum to 1."""
+    share = dict(zip(TEST_WINDOWS, WINDOW_WEIGHTS, strict=True))
+    w = np.array([share.get(int(m), 1.0 / len(TEST_WINDOWS)) for m in wins])
+    return w / w.sum()
 
 
 def betabinom_cdf(k, n, c, d, max_k: int = 200):

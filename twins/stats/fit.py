@@ -176,12 +176,15 @@ def window_tests(ch: Chunk, h: Hurdle) -> WindowTest:
 
     Size test: the units in each window given the orders placed in it (the units per order
     fell). Count test: the number of order weeks (the orders thinned out), Beta-binomial over
-    the window's valid weeks. For each, the window with the most extreme standardised deficit
-    is tested exactly; the Bonferroni factor over the windows keeps the test valid.
+    the window's valid weeks. Every window is tested exactly, and each test keeps the window
+    with the smallest p-value over its share of the level (weighted Bonferroni,
+    ``cm.WINDOW_WEIGHTS``), which keeps it valid. (The window used to be picked by a normal
+    z-score and only that one tested exactly: with lumpy units the z picked the wrong one.)
     """
     n = ch.units.shape[0]
     wins, n_win, s, valid = h.wins, h.n_win, h.season, ch.valid
     alpha, beta = h.alpha, h.beta
+    weights = cm.window_weights(wins)
     tail_w = int(wins.max())
     # (tail_w, windows) indicator of the last m columns: window sums by one small matmul each.
     last_m = (np.arange(tail_w)[:, None] >= tail_w - wins[None, :]).astype(np.float32)
@@ -193,23 +196,15 @@ def window_tests(ch: Chunk, h: Hurdle) -> WindowTest:
     s1 = win_sum(h.so)
     s2 = win_sum(h.so * h.so)
     r, p = cm.negbin_moments(alpha[:, :n_win], beta[:, :n_win], s1, s2, h.inv_k[:, None])
-    mean = r * (1 - p) / p
-    z = np.where(s1 > 0, (y_rev - mean) / np.sqrt(np.maximum(mean / p, 1e-12)), np.inf)
-    best = z.argmin(1)
     rows = np.arange(n)
-    rb, pb, yb = r[rows, best], p[rows, best], y_rev[rows, best]
-    p_one = np.where(s1[rows, best] > 0, cm.nb_cdf(yb, rb, pb), 1.0)
-    p_size = np.minimum(1.0, p_one * n_win)
+    best, p_size = cm.weighted_min_p(np.where(s1 > 0, cm.nb_cdf(y_rev, r, p), 1.0), weights)
     n_rev = win_sum(h.ov)
     v_rev = win_sum(h.vv)
     sv_rev = win_sum(np.where(valid[:, -tail_w:], s[:, -tail_w:], 0).astype(np.float32))
     cw, dw = h.c_post[:, :n_win], h.d_post[:, :n_win]
     pw = cw / (cw + dw)
-    var_n = v_rev * pw * (1 - pw) * (cw + dw + v_rev) / (cw + dw + 1)
-    zn = np.where(v_rev > 0, (n_rev - v_rev * pw) / np.sqrt(np.maximum(var_n, 1e-12)), np.inf)
-    bn = zn.argmin(1)
-    p_count = np.minimum(
-        1.0, cm.betabinom_cdf(n_rev[rows, bn], v_rev[rows, bn], cw[rows, bn], dw[rows, bn]) * n_win
+    bn, p_count = cm.weighted_min_p(
+        np.where(v_rev > 0, cm.betabinom_cdf(n_rev, v_rev, cw, dw), 1.0), weights
     )
     use_count = p_count < p_size
     p_partial = np.minimum(1.0, 2.0 * np.minimum(p_size, p_count))
