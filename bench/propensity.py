@@ -82,6 +82,7 @@ def run(history, models=("a_voting", "a_voting_smote", "b_hgb"), end=None, log=p
         rows[code] = learn.evaluate(y_test, p, q_test, threshold=val["threshold"]) | {
             "val_pr_auc": val["pr_auc"],
             "val_auc": val["auc"],
+            "val_log_loss": val["log_loss"],
         }
         seconds[code] = round(time.perf_counter() - t0, 1)
         log(f"  {code}: {seconds[code]} s")
@@ -91,10 +92,10 @@ def run(history, models=("a_voting", "a_voting_smote", "b_hgb"), end=None, log=p
     val_rows = np.logical_or.reduce([hold for _t, hold, _d in folds])
     thr = learn.best_threshold(y[val_rows], X[val_rows][:, base_col])
     rows["d_popular"] = learn.evaluate(y_test, learn.popular(snap), q_test, threshold=thr)
-    # Production: the learned candidate with the best mean PR-AUC over the validation dates
+    # Production: the learned candidate with the lowest mean log-loss over the validation dates
     # (the same rule as the product's refit), never the test figures.
     learned = [c for c in models if c in rows]
-    production = max(learned, key=lambda c: rows[c]["val_pr_auc"]) if learned else ""
+    production = min(learned, key=lambda c: rows[c]["val_log_loss"]) if learned else ""
     val_dates = [str(train_dates[d]) for _t, _h, d in folds]
     return Result(
         rows, production, str(test_T), [str(d) for d in train_dates], len(y), seconds, val_dates
@@ -105,7 +106,7 @@ def table(result: Result):
     """The comparison as plain-text lines."""
     head = (
         f"{'model':<52} {'AUC':>6} {'PR-AUC':>7} {'F1':>6} {'thr':>6} {'P@20/rep':>9} {'Brier':>6}"
-        f" {'val PR-AUC':>10}"
+        f" {'val PR-AUC':>10} {'val logloss':>11}"
     )
     out = [head, "-" * len(head)]
 
@@ -120,7 +121,7 @@ def table(result: Result):
         out.append(
             f"{(label + mark):<52} {f(r['auc'])} {f(r['pr_auc'], 7)} {f(r['f1'])} "
             f"{f(r['threshold'], 6, 2)} {f(r['precision_at_20'], 9)} {f(r['brier'])}"
-            f" {f(r.get('val_pr_auc'), 10)}"
+            f" {f(r.get('val_pr_auc'), 10)} {f(r.get('val_log_loss'), 11)}"
         )
     return out
 
@@ -136,7 +137,7 @@ def verdict(result: Result):
     )
     auc_ok = (prod["auc"] or 0) >= 0.80
     return [
-        f"production model: {result.production} (best mean PR-AUC over the validation dates "
+        f"production model: {result.production} (lowest mean log-loss over the validation dates "
         f"{', '.join(result.validation_dates)})",
         f"AUC {prod['auc']:.3f} (target >= 0.80: {'met' if auc_ok else 'NOT met'}); "
         f"precision@20 per rep {prod['precision_at_20']:.3f} vs co-occurrence "

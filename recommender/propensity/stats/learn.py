@@ -24,6 +24,7 @@ from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
     f1_score,
+    log_loss,
     roc_auc_score,
 )
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -257,9 +258,10 @@ def validation_folds(group, y, n_dates=VALIDATION_DATES, gap=GAP_DATES):
 def validate(fit, X, y, queue, folds, seed=SEED):
     """Fit ``fit`` on each fold's training dates and score its validation date.
 
-    Returns the figures: ``auc`` and ``pr_auc`` the means over the validation dates (what the
-    choice compares), ``per_date`` each date's, and F1 at the F1-best ``threshold``,
-    precision@20 per queue and Brier on the validation rows of all the folds together."""
+    Returns the figures: ``auc``, ``pr_auc`` and ``log_loss`` the means over the validation
+    dates (the choice compares the log-loss), ``per_date`` each date's, and F1 at the F1-best
+    ``threshold``, precision@20 per queue and Brier on the validation rows of all the folds
+    together."""
     ys, ps, qs, per_date = [], [], [], []
     for train, hold, d in folds:
         est = fit(X[train], y[train], seed)
@@ -272,6 +274,7 @@ def validate(fit, X, y, queue, folds, seed=SEED):
                 "date": d,
                 "auc": float(roc_auc_score(y[hold], p)),
                 "pr_auc": float(average_precision_score(y[hold], p)),
+                "log_loss": float(log_loss(y[hold], np.clip(p, 1e-6, 1 - 1e-6), labels=[0, 1])),
             }
         )
     y_all, p_all, q_all = np.concatenate(ys), np.concatenate(ps), np.concatenate(qs)
@@ -279,6 +282,7 @@ def validate(fit, X, y, queue, folds, seed=SEED):
     fig = evaluate(y_all, p_all, q_all, threshold=t)
     fig["auc"] = float(np.mean([r["auc"] for r in per_date]))
     fig["pr_auc"] = float(np.mean([r["pr_auc"] for r in per_date]))
+    fig["log_loss"] = float(np.mean([r["log_loss"] for r in per_date]))
     fig["per_date"] = per_date
     return fig
 
@@ -288,8 +292,10 @@ def choose_and_fit(X, y, group, queue, candidates=("hgb", "voting"), seed=SEED):
 
     Each candidate is validated on the last ``VALIDATION_DATES`` replayed dates (``group``),
     each trained on the dates whose label windows end by it (:func:`validation_folds`); the
-    best mean PR-AUC over those dates wins (ties: the first listed), and the F1-best threshold
-    on their pooled rows becomes the model's threshold. The test of a benchmark is never among
+    lowest mean log-loss over those dates wins (ties: the first listed): the product uses the
+    probability itself (€ at stake, the threshold), so the choice scores probabilities with a
+    proper scoring rule, which rewards both ranking and calibration. The F1-best threshold on
+    the validation rows pooled becomes the model's threshold. The test of a benchmark is never among
     them. With fewer than ``MIN_POSITIVES`` positives (or a single date, or no fold), or when
     the chosen model's mean validation AUC is below ``MIN_AUC``, there is no model:
     ``kind="none"`` (the figures are kept).
@@ -303,11 +309,11 @@ def choose_and_fit(X, y, group, queue, candidates=("hgb", "voting"), seed=SEED):
     folds = validation_folds(group, y)
     if not folds:
         return Fitted("none", None, 1.0, names, {}, base)
-    validation, best, best_score = {}, None, -1.0
+    validation, best, best_score = {}, None, np.inf
     for kind in candidates:
         validation[kind] = validate(FITTERS[kind], X, y, queue, folds, seed)
-        score = validation[kind]["pr_auc"]
-        if score > best_score:
+        score = validation[kind]["log_loss"]
+        if score < best_score:
             best, best_score = kind, score
     if validation[best]["auc"] < MIN_AUC:
         return Fitted("none", None, 1.0, names, validation, base)
