@@ -1,10 +1,12 @@
 """``bench_propensity``: the cross-sell propensity candidates and baselines on one time split.
 
 Split: the test as-of date T* is the last replayed date with a full 26-week label window;
-training uses the replayed dates whose label windows end by T*. Each model's threshold is the
-F1-best one on the last training date, fitted on the dates before it; the model is then refitted
-on every training date and scored on T*. SMOTE (imbalanced-learn, a benchmark-only dependency)
-oversamples inside the training folds of the grid search only.
+training uses the replayed dates whose label windows end by T*. Each model is validated as the
+product's refit chooses (``learn.validate``: rolling origin over the last training dates, each
+fitted on the dates whose label windows end by it); its threshold is the F1-best one on those
+validation rows; the model is then refitted on every training date and scored on T*. SMOTE
+(imbalanced-learn, a benchmark-only dependency) oversamples inside the training folds of the
+grid search only.
 """
 
 import time
@@ -50,6 +52,7 @@ class Result:
     train_dates: list
     n_train: int
     seconds: dict
+    validation_dates: list
 
 
 def run(history, models=("a_voting", "a_voting_smote", "b_hgb"), end=None, log=print):
@@ -63,47 +66,47 @@ def run(history, models=("a_voting", "a_voting_smote", "b_hgb"), end=None, log=p
         )
     test_T = dates[-1]
     train_dates = [d for d in dates if d + np.timedelta64(7 * F.HORIZON_WEEKS, "D") <= test_T]
-    X, y, g, _ = F.replay(history, train_dates)
+    X, y, g, snaps = F.replay(history, train_dates)
+    q = np.concatenate([history.rep[s.client] for s in snaps])
     snap = F.snapshot(history, test_T)
     y_test = F.labels(history, snap)
     q_test = history.rep[snap.client]
-    hold = g == g.max()
-    q_hold = history.rep[_clients_of(history, train_dates[-1], hold.sum())]
+    # The choice's rolling-origin validation, on the training dates only (never T*).
+    folds = learn.validation_folds(g, y)
     rows, seconds = {}, {}
     for code in models:
         t0 = time.perf_counter()
-        early = FIT[code](X[~hold], y[~hold])
-        thr = learn.best_threshold(y[hold], early.predict_proba(X[hold])[:, 1])
-        val = learn.evaluate(y[hold], early.predict_proba(X[hold])[:, 1], q_hold, threshold=thr)
+        val = learn.validate(FIT[code], X, y, q, folds)
         model = FIT[code](X, y)
         p = model.predict_proba(snap.X)[:, 1]
-        rows[code] = learn.evaluate(y_test, p, q_test, threshold=thr) | {
-            "val_pr_auc": val["pr_auc"]
+        rows[code] = learn.evaluate(y_test, p, q_test, threshold=val["threshold"]) | {
+            "val_pr_auc": val["pr_auc"],
+            "val_auc": val["auc"],
+            "val_log_loss": val["log_loss"],
         }
         seconds[code] = round(time.perf_counter() - t0, 1)
         log(f"  {code}: {seconds[code]} s")
     score, raised = learn.cooccurrence_rule(snap)
     rows["c_cooccurrence"] = learn.evaluate(y_test, score, q_test, decision=raised)
-    pop_hold = X[hold][:, F.NUMERIC.index("base_rate")]
-    thr = learn.best_threshold(y[hold], pop_hold)
+    base_col = F.NUMERIC.index("base_rate")
+    val_rows = np.logical_or.reduce([hold for _t, hold, _d in folds])
+    thr = learn.best_threshold(y[val_rows], X[val_rows][:, base_col])
     rows["d_popular"] = learn.evaluate(y_test, learn.popular(snap), q_test, threshold=thr)
-    # Production: the learned candidate with the best PR-AUC on the last training date (the
-    # same rule as the product's refit), never the test figures.
+    # Production: the learned candidate with the lowest mean log-loss over the validation dates
+    # (the same rule as the product's refit), never the test figures.
     learned = [c for c in models if c in rows]
-    production = max(learned, key=lambda c: rows[c]["val_pr_auc"] or 0.0) if learned else ""
-    return Result(rows, production, str(test_T), [str(d) for d in train_dates], len(y), seconds)
-
-
-def _clients_of(history, as_of, n):
-    snap = F.snapshot(history, as_of)
-    assert len(snap) == n
-    return snap.client
+    production = min(learned, key=lambda c: rows[c]["val_log_loss"]) if learned else ""
+    val_dates = [str(train_dates[d]) for _t, _h, d in folds]
+    return Result(
+        rows, production, str(test_T), [str(d) for d in train_dates], len(y), seconds, val_dates
+    )
 
 
 def table(result: Result):
     """The comparison as plain-text lines."""
     head = (
         f"{'model':<52} {'AUC':>6} {'PR-AUC':>7} {'F1':>6} {'thr':>6} {'P@20/rep':>9} {'Brier':>6}"
+        f" {'val PR-AUC':>10} {'val logloss':>11}"
     )
     out = [head, "-" * len(head)]
 
@@ -118,6 +121,7 @@ def table(result: Result):
         out.append(
             f"{(label + mark):<52} {f(r['auc'])} {f(r['pr_auc'], 7)} {f(r['f1'])} "
             f"{f(r['threshold'], 6, 2)} {f(r['precision_at_20'], 9)} {f(r['brier'])}"
+            f" {f(r.get('val_pr_auc'), 10)} {f(r.get('val_log_loss'), 11)}"
         )
     return out
 
@@ -133,7 +137,8 @@ def verdict(result: Result):
     )
     auc_ok = (prod["auc"] or 0) >= 0.80
     return [
-        f"production model: {result.production} (best PR-AUC on the last training date)",
+        f"production model: {result.production} (lowest mean log-loss over the validation dates "
+        f"{', '.join(result.validation_dates)})",
         f"AUC {prod['auc']:.3f} (target >= 0.80: {'met' if auc_ok else 'NOT met'}); "
         f"precision@20 per rep {prod['precision_at_20']:.3f} vs co-occurrence "
         f"{co['precision_at_20']:.3f} = {ratio:.1f}x "

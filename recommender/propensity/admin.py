@@ -15,6 +15,7 @@ FIGURES = (
     ("threshold", _("threshold")),
     ("precision_at_20", _("precision@20 per rep")),
     ("brier", "Brier"),
+    ("log_loss", "Log-loss"),
     ("positives", _("positives")),
     ("n", _("pairs")),
 )

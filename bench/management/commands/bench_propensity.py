@@ -51,6 +51,9 @@ class Command(BaseCommand):
         )
         for line in bench.table(result):
             self.stdout.write(line)
-        self.stdout.write("* production choice; thr: F1-best threshold on the last training date")
+        self.stdout.write(
+            "* production choice (lowest val log-loss: mean over the validation dates, never "
+            "the test date); thr: F1-best threshold on the validation dates"
+        )
         for line in bench.verdict(result):
             self.stdout.write(line)

@@ -44,7 +44,20 @@ NUMERIC = (
     "lapsed",  # bought f before, but not in the last year
     "campaign_responses",  # campaigns the client bought into (their family, during them)
     "campaign_on_f",  # f was promoted in the last quarter
+    "campaign_weeks_f",  # weeks f was promoted in the half year before T
+    "co_lift_max",  # max over owned g of the lift P(f | g) / P(f)
+    "co_loglift_sum",  # sum over owned g of log lift(g, f) (each clipped to [-2, 2])
+    "start_rate",  # log share of past candidates for f that started it (windows before T)
+    "start_lift_sum",  # sum over owned g of log(start rate of f among owners of g / overall)
+    "start_segment",  # log(start rate of f in the client's segment / overall)
+    "log_size",  # log of the client's typical line value over the family's typical one
+    "potential_ratio",  # log stated potential of f over the client's yearly euros (0 none)
+    "recency_gap",  # weeks since the last purchase over the client's usual gap between weeks
 )
+#: Past origins of the start rates: this many weeks before T (their windows end by T).
+START_ORIGINS_WEEKS = (26, 39, 52)
+#: Pseudo-counts of the start rates' smoothing towards the overall rate.
+START_PRIOR = 20.0
 
 
 @dataclass
@@ -123,6 +136,87 @@ def first_year_value(h: History, as_of):
     return out
 
 
+def _bought(h, start, end):
+    """(C, F) bool: the client bought the family in ``[start, end)``."""
+    m = (h.day >= start) & (h.day < end)
+    out = np.zeros(h.n_clients * h.n_families, bool)
+    out[h.client[m] * h.n_families + h.family[m]] = True
+    return out.reshape(h.n_clients, h.n_families)
+
+
+def start_rates(
+    h: History, as_of, origins=START_ORIGINS_WEEKS, horizon_weeks=HORIZON_WEEKS, prior=START_PRIOR
+):
+    """How often candidates started each family in the past, from the purchases before ``as_of``.
+
+    For each past origin ``T0 = as_of - k weeks`` (``k`` in ``origins``) whose label window
+    ``[T0, T0 + horizon)`` ends by ``as_of``, the candidates as of ``T0`` and whether they bought
+    the family in the window (the labels of a replay, all known at ``as_of``). Returns
+    ``(rate, lift, segment_lift)``: ``rate`` (F,) the share that started (smoothed by half a
+    start), ``lift[g, f]`` the log ratio of the start rate of f among owners of g to ``rate``,
+    ``segment_lift[s, f]`` the same among clients of segment s; each rate is pulled towards
+    ``rate`` by ``prior`` pseudo-candidates, so a small group gives a log ratio near 0."""
+    T = _dt(as_of)
+    C, F = h.n_clients, h.n_families
+    n_seg = int(h.segment.max()) + 1 if C and h.segment.max() >= 0 else 0
+    n_cand, n_start = np.zeros(F), np.zeros(F)
+    own_cand, own_start = np.zeros((F, F)), np.zeros((F, F))
+    seg_cand, seg_start = np.zeros((n_seg, F)), np.zeros((n_seg, F))
+    seg_hot = (h.segment[:, None] == np.arange(n_seg)[None, :]).astype(float)  # (C, S)
+    for k in origins:
+        T0 = T - np.timedelta64(7 * k, "D")
+        end = T0 + np.timedelta64(7 * horizon_weeks, "D")
+        if end > T:
+            continue
+        owned0 = _bought(h, T0 - YEAR, T0)
+        cand = owned0.any(1)[:, None] & ~owned0
+        if not cand.any():
+            continue
+        started = cand & _bought(h, T0, end)
+        n_cand += cand.sum(0)
+        n_start += started.sum(0)
+        own_cand += owned0.T.astype(float) @ cand
+        own_start += owned0.T.astype(float) @ started
+        seg_cand += seg_hot.T @ cand
+        seg_start += seg_hot.T @ started
+    rate = (n_start + 0.5) / (n_cand + 1.0)
+    lift = np.log((own_start + prior * rate[None, :]) / (own_cand + prior) / rate[None, :])
+    seg_lift = np.log((seg_start + prior * rate[None, :]) / (seg_cand + prior) / rate[None, :])
+    return rate, lift, seg_lift
+
+
+def size_index(h: History, mask):
+    """Per client, the mean log of its purchases' euros over the median euros of a purchase of
+    the same family (all clients, purchases in ``mask``): how big the client's orders are
+    against everybody's (0 without purchases)."""
+    C, F = h.n_clients, h.n_families
+    out = np.zeros(C)
+    if not mask.any():
+        return out
+    fam, eur = h.family[mask], np.maximum(h.euros[mask], 0.01)
+    med = np.ones(F)
+    for f in np.unique(fam):
+        med[f] = np.median(eur[fam == f])
+    ratio = np.log(eur / med[fam])
+    n = np.bincount(h.client[mask], minlength=C)
+    out = np.bincount(h.client[mask], weights=ratio, minlength=C) / np.maximum(n, 1)
+    return out
+
+
+def campaign_weeks(h: History, as_of, weeks=HORIZON_WEEKS):
+    """(F,) weeks each family was promoted in the ``weeks`` before ``as_of`` (campaigns that
+    started before it; a campaign still running counts up to ``as_of``)."""
+    T = _dt(as_of)
+    start = T - np.timedelta64(7 * weeks, "D")
+    out = np.zeros(h.n_families)
+    lo = np.maximum(h.campaign_start, start)
+    hi = np.minimum(h.campaign_end + 1, T)  # the end day is a campaign day
+    days = np.maximum((hi - lo).astype(np.int64), 0)
+    ok = h.campaign_start < T
+    np.add.at(out, h.campaign_family[ok], days[ok] / 7.0)
+    return out
+
+
 def snapshot(h: History, as_of, clients=None) -> Snapshot:
     """Candidate pairs as of ``as_of`` with their features (purchases strictly before it).
 
@@ -186,6 +280,30 @@ def snapshot(h: History, as_of, clients=None) -> Snapshot:
 
     responses, promoted = _campaigns(h, T, past)
 
+    # Lift of f among the buyers of each g (co-occurrence) and among past starters.
+    lift_gf = np.where(
+        (n_buyers[:, None] >= MIN_SUPPORT) & (base[None, :] > 0),
+        cond / np.maximum(base[None, :], 1e-9),
+        1.0,
+    )
+    np.fill_diagonal(lift_gf, 1.0)
+    loglift = np.clip(np.log(np.maximum(lift_gf, 1e-9)), -2.0, 2.0)
+    co_loglift_sum = owned.astype(float) @ loglift
+    co_lift_max = np.where(owned[:, :, None], lift_gf[None, :, :], 0.0).max(1)
+    rate, start_lift, seg_lift = start_rates(h, T)
+    start_lift_sum = owned.astype(float) @ start_lift
+    seg = np.maximum(h.segment, 0)
+    start_seg = np.zeros((C, F))
+    if len(seg_lift):
+        start_seg = np.where(
+            h.segment[:, None] >= 0, seg_lift[np.minimum(seg, len(seg_lift) - 1)], 0.0
+        )
+    log_size = size_index(h, year)
+    camp_weeks = campaign_weeks(h, T)
+    pot_ratio = np.where(pot > 0, np.log(np.maximum(pot, 1.0)) - np.log1p(tot_y)[:, None], 0.0)
+    rec_c = np.minimum(recency_pf.min(1), 260)
+    recency_gap = np.minimum(rec_c * np.maximum(freq_c, 1.0) / 52.0, 52.0)
+
     num = (
         np.column_stack(
             [
@@ -210,6 +328,15 @@ def snapshot(h: History, as_of, clients=None) -> Snapshot:
                 ever[pc, pf].astype(float),
                 responses[pc],
                 promoted[pf],
+                camp_weeks[pf],
+                co_lift_max[pc, pf],
+                co_loglift_sum[pc, pf],
+                np.log(rate[pf]),
+                start_lift_sum[pc, pf],
+                start_seg[pc, pf],
+                log_size[pc],
+                pot_ratio[pc, pf],
+                recency_gap[pc],
             ]
         )
         if len(pc)

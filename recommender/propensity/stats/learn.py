@@ -24,6 +24,7 @@ from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
     f1_score,
+    log_loss,
     roc_auc_score,
 )
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -34,6 +35,8 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
+from .features import HORIZON_WEEKS, STEP_WEEKS
+
 SEED = 17
 #: The reference ensemble trains on at most this many rows (the SVM and kNN scale badly).
 VOTING_MAX_ROWS = 2500
@@ -41,6 +44,11 @@ VOTING_MAX_ROWS = 2500
 MIN_POSITIVES = 10
 #: Below this validation AUC the chosen model is not trusted: no model, no alert.
 MIN_AUC = 0.6
+#: The choice validates on this many of the last replayed dates (rolling origin).
+VALIDATION_DATES = 3
+#: A validation date trains on the dates at least this many replay steps before it (26-week
+#: label windows every 13 weeks: the windows of the 2 dates before overlap it).
+GAP_DATES = -(-HORIZON_WEEKS // STEP_WEEKS)
 #: Precision@k per rep queue uses this k.
 QUEUE_K = 20
 #: Today's rule: z of "buyers of g buy f more than clients at large", and its support.
@@ -225,35 +233,89 @@ def predict(model: Fitted, X):
         return model.estimator.predict_proba(X)[:, 1]
 
 
-def choose_and_fit(X, y, group, queue, candidates=("hgb", "voting"), seed=SEED):
-    """Choose the production model on a time holdout and refit it on everything.
+def validation_folds(group, y, n_dates=VALIDATION_DATES, gap=GAP_DATES):
+    """The rolling-origin folds of the choice: ``[(train_mask, validation_mask, date)]``.
 
-    The holdout is the last replayed date (``group`` max); each candidate is fitted on the
-    earlier dates, scored on the holdout, and the best PR-AUC wins (ties: the first listed).
-    The F1-best threshold on the holdout becomes the model's threshold. With fewer than
-    ``MIN_POSITIVES`` positives (or a single date), or when the chosen model's holdout AUC is
-    below ``MIN_AUC``, there is no model: ``kind="none"`` (the figures are kept).
+    Each of the last ``n_dates`` replayed dates (``group`` values) is a validation date,
+    trained on the dates at least ``gap`` steps before it: with 26-week label windows replayed
+    every 13 weeks, those are the dates whose windows end by the validation date, what a refit
+    on that date would have had. A fold is kept when its training holds at least
+    ``MIN_POSITIVES // 2`` positives and its date both classes; the oldest dates come first.
+    Without any such fold, the last date against all the earlier ones (``gap`` 1)."""
+    y = np.asarray(y)
+    dates = np.unique(group)
+    for g in (gap, 1):
+        folds = []
+        for d in dates[1:][-n_dates:]:
+            train, hold = group <= d - g, group == d
+            if y[train].sum() >= MIN_POSITIVES // 2 and 0 < y[hold].sum() < hold.sum():
+                folds.append((train, hold, int(d)))
+        if folds:
+            return folds
+    return []
+
+
+def validate(fit, X, y, queue, folds, seed=SEED):
+    """Fit ``fit`` on each fold's training dates and score its validation date.
+
+    Returns the figures: ``auc``, ``pr_auc`` and ``log_loss`` the means over the validation
+    dates (the choice compares the log-loss), ``per_date`` each date's, and F1 at the F1-best
+    ``threshold``, precision@20 per queue and Brier on the validation rows of all the folds
+    together."""
+    ys, ps, qs, per_date = [], [], [], []
+    for train, hold, d in folds:
+        est = fit(X[train], y[train], seed)
+        p = est.predict_proba(X[hold])[:, 1]
+        ys.append(y[hold])
+        ps.append(p)
+        qs.append(queue[hold])
+        per_date.append(
+            {
+                "date": d,
+                "auc": float(roc_auc_score(y[hold], p)),
+                "pr_auc": float(average_precision_score(y[hold], p)),
+                "log_loss": float(log_loss(y[hold], np.clip(p, 1e-6, 1 - 1e-6), labels=[0, 1])),
+            }
+        )
+    y_all, p_all, q_all = np.concatenate(ys), np.concatenate(ps), np.concatenate(qs)
+    t = best_threshold(y_all, p_all)
+    fig = evaluate(y_all, p_all, q_all, threshold=t)
+    fig["auc"] = float(np.mean([r["auc"] for r in per_date]))
+    fig["pr_auc"] = float(np.mean([r["pr_auc"] for r in per_date]))
+    fig["log_loss"] = float(np.mean([r["log_loss"] for r in per_date]))
+    fig["per_date"] = per_date
+    return fig
+
+
+def choose_and_fit(X, y, group, queue, candidates=("hgb", "voting"), seed=SEED):
+    """Choose the production model by rolling-origin validation and refit it on everything.
+
+    Each candidate is validated on the last ``VALIDATION_DATES`` replayed dates (``group``),
+    each trained on the dates whose label windows end by it (:func:`validation_folds`); the
+    lowest mean log-loss over those dates wins (ties: the first listed): the product uses the
+    probability itself (€ at stake, the threshold), so the choice scores probabilities with a
+    proper scoring rule, which rewards both ranking and calibration. The F1-best threshold on
+    the validation rows pooled becomes the model's threshold. The test of a benchmark is never among
+    them. With fewer than ``MIN_POSITIVES`` positives (or a single date, or no fold), or when
+    the chosen model's mean validation AUC is below ``MIN_AUC``, there is no model:
+    ``kind="none"`` (the figures are kept).
     """
     y = np.asarray(y)
+    queue = np.asarray(queue)
     base = float(y.mean()) if len(y) else 0.0
     names = []
     if len(y) == 0 or y.sum() < MIN_POSITIVES or len(np.unique(group)) < 2:
         return Fitted("none", None, 1.0, names, {}, base)
-    hold = group == group.max()
-    train = ~hold
-    if y[train].sum() < MIN_POSITIVES // 2 or y[hold].sum() == 0:
+    folds = validation_folds(group, y)
+    if not folds:
         return Fitted("none", None, 1.0, names, {}, base)
-    validation, best, best_score, thresholds = {}, None, -1.0, {}
+    validation, best, best_score = {}, None, np.inf
     for kind in candidates:
-        est = FITTERS[kind](X[train], y[train], seed)
-        p = est.predict_proba(X[hold])[:, 1]
-        t = best_threshold(y[hold], p)
-        thresholds[kind] = t
-        validation[kind] = evaluate(y[hold], p, queue[hold], threshold=t)
-        score = validation[kind]["pr_auc"] or 0.0
-        if score > best_score:
+        validation[kind] = validate(FITTERS[kind], X, y, queue, folds, seed)
+        score = validation[kind]["log_loss"]
+        if score < best_score:
             best, best_score = kind, score
-    if (validation[best]["auc"] or 0.0) < MIN_AUC:
+    if validation[best]["auc"] < MIN_AUC:
         return Fitted("none", None, 1.0, names, validation, base)
     est = FITTERS[best](X, y, seed)
-    return Fitted(best, est, thresholds[best], names, validation, base)
+    return Fitted(best, est, validation[best]["threshold"], names, validation, base)

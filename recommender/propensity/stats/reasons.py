@@ -10,14 +10,29 @@ import numpy as np
 
 #: reason code -> the feature columns it stands for.
 GROUPS = {
-    "similar_clients": ("co_mean", "co_max", "co_lift"),
+    "similar_clients": (
+        "co_mean",
+        "co_max",
+        "co_lift",
+        "co_lift_max",
+        "co_loglift_sum",
+        "start_lift_sum",
+    ),
     "buys_family": ("best_recency_w", "best_freq", "best_log_euros"),
-    "potential": ("log_potential", "has_potential", "wallet_share"),
-    "active_client": ("log_euros", "freq", "recency_w", "trend", "tenure_w"),
+    "potential": ("log_potential", "has_potential", "wallet_share", "potential_ratio"),
+    "active_client": (
+        "log_euros",
+        "freq",
+        "recency_w",
+        "trend",
+        "tenure_w",
+        "log_size",
+        "recency_gap",
+    ),
     "same_line": ("same_line", "n_lines", "n_families"),
-    "campaigns": ("campaign_responses", "campaign_on_f"),
+    "campaigns": ("campaign_responses", "campaign_on_f", "campaign_weeks_f"),
     "bought_before": ("lapsed",),
-    "popular": ("base_rate",),
+    "popular": ("base_rate", "start_rate", "start_segment"),
 }
 MAX_REASONS = 3
 #: An effect below this (probability points) is not a reason.
