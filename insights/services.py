@@ -7,6 +7,7 @@ the same date changes nothing but the run rows (memberships are one per client a
 live alert of a client is refreshed, not duplicated).
 """
 
+import contextlib
 import datetime as dt
 import time
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -57,6 +58,8 @@ def ensure_defaults():
 def read_lines(as_of) -> pd.DataFrame:
     """Net value per (client, family, date) up to ``as_of``, the last :data:`READ_DAYS`."""
     since = as_of - dt.timedelta(days=READ_DAYS)
+    if connection.vendor == "postgresql":
+        return _read_lines_postgresql(since, as_of)
     rows = (
         OrderLine.objects.filter(date__gt=since, date__lte=as_of)
         .values("client_id", "family_id", "date")
@@ -67,6 +70,53 @@ def read_lines(as_of) -> pd.DataFrame:
     df["date"] = pd.to_datetime(df["date"])
     df["value"] = df["value"].astype(float)
     return df
+
+
+#: One row of ``COPY ... TO STDOUT (FORMAT binary)`` of (int8, int8, int4, float8): the field
+#: count, then each field's byte length and big-endian value.
+_COPY_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("n_client", ">i4"),
+        ("client", ">i8"),
+        ("n_family", ">i4"),
+        ("family", ">i8"),
+        ("n_day", ">i4"),
+        ("day", ">i4"),
+        ("n_value", ">i4"),
+        ("value", ">f8"),
+    ]
+)
+_COPY_HEADER = 19  # signature (11 bytes), flags (4), header extension length (4, zero)
+
+
+def _read_lines_postgresql(since, as_of) -> pd.DataFrame:
+    """:func:`read_lines` on PostgreSQL: the sums computed by the database and fetched with one
+    binary COPY decoded by numpy (no Python object per row: 5 million rows in seconds where
+    the ORM took minutes)."""
+    table = connection.ops.quote_name(OrderLine._meta.db_table)
+    sql = (
+        f"COPY (SELECT client_id::int8, family_id::int8, (date - DATE '1970-01-01')::int4,"
+        f" SUM(net_value)::float8 FROM {table}"
+        f" WHERE date > DATE '{since.isoformat()}' AND date <= DATE '{as_of.isoformat()}'"
+        f" GROUP BY client_id, family_id, date) TO STDOUT (FORMAT binary)"
+    )
+    buf = bytearray()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for block in copy:
+            buf += block
+    body = memoryview(buf)[_COPY_HEADER : len(buf) - 2]  # the trailer: field count -1
+    rows = np.frombuffer(body, dtype=_COPY_ROW)
+    if len(rows) and not ((rows["n"] == 4).all() and (rows["n_value"] == 8).all()):
+        raise ValueError("unexpected COPY row layout (a NULL sum?)")
+    return pd.DataFrame(
+        {
+            "client": rows["client"].astype(np.int64),
+            "family": rows["family"].astype(np.int64),
+            "date": rows["day"].astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]"),
+            "value": rows["value"].astype(float),
+        }
+    )
 
 
 def _potential():
@@ -82,42 +132,60 @@ def refit(as_of=None) -> InsightsRun:
     ensure_defaults()
     run = InsightsRun.objects.create(as_of=as_of)
     timings = {}
+    clock = _Clock(timings)
     try:
-        tick = time.perf_counter()
-        lines = read_lines(as_of)
-        potential = _potential()
-        timings["read"] = time.perf_counter() - tick
-
-        tick = time.perf_counter()
-        clients = F.active_clients(lines, as_of)
-        feats = F.client_features(lines, as_of, clients, potential)
-        seg = S.cluster(feats) if len(feats) else None
-        timings["segments"] = time.perf_counter() - tick
-
-        tick = time.perf_counter()
-        dates = C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS)
-        X, y = C.training_frame(C.training_sample(lines, TRAIN_CLIENTS), dates)
-        model = C.fit(X, y)
-        p = model.predict(feats) if len(feats) else np.zeros(0)
-        why = C.reasons(model, feats) if len(feats) else []
-        timings["churn"] = time.perf_counter() - tick
-
-        tick = time.perf_counter()
-        with transaction.atomic():
+        with clock("read"):
+            lines = read_lines(as_of)
+            potential = _potential()
+        with clock("features"):
+            history = F.History(lines)  # sorted once for today and every replay date
+            del lines
+            clients = history.active(as_of)
+            feats = history.features(as_of, clients, potential)
+        with clock("segments"):
+            seg = S.cluster(feats) if len(feats) else None
+        with clock("snapshots"):
+            dates = C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS)
+            X, y = C.training_frame(C.training_sample(history, TRAIN_CLIENTS), dates)
+        with clock("fit"):
+            model = C.fit(X, y)
+        with clock("score"):
+            p = model.predict(feats) if len(feats) else np.zeros(0)
+            why = C.reasons(model, feats) if len(feats) else []
+        with clock("publish"), transaction.atomic():
             published = _publish(run, as_of, feats, seg, model, p, why)
-        timings["publish"] = time.perf_counter() - tick
     except Exception as exc:
         InsightsRun.objects.filter(pk=run.pk).update(
             status=InsightsRun.Status.FAILED, error=repr(exc), finished_at=timezone.now()
         )
         raise
-    InsightsRun.objects.filter(pk=run.pk).update(
-        timings={k: round(v, 3) for k, v in timings.items()}
-    )
-    if published:
-        alerts_published.send(sender=Alert, alert_ids=published)
+    try:
+        if published:
+            with clock("notify"):  # the recommender picks the new alerts' actions
+                alerts_published.send(sender=Alert, alert_ids=published)
+    finally:
+        InsightsRun.objects.filter(pk=run.pk).update(
+            timings={k: round(v, 3) for k, v in timings.items()}
+        )
     run.refresh_from_db()
     return run
+
+
+class _Clock:
+    """``with clock("phase"):`` adds the phase's wall seconds to ``timings[phase]`` and this
+    process's CPU seconds to ``timings[phase + "_cpu"]`` (the database's own CPU not counted)."""
+
+    def __init__(self, timings):
+        self.timings = timings
+
+    @contextlib.contextmanager
+    def __call__(self, phase):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.timings[phase] = time.perf_counter() - wall
+            self.timings[f"{phase}_cpu"] = time.process_time() - cpu
 
 
 def _tier_bounds():
