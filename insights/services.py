@@ -72,51 +72,60 @@ def read_lines(as_of) -> pd.DataFrame:
     return df
 
 
-#: One row of ``COPY ... TO STDOUT (FORMAT binary)`` of (int8, int8, int4, float8): the field
-#: count, then each field's byte length and big-endian value.
-_COPY_ROW = np.dtype(
-    [
-        ("n", ">i2"),
-        ("n_client", ">i4"),
-        ("client", ">i8"),
-        ("n_family", ">i4"),
-        ("family", ">i8"),
-        ("n_day", ">i4"),
-        ("day", ">i4"),
-        ("n_value", ">i4"),
-        ("value", ">f8"),
-    ]
-)
-_COPY_HEADER = 19  # signature (11 bytes), flags (4), header extension length (4, zero)
+#: Clients per query of :func:`_read_lines_postgresql` (about 1.3 million demo rows).
+READ_CHUNK_CLIENTS = 5000
 
 
 def _read_lines_postgresql(since, as_of) -> pd.DataFrame:
-    """:func:`read_lines` on PostgreSQL: the sums computed by the database and fetched with one
-    binary COPY decoded by numpy (no Python object per row: 5 million rows in seconds where
-    the ORM took minutes)."""
+    """:func:`read_lines` on PostgreSQL: the sums computed by the database and fetched as four
+    binary arrays per chunk of clients (``array_send``), decoded by numpy: no Python object
+    per row (the ORM took minutes for 5 million rows; COPY still makes one call per row)."""
     table = connection.ops.quote_name(OrderLine._meta.db_table)
-    sql = (
-        f"COPY (SELECT client_id::int8, family_id::int8, (date - DATE '1970-01-01')::int4,"
-        f" SUM(net_value)::float8 FROM {table}"
-        f" WHERE date > DATE '{since.isoformat()}' AND date <= DATE '{as_of.isoformat()}'"
-        f" GROUP BY client_id, family_id, date) TO STDOUT (FORMAT binary)"
+    grouped = (
+        f"SELECT client_id::int8 AS c, family_id::int8 AS f,"
+        f" (date - DATE '1970-01-01')::int4 AS d, SUM(net_value)::float8 AS v FROM {table}"
+        f" WHERE date > %s AND date <= %s AND client_id >= %s AND client_id < %s"
+        f" GROUP BY client_id, family_id, date"
     )
-    buf = bytearray()
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for block in copy:
-            buf += block
-    body = memoryview(buf)[_COPY_HEADER : len(buf) - 2]  # the trailer: field count -1
-    rows = np.frombuffer(body, dtype=_COPY_ROW)
-    if len(rows) and not ((rows["n"] == 4).all() and (rows["n_value"] == 8).all()):
-        raise ValueError("unexpected COPY row layout (a NULL sum?)")
+    sql = (
+        "SELECT array_send(array_agg(c)), array_send(array_agg(f)), array_send(array_agg(d)),"
+        f" array_send(array_agg(v)) FROM ({grouped}) AS lines"
+    )
+    parts = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(client_id), MAX(client_id) FROM {table} WHERE date > %s AND date <= %s",
+            [since, as_of],
+        )
+        lo, hi = cursor.fetchone()
+        for first in range(lo or 0, (hi or -1) + 1, READ_CHUNK_CLIENTS):
+            cursor.execute(sql, [since, as_of, first, first + READ_CHUNK_CLIENTS])
+            row = cursor.fetchone()
+            if row[0] is not None:
+                types = (">i8", ">i8", ">i4", ">f8")
+                parts.append([_unsend(bytes(b), t) for b, t in zip(row, types, strict=True)])
+    c, f, d, v = (np.concatenate([part[j] for part in parts] or [np.zeros(0)]) for j in range(4))
     return pd.DataFrame(
         {
-            "client": rows["client"].astype(np.int64),
-            "family": rows["family"].astype(np.int64),
-            "date": rows["day"].astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]"),
-            "value": rows["value"].astype(float),
+            "client": c.astype(np.int64),
+            "family": f.astype(np.int64),
+            "date": d.astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]"),
+            "value": v.astype(float),
         }
     )
+
+
+def _unsend(buf, dtype) -> np.ndarray:
+    """The values of a one-dimensional PostgreSQL array without NULLs in its binary form
+    (``array_send``): a header (dimensions, NULL flag, element type, then length and lower
+    bound per dimension), then each element's byte length and big-endian value."""
+    ndim, has_null = np.frombuffer(buf, ">i4", 2)
+    if ndim == 0:
+        return np.zeros(0, dtype)
+    if ndim != 1 or has_null:
+        raise ValueError("expected a one-dimensional array without NULLs")
+    rows = np.frombuffer(buf, [("n", ">i4"), ("v", dtype)], offset=20)
+    return rows["v"].astype(np.dtype(dtype).newbyteorder("="))
 
 
 def _potential():
