@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from crm.bulkload import batched
 from crm.models import Alert, OrderLine, Potential
 from crm.signals import alerts_published
 
@@ -226,9 +227,14 @@ def _publish(run, as_of, feats, seg, model, p, why):
         ),
         batch_size=2000,
     )
-    # Churn scores.
+    # Churn scores; a HIGH one with the twins' stop-buying alert live is merged into it.
     tier = C.tiers(p, high, medium)
     value = feats["monetary"].clip(lower=0).to_numpy()
+    at_stake = [_money(v * q) for v, q in zip(value, p, strict=True)]
+    floor = tiers["high"].alert_min_at_stake
+    high_ids = zip(ids, tier, at_stake, strict=True)
+    wanted = [int(c) for c, t, a in high_ids if t == "high" and a >= floor]
+    twins_live = _twins_live(wanted)
     ChurnScore.objects.all().delete()
     scores = []
     for i, c in enumerate(ids):
@@ -240,7 +246,8 @@ def _publish(run, as_of, feats, seg, model, p, why):
                 p_churn=float(p[i]),
                 tier=str(tier[i]),
                 value_12m=_money(value[i]),
-                at_stake=_money(value[i] * p[i]),
+                at_stake=at_stake[i],
+                merged_into=twins_live.get(int(c)),
                 reasons=[[n, v, d] for n, v, d in why[i]],
                 features={
                     "recency_days": float(feats["recency_days"].iat[i]),
@@ -250,7 +257,9 @@ def _publish(run, as_of, feats, seg, model, p, why):
             )
         )
     ChurnScore.objects.bulk_create(scores, batch_size=2000)
-    created, updated, expired, merged, published = _alerts(run, as_of, scores, tiers, segments)
+    created, updated, expired, merged, published = _alerts(
+        run, as_of, scores, tiers, segments, twins_live
+    )
     info = {
         "has_signal": model.has_signal,
         "base_rate": model.base_rate,
@@ -275,16 +284,23 @@ def _publish(run, as_of, feats, seg, model, p, why):
     return published
 
 
-def _alerts(run, as_of, scores, tiers, segments):
-    """Raise, refresh or expire the HIGH-risk alerts; merge into the twins' stop-buying ones."""
+def _twins_live(client_ids):
+    """Per client, its highest-priority live alert of the twins' :data:`STOP_BUYING_KINDS`."""
+    twins_live = {}
+    for ids in batched(client_ids):
+        for a in Alert.objects.filter(
+            client_id__in=ids, kind__in=STOP_BUYING_KINDS, status__in=Alert.LIVE_STATUSES
+        ).order_by("-priority"):
+            twins_live.setdefault(a.client_id, a)
+    return twins_live
+
+
+def _alerts(run, as_of, scores, tiers, segments, twins_live):
+    """Raise, refresh or expire the HIGH-risk alerts; merge into the twins' stop-buying ones
+    (``twins_live``: per client, the twins' alert its score was merged into)."""
     kind = alert_kinds.CHURN_RISK
     floor = tiers["high"].alert_min_at_stake
     wanted = {s.client_id: s for s in scores if s.tier == "high" and s.at_stake >= floor}
-    twins_live = {}
-    for a in Alert.objects.filter(
-        client_id__in=list(wanted), kind__in=STOP_BUYING_KINDS, status__in=Alert.LIVE_STATUSES
-    ).order_by("-priority"):
-        twins_live.setdefault(a.client_id, a)
     live = {
         a.client_id: a
         for a in Alert.objects.select_for_update().filter(kind=kind, status__in=Alert.LIVE_STATUSES)
@@ -295,8 +311,8 @@ def _alerts(run, as_of, scores, tiers, segments):
             kind=kind, status=Alert.Status.DISMISSED, updated_at__gte=since
         ).values_list("client_id", flat=True)
     )
-    created = updated = merged = 0
-    published = []
+    created = updated = 0
+    published, merged_into = [], []
     for client_id, s in wanted.items():
         evidence = {
             "p_churn": round(s.p_churn, 4),
@@ -313,9 +329,8 @@ def _alerts(run, as_of, scores, tiers, segments):
         if twin is not None:
             # One alert per client: the twins' one carries the client-level risk as well.
             twin.evidence = {**twin.evidence, "client_churn": evidence}
-            twin.save(update_fields=["evidence", "updated_at"])
-            ChurnScore.objects.filter(client_id=client_id).update(merged_into=twin)
-            merged += 1
+            twin.updated_at = timezone.now()
+            merged_into.append(twin)
             continue
         fields = {
             "priority": s.at_stake,
@@ -340,6 +355,8 @@ def _alerts(run, as_of, scores, tiers, segments):
             )
             created += 1
         published.append(alert.pk)
+    Alert.objects.bulk_update(merged_into, ["evidence", "updated_at"], batch_size=200)
+    merged = len(merged_into)
     expired = Alert.objects.filter(pk__in=[a.pk for a in live.values()]).update(
         status=Alert.Status.EXPIRED, closed_at=timezone.now()
     )
