@@ -78,19 +78,17 @@ READ_CHUNK_CLIENTS = 5000
 
 
 def _read_lines_postgresql(since, as_of) -> pd.DataFrame:
-    """:func:`read_lines` on PostgreSQL: the sums computed by the database and fetched as four
-    binary arrays per chunk of clients (``array_send``), decoded by numpy: no Python object
-    per row (the ORM took minutes for 5 million rows; COPY still makes one call per row)."""
+    """:func:`read_lines` on PostgreSQL: the lines fetched as four binary arrays per chunk of
+    clients (``array_send``) decoded by numpy, no Python object per row (the ORM took minutes
+    for 5 million rows; COPY still makes one call per row); summed per (client, family, date)
+    here in integer cents, exactly as the database's ``SUM`` (which cost the server twice the
+    CPU of the plain read)."""
     table = connection.ops.quote_name(OrderLine._meta.db_table)
-    grouped = (
-        f"SELECT client_id::int8 AS c, family_id::int8 AS f,"
-        f" (date - DATE '1970-01-01')::int4 AS d, SUM(net_value)::float8 AS v FROM {table}"
-        f" WHERE date > %s AND date <= %s AND client_id >= %s AND client_id < %s"
-        f" GROUP BY client_id, family_id, date"
-    )
     sql = (
-        "SELECT array_send(array_agg(c)), array_send(array_agg(f)), array_send(array_agg(d)),"
-        f" array_send(array_agg(v)) FROM ({grouped}) AS lines"
+        "SELECT array_send(array_agg(client_id::int8)), array_send(array_agg(family_id::int8)),"
+        " array_send(array_agg((date - DATE '1970-01-01')::int4)),"
+        f" array_send(array_agg((net_value * 100)::int8)) FROM {table}"
+        " WHERE date > %s AND date <= %s AND client_id >= %s AND client_id < %s"
     )
     parts = []
     with connection.cursor() as cursor:
@@ -103,17 +101,38 @@ def _read_lines_postgresql(since, as_of) -> pd.DataFrame:
             cursor.execute(sql, [since, as_of, first, first + READ_CHUNK_CLIENTS])
             row = cursor.fetchone()
             if row[0] is not None:
-                types = (">i8", ">i8", ">i4", ">f8")
+                types = (">i8", ">i8", ">i4", ">i8")
                 parts.append([_unsend(bytes(b), t) for b, t in zip(row, types, strict=True)])
-    c, f, d, v = (np.concatenate([part[j] for part in parts] or [np.zeros(0)]) for j in range(4))
+    c, f, d, cents = (
+        np.concatenate([part[j] for part in parts] or [np.zeros(0, np.int64)]).astype(np.int64)
+        for j in range(4)
+    )
+    c, f, d, cents = _sum_per_day(c, f, d, cents)
     return pd.DataFrame(
         {
-            "client": c.astype(np.int64),
-            "family": f.astype(np.int64),
-            "date": d.astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]"),
-            "value": v.astype(float),
+            "client": c,
+            "family": f,
+            "date": d.astype("datetime64[D]").astype("datetime64[ns]"),
+            "value": cents / 100.0,
         }
     )
+
+
+def _sum_per_day(client, family, day, cents):
+    """The integer ``cents`` summed per (client, family, day), sorted by the three."""
+    if not len(day):
+        return client, family, day, cents
+    span = [int(x.max() - x.min()) + 1 for x in (client, family, day)]
+    if span[0] * span[1] * span[2] < 2**62:  # one int64 key: one sort instead of three
+        key = ((client - client.min()) * span[1] + family - family.min()) * span[2]
+        order = np.argsort(key + day - day.min())
+    else:
+        order = np.lexsort((day, family, client))
+    client, family, day, cents = client[order], family[order], day[order], cents[order]
+    new = np.ones(len(day), bool)
+    new[1:] = (client[1:] != client[:-1]) | (family[1:] != family[:-1]) | (day[1:] != day[:-1])
+    starts = np.flatnonzero(new)
+    return client[starts], family[starts], day[starts], np.add.reduceat(cents, starts)
 
 
 def _unsend(buf, dtype) -> np.ndarray:

@@ -149,3 +149,13 @@ def test_postgresql_read_matches_the_orm_sums(world, monkeypatch):
     assert len(fast) == len(slow) > 0
     assert (fast[key].to_numpy() == slow[key].to_numpy()).all()
     assert np.allclose(fast["value"], slow["value"])
+
+
+def test_lines_read_are_summed_per_client_family_and_day_in_cents():
+    # Client 2 family 1 on day 5: 10.00 + (-10.00) nets to exactly zero (not a purchase).
+    client, family, day, cents = (
+        np.array(x, dtype=np.int64)
+        for x in ([2, 1, 2, 1, 2], [1, 1, 1, 1, 3], [5, 7, 5, 7, 5], [1000, 10, -1000, 20, 7])
+    )
+    c, f, d, v = services._sum_per_day(client, family, day, cents)
+    assert list(zip(c, f, d, v, strict=True)) == [(1, 1, 7, 30), (2, 1, 5, 0), (2, 3, 5, 7)]
