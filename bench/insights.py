@@ -334,7 +334,8 @@ def speed_db(end="2026-11-22", refits=2, shards=8, twins=True, out=print):
     for _ in range(refits):
         run, line = measured(lambda: services.refit(as_of))
         t = run.timings
-        phases = {k: (t[k], t[f"{k}_cpu"]) for k in t if not k.endswith("_cpu")}
+        order = ("read", "features", "segments", "snapshots", "fit", "score", "publish", "notify")
+        phases = {k: (t[k], t[f"{k}_cpu"]) for k in order if k in t}
         out("")
         out(
             f"insights refit #{run.pk} ({run.clients:,} clients, "
