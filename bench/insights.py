@@ -329,7 +329,7 @@ def speed_db(end="2026-11-22", refits=2, shards=8, twins=True, out=print):
             f"twins scoring run #{run.pk} ({run.pairs:,} pairs, {shards} shards, in-process; "
             f"{run.alerts_created:,} alerts created, {run.alerts_updated:,} refreshed): {line}"
             f" (its own timings: read {t.get('read', 0):.1f}, fit {t.get('fit', 0):.1f}, "
-            f"stage {t.get('stage', 0):.1f}, publish {t.get('publish', 0):.1f} s)"
+            f"stage {t.get('stage', 0):.1f}, publish {t.get('write', 0):.1f} s)"
         )
     for _ in range(refits):
         run, line = measured(lambda: services.refit(as_of))
