@@ -255,6 +255,8 @@ def _publish(run, as_of, feats, seg, model, p, why):
     wanted = [int(c) for c, t, a in high_ids if t == "high" and a >= floor]
     twins_live = _twins_live(wanted)
     ChurnScore.objects.all().delete()
+    recency = feats["recency_days"].to_numpy()  # columns once, not a pandas lookup per client
+    median_gap = feats["median_gap_days"].to_numpy()
     scores = []
     for i, c in enumerate(ids):
         scores.append(
@@ -269,8 +271,8 @@ def _publish(run, as_of, feats, seg, model, p, why):
                 merged_into=twins_live.get(int(c)),
                 reasons=[[n, v, d] for n, v, d in why[i]],
                 features={
-                    "recency_days": float(feats["recency_days"].iat[i]),
-                    "median_gap_days": float(feats["median_gap_days"].iat[i]),
+                    "recency_days": float(recency[i]),
+                    "median_gap_days": float(median_gap[i]),
                     "segment": str(codes[i]) if len(codes) else "",
                 },
             )
