@@ -7,6 +7,7 @@ docs/insights.md): a share of clients stops buying altogether at an onset week, 
 few weeks of thinning orders, some abruptly. The pair-level planted churn stays as a confounder.
 """
 
+import os
 import time
 
 import numpy as np
@@ -231,9 +232,17 @@ def _segments(lines, end_ts, out):
         )
 
 
+def _timed(fn):
+    """(result, wall seconds, this process's CPU seconds) of ``fn()``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
 def speed(clients=20000, weeks=156, seed=7, end="2026-11-22", out=print):
     """Seconds of the pure part of a refit (what insights.services.refit runs after reading):
-    features, segmentation, 12 replayed snapshots, the fit and the scores, on ``clients``."""
+    features, segmentation, 12 replayed snapshots, the fit and the scores, on ``clients``
+    generated clients (no database)."""
     from insights.services import SNAPSHOT_STEP_DAYS, SNAPSHOTS, TRAIN_CLIENTS
 
     raw, cal = demo_lines(clients, weeks, seed, end)
@@ -242,22 +251,139 @@ def speed(clients=20000, weeks=156, seed=7, end="2026-11-22", out=print):
     lines = lines.groupby(["client", "family", "date"], as_index=False)["value"].sum()
     as_of = pd.Timestamp(cal.end)
     t = {}
-    tick = time.perf_counter()
-    feats = F.client_features(lines, as_of, F.active_clients(lines, as_of))
-    seg = S.cluster(feats)
-    t["segments"] = time.perf_counter() - tick
-    tick = time.perf_counter()
-    sample = C.training_sample(lines, TRAIN_CLIENTS)
-    X, y = C.training_frame(sample, C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS))
-    t["snapshots"] = time.perf_counter() - tick
-    tick = time.perf_counter()
-    model = C.fit(X, y)
-    p = model.predict(feats)
-    C.reasons(model, feats)
-    t["fit_score_reasons"] = time.perf_counter() - tick
+
+    def features():
+        history = F.History(lines)
+        return history, history.features(as_of, history.active(as_of))
+
+    (history, feats), *t["features"] = _timed(features)
+    seg, *t["segments"] = _timed(lambda: S.cluster(feats))
+    dates = C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS)
+    (X, y), *t["snapshots"] = _timed(
+        lambda: C.training_frame(C.training_sample(history, TRAIN_CLIENTS), dates)
+    )
+    model, *t["fit"] = _timed(lambda: C.fit(X, y))
+    (p, _), *t["score"] = _timed(lambda: (model.predict(feats), C.reasons(model, feats)))
     out(
         f"refit (pure part) on {clients:,} clients, {len(lines):,} client-family-days, "
-        f"{len(X):,} training rows, k={seg.k}, {int((p > 0.7).sum())} HIGH: "
-        + ", ".join(f"{k} {v:.1f} s" for k, v in t.items())
-        + f"; total {sum(t.values()):.1f} s"
+        f"{len(X):,} training rows, k={seg.k}, {int((p > 0.7).sum())} HIGH; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
+    out(_phase_table(t))
+
+
+def _phase_table(t):
+    rows = [f"{'phase':12s} {'wall s':>7s} {'CPU s':>7s}"]
+    for name, (wall, cpu) in t.items():
+        rows.append(f"{name:12s} {wall:7.1f} {cpu:7.1f}")
+    rows.append(
+        f"{'total':12s} {sum(w for w, _ in t.values()):7.1f} {sum(c for _, c in t.values()):7.1f}"
+    )
+    return "\n".join(rows)
+
+
+def _backend_cpu(cursor):
+    """CPU seconds (user + system) so far of this connection's PostgreSQL backend process,
+    read from /proc (the server on this machine); None when unreadable. Parallel query
+    workers are other processes and are not counted."""
+    cursor.execute("SELECT pg_backend_pid()")
+    pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def speed_db(end="2026-11-22", refits=2, shards=8, twins=True, out=print):
+    """The whole refit on the database (PostgreSQL): read, the pure part, publish and the
+    recommender's picks, per phase (wall and CPU seconds), ``refits`` times in a row; beside
+    it the twins' scoring run on the same database (``score --inline``), timed the same way."""
+    from django.db import connection
+
+    from crm.models import Client, OrderLine
+    from insights import services
+    from twins import runs
+
+    as_of = pd.Timestamp(end).date()
+    out(
+        f"{connection.vendor} {connection.settings_dict['NAME']}: {Client.objects.count():,} "
+        f"clients, {OrderLine.objects.count():,} order lines; as of {as_of}"
+    )
+
+    def measured(fn):
+        with connection.cursor() as cursor:
+            db0 = _backend_cpu(cursor)
+        result, wall, cpu = _timed(fn)
+        with connection.cursor() as cursor:
+            db1 = _backend_cpu(cursor)
+        db = f"{db1 - db0:.1f}" if db0 is not None and db1 is not None else "-"
+        load = os.getloadavg()[0]
+        return result, f"wall {wall:.1f} s, CPU {cpu:.1f} s + {db} s PostgreSQL, load {load:.1f}"
+
+    if twins:
+        run, line = measured(lambda: runs.launch(as_of, shards, inline=True, wait=True))
+        t = run.timings
+        out(
+            f"twins scoring run #{run.pk} ({run.pairs:,} pairs, {shards} shards, in-process; "
+            f"{run.alerts_created:,} alerts created, {run.alerts_updated:,} refreshed): {line}"
+            f" (its own timings: read {t.get('read', 0):.1f}, fit {t.get('fit', 0):.1f}, "
+            f"stage {t.get('stage', 0):.1f}, publish {t.get('write', 0):.1f} s)"
+        )
+    for _ in range(refits):
+        run, line = measured(lambda: services.refit(as_of))
+        t = run.timings
+        order = (
+            "read",
+            "features",
+            "segments",
+            "snapshots",
+            "fit",
+            "score",
+            "value_forecast",
+            "territories",
+            "publish",
+            "notify",
+        )
+        phases = {k: (t[k], t[f"{k}_cpu"]) for k in order if k in t}
+        out("")
+        out(
+            f"insights refit #{run.pk} ({run.clients:,} clients, "
+            f"{run.model_info.get('n_train', 0):,} training rows, "
+            f"{run.alerts_created} alerts created, {run.alerts_updated} refreshed, "
+            f"{run.alerts_merged} merged into the twins'): {line}"
+        )
+        out(_phase_table(phases))
+
+
+def plant_client_churn_in_db(end, seed=7):
+    """:func:`plant_client_churn` on the database's order lines (a seeded demo): delete the
+    lines it drops, and the orders left without lines. Destructive: for a benchmark database
+    only, once. Returns (lines deleted, planted churners)."""
+    from django.db import connection, transaction
+
+    from crm.models import Order, OrderLine
+
+    rows = np.array(
+        OrderLine.objects.order_by("pk").values_list("pk", "client_id"), dtype=np.int64
+    ).reshape(-1, 2)
+    days = np.array(
+        OrderLine.objects.order_by("pk").values_list("date", flat=True), dtype="datetime64[ns]"
+    )
+    frame = pd.DataFrame({"id": rows[:, 0], "client": rows[:, 1], "date": days})
+    kept, onset = plant_client_churn(frame, end, seed)
+    gone = np.setdiff1d(frame["id"].to_numpy(), kept["id"].to_numpy())
+    line_table = connection.ops.quote_name(OrderLine._meta.db_table)
+    order_table = connection.ops.quote_name(Order._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE planted_gone (id bigint) ON COMMIT DROP")
+        with cursor.cursor.copy("COPY planted_gone (id) FROM STDIN") as copy:
+            for pk in gone.tolist():
+                copy.write_row((pk,))
+        cursor.execute(f"DELETE FROM {line_table} l USING planted_gone g WHERE l.id = g.id")
+        cursor.execute(
+            f"DELETE FROM {order_table} o WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {line_table} l WHERE l.order_id = o.id)"
+        )
+    return len(gone), int(onset.notna().sum())

@@ -7,9 +7,9 @@ from .models import (
     InsightsRun,
     Segment,
     SegmentMembership,
-    ValueForecast,
     TerritoryFigure,
     TerritoryWeights,
+    ValueForecast,
 )
 
 

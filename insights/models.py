@@ -184,6 +184,8 @@ class ValueForecast(models.Model):
 
     def __str__(self):
         return f"{self.client_id}: {self.expected} ({self.low}-{self.high}) as of {self.as_of}"
+
+
 class TerritoryWeights(models.Model):
     """The territory ranking's weights and tier bounds: one row (``load()``), edited in the
     admin. Weights are divided by their sum, so they need not add up to 100."""

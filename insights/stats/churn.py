@@ -60,13 +60,18 @@ def _matrix(X, columns):
 
 
 def training_sample(lines, max_clients=4000, seed=SEED):
-    """The lines of at most ``max_clients`` clients drawn at random (fixed seed): the replayed
-    snapshots cost one feature pass each, and a few thousand clients x 12 snapshots are
-    enough rows to train on."""
-    clients = np.unique(lines["client"].to_numpy())
+    """The lines (or :class:`~insights.stats.features.History`) of at most ``max_clients``
+    clients drawn at random (fixed seed): the replayed snapshots cost one feature pass each,
+    and a few thousand clients x 12 snapshots are enough rows to train on."""
+    if isinstance(lines, F.History):
+        clients = lines.labels.to_numpy()
+    else:
+        clients = np.unique(lines["client"].to_numpy())
     if len(clients) <= max_clients:
         return lines
     keep = np.random.default_rng(seed).choice(clients, max_clients, replace=False)
+    if isinstance(lines, F.History):
+        return lines.restrict(keep)
     return lines.loc[lines["client"].isin(keep)]
 
 
@@ -83,21 +88,22 @@ ACTIVE_DAYS = 90
 
 def training_frame(lines, dates, extra=None, horizon=HORIZON_DAYS):
     """Features and labels of the clients still buying (an order in the last
-    :data:`ACTIVE_DAYS`) at each date.
+    :data:`ACTIVE_DAYS`) at each date. ``lines``: a DataFrame or a ``features.History``.
 
     ``extra``: optional callable ``(date, clients) -> DataFrame`` of additional columns.
     Returns (X with a ``snapshot`` column, y bool)."""
+    history = F.History.of(lines)  # sorted once for every date
     frames, ys = [], []
     for i, t in enumerate(dates):
-        clients = F.active_clients(lines, t, ACTIVE_DAYS)
+        clients = history.active(t, ACTIVE_DAYS)
         if not len(clients):
             continue
-        X = F.client_features(lines, t, clients)
+        X = history.features(t, clients)
         if extra is not None:
             X = X.join(extra(t, clients))
         X["snapshot"] = i
         frames.append(X)
-        ys.append(F.no_order_within(lines, t, clients, horizon))
+        ys.append(history.no_order_within(t, clients, horizon))
     if not frames:
         return pd.DataFrame(columns=[*CHURN_FEATURES, "snapshot"]), np.zeros(0, dtype=bool)
     return pd.concat(frames), np.concatenate(ys)

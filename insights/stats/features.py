@@ -1,14 +1,18 @@
 """Order lines -> one row of client features as of a date (RFM, behaviour, per-family recency).
 
 ``lines``: DataFrame with columns ``client`` (label), ``family`` (label), ``date``
-(datetime64) and ``value`` (net euros, negative for returns). An *order* is a client's
-positive-value purchases on one date. Only lines on or before ``as_of`` are read.
+(datetime64) and ``value`` (net euros, negative for returns); or a :class:`History` made
+from one. An *order* is a client's positive-value purchases on one date. Only lines on or
+before ``as_of`` are read.
+
+Everything is computed with numpy on arrays sorted once (:class:`History`): per-client sums
+and counts are ``np.bincount``, first/last per client are read at the group bounds of the
+sorted arrays, medians come from one sort of (group, value) keys. A refit computes features
+at a dozen replay dates; the sort and the de-duplication of orders happen once for all.
 """
 
 import numpy as np
 import pandas as pd
-
-DAY = np.timedelta64(1, "D")
 
 #: Columns of :func:`client_features`, in order.
 COLUMNS = (
@@ -29,109 +33,243 @@ COLUMNS = (
     "share_of_wallet",  # last-365-day value / stated annual potential (NaN when none)
 )
 
+#: Value of a feature for a client without the data to compute it (no order, one order...).
+MISSING = {
+    "recency_days": 3650.0,
+    "tenure_days": 3650.0,
+    "median_gap_days": 365.0,
+    "regularity": 1.0,
+    "family_overdue_max": 10.0,
+    "family_overdue_mean": 10.0,
+    "families_silent": 1.0,
+}
 
-def _orders(lines, as_of):
-    """One row per (client, date) with its positive value; lines after ``as_of`` dropped."""
-    as_of = np.datetime64(pd.Timestamp(as_of).date(), "D")
-    d = lines.loc[lines["date"].to_numpy().astype("datetime64[D]") <= as_of]
-    return d, as_of
+
+def _day(as_of) -> int:
+    """``as_of`` as days since 1970-01-01."""
+    return int(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
+
+
+def _bounds(groups, n):
+    """(start, end) of each group 0..n-1 in the sorted group ids ``groups``."""
+    edges = np.searchsorted(groups, np.arange(n + 1))
+    return edges[:-1], edges[1:]
+
+
+def _group_median(groups, x, n):
+    """(n,) median of the non-negative integers ``x`` per group (NaN for an empty group)."""
+    out = np.full(n, np.nan)
+    if not len(x):
+        return out
+    width = int(x.max()) + 1
+    key = np.sort(groups.astype(np.int64) * width + x.astype(np.int64))
+    g, v = key // width, (key % width).astype(float)
+    lo, hi = _bounds(g, n)
+    cnt = hi - lo
+    has = cnt > 0
+    out[has] = (v[(lo + (cnt - 1) // 2)[has]] + v[(lo + cnt // 2)[has]]) / 2
+    return out
+
+
+def _runs(*keys):
+    """True where a row of the sorted ``keys`` starts a new combination."""
+    new = np.ones(len(keys[0]), bool)
+    if len(new):
+        new[1:] = False
+        for k in keys:
+            new[1:] |= k[1:] != k[:-1]
+    return new
+
+
+def _distinct(sorted_values):
+    """The distinct values of a sorted array (np.unique without its sort or hash)."""
+    return sorted_values[_runs(sorted_values)]
+
+
+class History:
+    """Order lines prepared for features at any date: clients and families coded, lines
+    sorted by (client, family, day), the positive (client, family, day) purchases and the
+    (client, day) orders de-duplicated. Client codes follow the sorted client labels."""
+
+    def __init__(self, lines):
+        ci, labels = pd.factorize(lines["client"], sort=True)
+        fi, _ = pd.factorize(lines["family"], sort=True)
+        day = lines["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+        value = lines["value"].to_numpy(dtype=float)
+        self.labels = pd.Index(labels)
+        self._set(ci.astype(np.int64), fi.astype(np.int64), day, value, sort=True)
+
+    @classmethod
+    def of(cls, lines):
+        return lines if isinstance(lines, History) else cls(lines)
+
+    def _set(self, ci, fi, day, value, sort):
+        if sort and len(day):
+            d0, span, nf = int(day.min()), int(day.max() - day.min()) + 1, int(fi.max()) + 1
+            if len(self.labels) * nf * span < 2**62:
+                key = (ci * nf + fi) * span + (day - d0)
+                order = np.argsort(key, kind="stable") if (np.diff(key) < 0).any() else None
+            else:
+                order = np.lexsort((day, fi, ci))
+            if order is not None:
+                ci, fi, day, value = ci[order], fi[order], day[order], value[order]
+        self.ci, self.fi, self.day, self.value = ci, fi, day, value
+        pos = value > 0
+        c, f, d = ci[pos], fi[pos], day[pos]
+        new = _runs(c, f, d)
+        #: Positive purchases: one row per (client, family, day), sorted.
+        self.pc, self.pf, self.pd = c[new], f[new], d[new]
+        # Orders: one row per (client, day), sorted by client then day.
+        if len(self.pd):
+            d0, width = int(self.pd.min()), int(self.pd.max() - self.pd.min()) + 1
+            key = np.sort(self.pc * width + (self.pd - d0))
+            key = key[_runs(key)]
+            self.oc, self.od = key // width, key % width + d0
+        else:
+            self.oc = self.od = np.zeros(0, np.int64)
+
+    def __len__(self):
+        return len(self.day)
+
+    def restrict(self, labels):
+        """The history of the clients ``labels`` only (unknown labels ignored)."""
+        keep = np.zeros(len(self.labels), bool)
+        codes = self.labels.get_indexer(pd.Index(labels))
+        keep[codes[codes >= 0]] = True
+        new_code = np.cumsum(keep) - 1
+        rows = keep[self.ci]
+        out = History.__new__(History)
+        out.labels = self.labels[keep]
+        out._set(new_code[self.ci[rows]], self.fi[rows], self.day[rows], self.value[rows], False)
+        return out
+
+    def clients(self, as_of=None):
+        """Labels of the clients with a line on or before ``as_of`` (all without it)."""
+        if as_of is None:
+            return self.labels
+        return self.labels[_distinct(self.ci[self.day <= _day(as_of)])]
+
+    def active(self, as_of, days=365) -> pd.Index:
+        """Clients with an order in the ``days`` up to ``as_of``."""
+        t = _day(as_of)
+        sel = (self.od <= t) & (self.od > t - days)
+        return self.labels[_distinct(self.oc[sel])]
+
+    def no_order_within(self, as_of, clients, days=90) -> np.ndarray:
+        """(C,) bool: True where the client has no order in (as_of, as_of + days]."""
+        t = _day(as_of)
+        sel = (self.od > t) & (self.od <= t + days)
+        bought = np.zeros(len(self.labels) + 1, bool)
+        bought[self.oc[sel]] = True
+        return ~bought[self.labels.get_indexer(pd.Index(clients))]
+
+    def features(self, as_of, clients=None, potential=None) -> pd.DataFrame:
+        """See :func:`client_features`."""
+        t = _day(as_of)
+        clients = self.clients(as_of) if clients is None else pd.Index(clients)
+        n = len(self.labels) + 1  # the last code: a client without any line
+        cols = {}
+
+        # Orders up to as_of: recency, tenure, counts.
+        m = self.od <= t
+        oc, od = self.oc[m], self.od[m]
+        lo, hi = _bounds(oc, n)
+        has = hi > lo
+        rec = np.full(n, MISSING["recency_days"])
+        ten = np.full(n, MISSING["tenure_days"])
+        rec[has] = t - od[hi[has] - 1]
+        ten[has] = t - od[lo[has]]
+        cols["recency_days"], cols["tenure_days"] = rec, ten
+        cols["frequency"] = np.bincount(oc[od > t - 365], minlength=n).astype(float)
+        cols["orders_90d"] = np.bincount(oc[od > t - 90], minlength=n).astype(float)
+
+        # Gaps between successive orders over the last two years.
+        two = od > t - 730
+        c2, d2 = oc[two], od[two]
+        same = c2[1:] == c2[:-1]
+        gaps, gc = np.diff(d2)[same], c2[1:][same]
+        cnt = np.bincount(gc, minlength=n)
+        med = _group_median(gc, gaps, n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.bincount(gc, gaps, minlength=n) / cnt
+            var = np.bincount(gc, (gaps - mean[gc]) ** 2, minlength=n) / cnt
+            cv = np.sqrt(var) / mean
+        cols["median_gap_days"] = np.where(cnt > 0, med, MISSING["median_gap_days"])
+        cols["regularity"] = np.where(cnt > 0, cv, MISSING["regularity"])
+        cols["recency_ratio"] = rec / np.maximum(cols["median_gap_days"], 1.0)
+
+        # Value: the last year, and windows for the trends (returns included).
+        age = t - self.day
+        ci, value = self.ci, self.value
+
+        def window(lo_days, hi_days):
+            w = (age >= lo_days) & (age < hi_days)
+            return np.bincount(ci[w], value[w], minlength=n)
+
+        monetary = window(0, 365)
+        cols["monetary"] = monetary
+        last26, prev26 = window(0, 182).clip(min=0), window(182, 364).clip(min=0)
+        cols["trend"] = np.log1p(last26) - np.log1p(prev26)
+        last13 = window(0, 91).clip(min=0)
+        cols["trend_13w"] = np.log1p(last13) - np.log1p(monetary.clip(min=0) / 4.0)
+
+        # Families bought in the last year; per-family recency against its own gap (2 years).
+        p = (self.pd <= t) & (self.pd > t - 730)
+        pc, pf, pd_ = self.pc[p], self.pf[p], self.pd[p]
+        year = pd_ > t - 365
+        yc, yf = pc[year], pf[year]
+        cols["n_families"] = np.bincount(yc[_runs(yc, yf)], minlength=n).astype(float)
+        new = _runs(pc, pf)
+        gid = np.cumsum(new) - 1  # one group per (client, family), in client order
+        n_groups = int(new.sum())
+        last = np.flatnonzero(np.append(new[1:], True))
+        g_client = pc[new]
+        g_rec = (t - pd_[last]).astype(float)
+        same = gid[1:] == gid[:-1]
+        g_gap = _group_median(gid[1:][same], np.diff(pd_)[same], n_groups)
+        fallback = np.maximum(np.nan_to_num(med[g_client], nan=365.0), 90.0)
+        g_gap = np.where(np.isfinite(g_gap), g_gap, fallback)
+        ratio = g_rec / np.maximum(g_gap, 7.0)
+        n_fam = np.bincount(g_client, minlength=n)
+        has = n_fam > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r_mean = np.bincount(g_client, ratio, minlength=n) / n_fam
+            silent = np.bincount(g_client, (ratio > 2.0).astype(float), minlength=n) / n_fam
+        r_max = np.full(n, MISSING["family_overdue_max"])
+        if n_groups:
+            starts = np.flatnonzero(_runs(g_client))
+            r_max[g_client[starts]] = np.maximum.reduceat(ratio, starts)
+        cols["family_overdue_max"] = r_max
+        cols["family_overdue_mean"] = np.where(has, r_mean, MISSING["family_overdue_mean"])
+        cols["families_silent"] = np.where(has, silent, MISSING["families_silent"])
+
+        codes = self.labels.get_indexer(clients)  # -1 (unknown): the last, empty code
+        out = pd.DataFrame({c: cols[c][codes] for c in COLUMNS if c in cols}, index=clients)
+        out.index.name = "client"
+        if potential is not None:
+            pot = pd.Series(potential).reindex(clients).astype(float).to_numpy()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out["share_of_wallet"] = np.where(pot > 0, out["monetary"].to_numpy() / pot, np.nan)
+        else:
+            out["share_of_wallet"] = np.nan
+        return out[list(COLUMNS)].astype(float)
 
 
 def client_features(lines, as_of, clients=None, potential=None) -> pd.DataFrame:
     """The features of :data:`COLUMNS` per client as of ``as_of`` (index: client label).
 
-    ``clients``: the labels to return (default: every client with a line by ``as_of``); a
-    client without orders gets recency and tenure of 10 years and zeros.
+    ``clients``: the labels to return (default: every client with a line by ``as_of``, in
+    label order); a client without orders gets recency and tenure of 10 years and zeros.
     ``potential``: Series of stated annual potential per client (euros), optional.
     """
-    d, as_of = _orders(lines, as_of)
-    dates = d["date"].to_numpy().astype("datetime64[D]")
-    age = (as_of - dates) / DAY  # days before as_of, >= 0
-    d = d.assign(_age=age)
-    if clients is None:
-        clients = pd.Index(pd.unique(d["client"]))
-    else:
-        clients = pd.Index(clients)
-    out = pd.DataFrame(index=clients)
-    out.index.name = "client"
-
-    pos = d.loc[d["value"] > 0]
-    orders = pos.groupby(["client", "_age"], sort=False)["value"].sum().reset_index()
-    g = orders.groupby("client")["_age"]
-    out["recency_days"] = g.min().reindex(clients).fillna(3650.0)
-    out["tenure_days"] = g.max().reindex(clients).fillna(3650.0)
-    last_year = orders.loc[orders["_age"] < 365]
-    out["frequency"] = last_year.groupby("client").size().reindex(clients).fillna(0.0)
-    out["orders_90d"] = (
-        orders.loc[orders["_age"] < 90].groupby("client").size().reindex(clients).fillna(0.0)
-    )
-    year = d.loc[d["_age"] < 365]
-    out["monetary"] = year.groupby("client")["value"].sum().reindex(clients).fillna(0.0)
-    out["n_families"] = (
-        year.loc[year["value"] > 0].groupby("client")["family"].nunique().reindex(clients)
-    ).fillna(0.0)
-
-    # Gaps between successive orders over the last two years.
-    two = orders.loc[orders["_age"] < 730].sort_values(["client", "_age"])
-    gaps = two.assign(gap=two.groupby("client")["_age"].diff()).dropna(subset=["gap"])
-    gg = gaps.groupby("client")["gap"]
-    med = gg.median().reindex(clients)
-    cv = (gg.std(ddof=0) / gg.mean()).reindex(clients)
-    out["median_gap_days"] = med.fillna(365.0)
-    out["regularity"] = cv.fillna(1.0)
-    out["recency_ratio"] = out["recency_days"] / np.maximum(out["median_gap_days"], 1.0)
-
-    # Trends of value.
-    def window(lo, hi):
-        w = d.loc[(d["_age"] >= lo) & (d["_age"] < hi)]
-        return w.groupby("client")["value"].sum().reindex(clients).fillna(0.0).clip(lower=0)
-
-    last26, prev26 = window(0, 182), window(182, 364)
-    out["trend"] = np.log1p(last26) - np.log1p(prev26)
-    last13 = window(0, 91)
-    out["trend_13w"] = np.log1p(last13) - np.log1p(out["monetary"].clip(lower=0) / 4.0)
-
-    # Per-family recency against the family's own gap.
-    fam_orders = (
-        pos.loc[pos["_age"] < 730].groupby(["client", "family", "_age"], sort=False).size()
-    ).reset_index()[["client", "family", "_age"]]
-    fam_orders = fam_orders.sort_values(["client", "family", "_age"])
-    key = [fam_orders["client"], fam_orders["family"]]
-    fam_orders["gap"] = fam_orders.groupby(key)["_age"].diff()
-    per = fam_orders.groupby(["client", "family"]).agg(
-        rec=("_age", "min"), gap=("gap", "median"), n=("_age", "size")
-    )
-    # A family bought once: its gap is unknown; use the client's median gap, at least 90 days.
-    fallback = med.reindex(per.index.get_level_values(0)).to_numpy()
-    gap = per["gap"].to_numpy()
-    gap = np.where(np.isfinite(gap), gap, np.maximum(np.nan_to_num(fallback, nan=365.0), 90.0))
-    per["ratio"] = per["rec"].to_numpy() / np.maximum(gap, 7.0)
-    per["silent"] = (per["ratio"] > 2.0).astype(float)
-    pg = per.groupby(level=0)
-    out["family_overdue_max"] = pg["ratio"].max().reindex(clients).fillna(10.0)
-    out["family_overdue_mean"] = pg["ratio"].mean().reindex(clients).fillna(10.0)
-    out["families_silent"] = pg["silent"].mean().reindex(clients).fillna(1.0)
-
-    if potential is not None:
-        pot = pd.Series(potential).reindex(clients).astype(float)
-        out["share_of_wallet"] = np.where(pot > 0, out["monetary"] / pot, np.nan)
-    else:
-        out["share_of_wallet"] = np.nan
-    return out[list(COLUMNS)].astype(float)
+    return History.of(lines).features(as_of, clients, potential)
 
 
 def no_order_within(lines, as_of, clients, days=90) -> np.ndarray:
     """(C,) bool: True where the client has no positive-value line in (as_of, as_of + days]."""
-    start = np.datetime64(pd.Timestamp(as_of).date(), "D")
-    dates = lines["date"].to_numpy().astype("datetime64[D]")
-    sel = (dates > start) & (dates <= start + days * DAY) & (lines["value"].to_numpy() > 0)
-    bought = pd.Index(pd.unique(lines.loc[sel, "client"]))
-    return ~pd.Index(clients).isin(bought)
+    return History.of(lines).no_order_within(as_of, clients, days)
 
 
 def active_clients(lines, as_of, days=365) -> pd.Index:
-    """Clients with a positive-value line in the ``days`` up to ``as_of``."""
-    d, as_of = _orders(lines, as_of)
-    dates = d["date"].to_numpy().astype("datetime64[D]")
-    sel = ((as_of - dates) / DAY < days) & (d["value"].to_numpy() > 0)
-    return pd.Index(pd.unique(d.loc[sel, "client"]))
+    """Clients with a positive-value line in the ``days`` up to ``as_of`` (in label order)."""
+    return History.of(lines).active(as_of, days)

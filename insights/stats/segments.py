@@ -26,6 +26,9 @@ LOG_FEATURES = ("recency_days", "frequency", "monetary", "recency_ratio")
 K_RANGE = (4, 5, 6)
 SEED = 0
 SILHOUETTE_SAMPLE = 4000
+#: K-Means starts per k: on 20,000 demo clients 4 starts found the same inertia as 10 for
+#: k = 4, 5, 6 (one start did not for k = 4), in 40 % of the time.
+N_INIT = 4
 
 #: Segment codes, in the order their rules are tried on each cluster (see name_clusters).
 NAMES = (
@@ -82,7 +85,7 @@ def cluster(feats: pd.DataFrame, k_range=K_RANGE, seed=SEED) -> Segmentation:
     for k in k_range:
         if len(X) <= k:
             continue
-        km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(X)
+        km = KMeans(n_clusters=k, n_init=N_INIT, random_state=seed).fit(X)
         sils[k] = silhouette(X, km.labels_, seed)
         if best is None or sils[k] > sils[best[0]] + 1e-12:
             best = (k, km)

@@ -1,8 +1,12 @@
 """The refit: segments with their date, churn tiers, HIGH-risk alerts merged with the twins'."""
 
 import datetime as dt
+import struct
 
+import numpy as np
+import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from crm.models import Alert
 from insights import services
@@ -120,3 +124,38 @@ def test_command_task_and_schedule(world):
         "insights.tasks.refit_insights"
     )
     assert Segment.objects.filter(playbook__gt="").exists()
+
+
+def test_postgresql_binary_arrays_are_decoded():
+    # array_send('{3, -1, 1099511627776}'::int8[]): dimensions, NULL flag, element type
+    # (20: int8), length and lower bound, then (byte length, big-endian value) per element.
+    values = [3, -1, 2**40]
+    buf = struct.pack(">iiiii", 1, 0, 20, len(values), 1)
+    buf += b"".join(struct.pack(">iq", 8, v) for v in values)
+    assert services._unsend(buf, ">i8").tolist() == values
+    doubles = struct.pack(">iiiii", 1, 0, 701, 2, 1) + struct.pack(">idid", 8, 1.5, 8, -2.25)
+    assert services._unsend(doubles, ">f8").tolist() == [1.5, -2.25]
+    empty = struct.pack(">iii", 0, 0, 20)  # array_send of an empty array
+    assert len(services._unsend(empty, ">i8")) == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL read path")
+def test_postgresql_read_matches_the_orm_sums(world, monkeypatch):
+    fast = services.read_lines(AS_OF)
+    monkeypatch.setattr(services.connection, "vendor", "sqlite")
+    slow = services.read_lines(AS_OF)
+    key = ["client", "family", "date"]
+    fast, slow = (d.sort_values(key).reset_index(drop=True) for d in (fast, slow))
+    assert len(fast) == len(slow) > 0
+    assert (fast[key].to_numpy() == slow[key].to_numpy()).all()
+    assert np.allclose(fast["value"], slow["value"])
+
+
+def test_lines_read_are_summed_per_client_family_and_day_in_cents():
+    # Client 2 family 1 on day 5: 10.00 + (-10.00) nets to exactly zero (not a purchase).
+    client, family, day, cents = (
+        np.array(x, dtype=np.int64)
+        for x in ([2, 1, 2, 1, 2], [1, 1, 1, 1, 3], [5, 7, 5, 7, 5], [1000, 10, -1000, 20, 7])
+    )
+    c, f, d, v = services._sum_per_day(client, family, day, cents)
+    assert list(zip(c, f, d, v, strict=True)) == [(1, 1, 7, 30), (2, 1, 5, 0), (2, 3, 5, 7)]

@@ -47,6 +47,56 @@ def test_family_bought_once_uses_at_least_ninety_days_as_its_gap():
     assert X["families_silent"] == 0.0  # 2.0 is not more than twice
 
 
+def _irregular_client():
+    """Client B: family f1 bought at ages 10, 20, 40, 80, 160 days (100 euros each) and a
+    20-euro return at age 5; family f2 at ages 250 and 300 (50 euros each)."""
+    end = pd.Timestamp(AS_OF)
+    rows = [("B", "f1", end - pd.Timedelta(days=a), 100.0) for a in (10, 20, 40, 80, 160)]
+    rows += [("B", "f2", end - pd.Timedelta(days=a), 50.0) for a in (250, 300)]
+    rows.append(("B", "f1", end - pd.Timedelta(days=5), -20.0))
+    rows.append(("C", "f1", end - pd.Timedelta(days=3), 10.0))  # another client
+    return lines_of(rows)
+
+
+def test_features_of_an_irregular_client_checked_by_hand():
+    X = F.client_features(_irregular_client(), AS_OF, ["B", "Z"])
+    b = X.loc["B"]
+    # Orders on 7 days; gaps between them 10, 20, 40, 80, 90, 50 -> median (40 + 50) / 2.
+    assert b["recency_days"] == 10 and b["tenure_days"] == 300
+    assert b["frequency"] == 7 and b["orders_90d"] == 4
+    assert b["median_gap_days"] == 45
+    gaps = np.array([10, 20, 40, 80, 90, 50])
+    assert b["regularity"] == pytest.approx(gaps.std() / gaps.mean())
+    assert b["recency_ratio"] == pytest.approx(10 / 45)
+    assert b["monetary"] == pytest.approx(500 + 100 - 20)
+    assert b["n_families"] == 2
+    # Last 26 weeks 480 (with the return) against 100 before; last 13 weeks 380 against a
+    # quarter of the year's 580.
+    assert b["trend"] == pytest.approx(np.log(481 / 101))
+    assert b["trend_13w"] == pytest.approx(np.log(381 / 146))
+    # f1: 10 days silent against its median gap 30; f2: 250 days against 50 (silent).
+    assert b["family_overdue_max"] == pytest.approx(5.0)
+    assert b["family_overdue_mean"] == pytest.approx((10 / 30 + 5.0) / 2)
+    assert b["families_silent"] == 0.5
+    # A client without lines: ten years of recency, no value, every family silent.
+    z = X.loc["Z"]
+    assert (z["recency_days"], z["tenure_days"], z["median_gap_days"]) == (3650, 3650, 365)
+    assert (z["frequency"], z["monetary"], z["trend"], z["families_silent"]) == (0, 0, 0, 1)
+
+
+def test_one_history_gives_the_features_of_every_date_and_client_subset():
+    lines = _irregular_client()
+    history = F.History(lines)
+    for days in (0, 45, 200):
+        day = pd.Timestamp(AS_OF) - pd.Timedelta(days=days)
+        expected = F.client_features(lines.loc[lines["date"] <= day], day)
+        pd.testing.assert_frame_equal(history.features(day), expected)
+    only_b = history.restrict(["B"])
+    assert list(only_b.labels) == ["B"]
+    pd.testing.assert_frame_equal(only_b.features(AS_OF), history.features(AS_OF, ["B"]))
+    assert list(history.active(AS_OF, days=5)) == ["C"]
+
+
 def test_no_order_within_counts_only_positive_lines_inside_the_horizon():
     end = pd.Timestamp(AS_OF)
     lines = lines_of(

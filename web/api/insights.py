@@ -12,9 +12,15 @@ from rest_framework.response import Response
 
 from crm import selectors
 from insights import selectors as insights_selectors
-from insights.models import ChurnScore, ChurnTier, Segment, SegmentMembership, ValueForecast
 from insights import territory as territories
-from insights.models import ChurnScore, ChurnTier, Segment, SegmentMembership, TerritoryFigure
+from insights.models import (
+    ChurnScore,
+    ChurnTier,
+    Segment,
+    SegmentMembership,
+    TerritoryFigure,
+    ValueForecast,
+)
 
 from .views import (
     _ERROR,
@@ -175,6 +181,8 @@ class ValueForecastViewSet(ReadOnlyApiViewSet):
         return insights_selectors.latest_forecasts(
             selectors.clients_visible_to(self.request.user)
         ).select_related("client")
+
+
 class TerritoryQuerySerializer(serializers.Serializer):
     level = serializers.ChoiceField(
         choices=TerritoryFigure.Level.choices,

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 
 class Command(BaseCommand):
@@ -20,7 +21,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--speed",
             action="store_true",
-            help="only time the pure part of a refit on --clients clients",
+            help="time the refit: on PostgreSQL (DATABASE_URL) the whole refit on the database "
+            "beside the twins' scoring run; elsewhere the pure part on --clients generated clients",
+        )
+        parser.add_argument(
+            "--refits", type=int, default=2, help="--speed on PostgreSQL: refits in a row"
+        )
+        parser.add_argument(
+            "--shards", type=int, default=8, help="--speed on PostgreSQL: the twins' shards"
+        )
+        parser.add_argument(
+            "--plant-churn",
+            action="store_true",
+            help="--speed on PostgreSQL: first delete the order lines of a planted whole-client "
+            "churn (as on the generated lines) from the seeded demo. Destructive: once, on a "
+            "benchmark database.",
         )
         parser.add_argument(
             "--no-twins", action="store_true", help="skip the twins' p_active (faster)"
@@ -34,7 +49,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from bench import value_forecast
-        from bench.insights import run, speed
+        from bench.insights import plant_client_churn_in_db, run, speed, speed_db
 
         value_args = {
             "clients": options["clients"],
@@ -47,6 +62,18 @@ class Command(BaseCommand):
         }
         if options["value_only"]:
             value_forecast.run(**value_args)
+            return
+        if options["speed"] and connection.vendor == "postgresql":
+            if options["plant_churn"]:
+                gone, churners = plant_client_churn_in_db(options["end"], options["seed"])
+                self.stdout.write(f"planted churn: {churners} clients, {gone:,} lines deleted")
+            speed_db(
+                end=options["end"],
+                refits=options["refits"],
+                shards=options["shards"],
+                twins=not options["no_twins"],
+                out=self.stdout.write,
+            )
             return
         if options["speed"]:
             speed(
