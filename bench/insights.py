@@ -273,11 +273,11 @@ def speed(clients=20000, weeks=156, seed=7, end="2026-11-22", out=print):
 
 
 def _phase_table(t):
-    rows = [f"{'phase':12s} {'wall s':>7s} {'CPU s':>7s}"]
+    rows = [f"{'phase':14s} {'wall s':>7s} {'CPU s':>7s}"]
     for name, (wall, cpu) in t.items():
-        rows.append(f"{name:12s} {wall:7.1f} {cpu:7.1f}")
+        rows.append(f"{name:14s} {wall:7.1f} {cpu:7.1f}")
     rows.append(
-        f"{'total':12s} {sum(w for w, _ in t.values()):7.1f} {sum(c for _, c in t.values()):7.1f}"
+        f"{'total':14s} {sum(w for w, _ in t.values()):7.1f} {sum(c for _, c in t.values()):7.1f}"
     )
     return "\n".join(rows)
 
