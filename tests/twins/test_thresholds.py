@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from twins.stats import detect
+from twins.stats import detect, technical
 from twins.stats.api import PairBatch, score_pairs
 
 W = 60
@@ -85,7 +85,7 @@ def technical_inputs(rows):
         "mean_gap": 28.0,
     }
     tfit = {k: np.array([r.get(k, d) for r in rows], dtype=float) for k, d in defaults.items()}
-    tfit["p75_usual"] = np.array([r.get("p75_usual", p) for r, p in zip(rows, tfit["p75"])])
+    tfit["p75_usual"] = np.array([r.get("p75_usual", r.get("p75", 32.0)) for r in rows])
     ch = SimpleNamespace(technical=np.ones(n, bool), tech_pos=np.arange(n))
     return ch, tfit, np.ones(n, bool)
 
@@ -290,6 +290,44 @@ def test_suspicious_pause_needs_silence_past_p75_and_significantly_lengthening_g
     assert ts.deteriorating.tolist() == [False] * 6 + [True]
 
 
+def test_suspicious_pause_compares_the_silence_with_the_usual_gaps_p75():
+    """Two long recent gaps raise the fitted law's P75; the pause is judged against the P75 of
+    the usual gaps before them (``p75_usual``): just past it is a pause, just under it is not,
+    wherever the fitted P75 lies."""
+    base = {"p75": 40.0, "p90": P90 + 10, "p75_usual": P75, "trend": 0.5, "trend_se": 0.1}
+    rows = [base | {"silence_days": P75 + 0.1}, base | {"silence_days": P75 - 0.1}]
+    ts = detect.technical_signals(*technical_inputs(rows))
+    assert ts.pause.tolist() == [True, False]
+
+
+def test_recent_split_hand_example():
+    """Six gaps of 28 days then two of 56: trend log 2; the usual law is the six 28-day gaps,
+    whose own spread is 0, shrunk toward the family's sigma_f = 0.3 by 3 pseudo-gaps:
+    sqrt(3 x 0.09 / (5 + 3)); the trend's error uses the pooled spread within both groups,
+    sqrt(3 x 0.09 / (5 + 1 + 3)) x sqrt(1/2 + 1/6)."""
+    weeks = np.cumsum([0, 4, 4, 4, 4, 4, 4, 8, 8])
+    units = np.zeros((1, 60))
+    units[0, weeks] = 1
+    gaps = technical.purchase_gaps(units)
+    split = technical.recent_split(gaps, np.array([0.3]))
+    assert split.trend[0] == pytest.approx(np.log(2.0))
+    assert split.usual_mu[0] == pytest.approx(np.log(28.0))
+    assert split.usual_sigma[0] == pytest.approx(np.sqrt(3 * 0.09 / 8))
+    assert split.trend_se[0] == pytest.approx(np.sqrt(3 * 0.09 / 9) * np.sqrt(1 / 2 + 1 / 6))
+    fitted = {
+        "mu": np.zeros(1),
+        "sigma": np.ones(1),
+        "weibull": np.array([False]),
+        "scale": 1,
+        "k": 1,
+    }
+    p75 = technical.usual_gap_quantile(0.75, split, fitted)
+    assert p75[0] == pytest.approx(sps.lognorm(s=np.sqrt(3 * 0.09 / 8), scale=28.0).ppf(0.75))
+    # Fewer than four gaps: no trend, and the fitted law's quantile instead.
+    short = technical.recent_split(technical.purchase_gaps(units[:, :13]), np.array([0.3]))
+    assert (short.trend[0], short.trend_se[0]) == (0.0, np.inf)
+
+
 # --- end to end: score_pairs raises the two rule-based kinds on built histories -------------
 
 WEEKS = 104
@@ -334,6 +372,18 @@ def test_score_pairs_raises_a_suspicious_pause_between_p75_and_p90_with_lengthen
         assert 28 < p75 < 35 < p90 < 42
         kinds.append(scores.alert_kind[-1])
     assert kinds == ["", "suspicious_pause", "technical_deterioration"]
+
+
+def test_score_pairs_raises_a_pause_below_the_fitted_p75_when_past_the_usual_one():
+    """Peers buy every 3-5 weeks. The pair bought every 4 weeks, then after 9 and 9: those two
+    gaps lift its fitted P75 above 35 days, but 5 silent weeks (35 days) are past the P75 of
+    its usual 4-week gaps: a pause (the rule before judged it against the fitted P75)."""
+    rng = np.random.default_rng(3)
+    pop = [_tech_row(rng.choice([3, 4, 4, 5], 20), int(rng.integers(0, 3))) for _ in range(40)]
+    rows = np.vstack(pop + [_tech_row([4] * 14 + [9, 9], 5)])
+    scores = score_pairs(_batch(rows, np.ones(len(rows), bool)))
+    assert scores.params["p75_gap_days"][-1] > 35.0
+    assert scores.alert_kind[-1] == "suspicious_pause"
 
 
 def test_score_pairs_raises_campaign_without_response_only_when_the_client_ignores_it():
