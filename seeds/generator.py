@@ -155,12 +155,12 @@ COMMODITY_SCENARIOS = {
     "campaign_no_response": 0.06,
 }
 TECHNICAL_SCENARIOS = {
-    "stable": 0.66,
+    "stable": 0.64,
     "growing": 0.06,
     "technical_silence": 0.12,
     "uncaptured_potential": 0.06,
     "unreliable_potential": 0.04,
-    "technical_pause": 0.06,
+    "technical_pause": 0.08,  # ~1/4 of them have too long gaps for a pause and stay stable
 }
 #: Every scenario, in the order their codes are stored in the arrays below.
 SCENARIOS = (
