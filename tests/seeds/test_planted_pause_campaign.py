@@ -52,7 +52,7 @@ def test_both_scenarios_are_planted_and_the_others_keep_their_shares(demo):
     share = {s: (scenario[com] == s).mean() for s in gen.COMMODITY_SCENARIOS}
     assert 0.04 <= share["campaign_no_response"] <= 0.08
     assert 0.08 <= share["partial_churn"] <= 0.12 and 0.025 <= share["full_churn"] <= 0.055
-    assert 0.02 <= (scenario[tech] == "technical_pause").mean() <= 0.07
+    assert 0.03 <= (scenario[tech] == "technical_pause").mean() <= 0.09
     assert 0.09 <= (scenario[tech] == "technical_silence").mean() <= 0.15
     assert not np.isin(scenario[com], ["technical_pause", "technical_silence"]).any()
     assert not (scenario[tech] == "campaign_no_response").any()

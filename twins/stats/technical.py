@@ -173,4 +173,3 @@ def usual_gap_quantile(q, split: RecentSplit, model):
     z = np.sqrt(2.0) * special.erfinv(2 * q - 1)
     usual = np.exp(split.usual_mu + split.usual_sigma * z)
     return np.where(split.ok, usual, gap_quantile(q, model))
-
