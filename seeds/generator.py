@@ -146,19 +146,21 @@ SURNAMES = (
 PREFIXES = ("Clínica Dental", "Centro Odontológico", "Policlínica Dental", "Dentistas")
 
 COMMODITY_SCENARIOS = {
-    "stable": 0.70,
+    "stable": 0.64,
     "growing": 0.06,
     "partial_churn": 0.10,
     "full_churn": 0.04,
     "uncaptured_potential": 0.06,
     "unreliable_potential": 0.04,
+    "campaign_no_response": 0.06,
 }
 TECHNICAL_SCENARIOS = {
-    "stable": 0.72,
+    "stable": 0.64,
     "growing": 0.06,
     "technical_silence": 0.12,
     "uncaptured_potential": 0.06,
     "unreliable_potential": 0.04,
+    "technical_pause": 0.08,  # ~1/4 of them have too long gaps for a pause and stay stable
 }
 #: Every scenario, in the order their codes are stored in the arrays below.
 SCENARIOS = (
@@ -170,6 +172,8 @@ SCENARIOS = (
     "uncaptured_potential",
     "unreliable_potential",
     "cross_sell",
+    "campaign_no_response",
+    "technical_pause",
 )
 NB_DISPERSION = 4.0  # negative binomial size of the units of one commodity order
 GAP_SIGMA = 0.45  # log-normal sigma of the weeks between technical purchases
@@ -178,6 +182,16 @@ ADJUSTMENT_RATE = 0.01  # share of sale lines followed by a zero-unit price adju
 PRICE_INFLATION = 0.03  # yearly list price increase; list prices are today's
 CAMPAIGN_UPLIFT = 1.0  # extra rate during a campaign; the same volume is missing afterwards
 CAMPAIGN_WEEKS, CAMPAIGN_DIP_WEEKS = 2, 4
+#: technical_pause, the early stage of a technical silence: the last PAUSE_GAPS completed
+#: gaps are this many times the pair's median gap (usual gaps keep their log-normal noise)...
+PAUSE_LENGTHENING = (2.0, 2.6)
+PAUSE_GAPS = 2
+#: ...and the open gap at the end has lasted this many times the median: past the usual gaps'
+#: P75 and before their P90. Realised gaps (weekly rounding, a one-week floor, seasonal
+#: thinning) have P75 1.47x and P90 2.04x the median; a log-normal fitted to them, P75 ~1.55x.
+PAUSE_SILENCE = (1.6, 2.0)
+#: Usual gaps the history must hold before the lengthening; pairs with longer gaps stay stable.
+PAUSE_USUAL_GAPS = 4
 
 
 def last_sunday(day):
@@ -405,7 +419,10 @@ def generate_chunk(rng, n_clients, calendar, catalogue, campaign_mult):
     every = np.maximum(every - (size[pc] > 1.6), 1)  # big clients order more often
     order_p = 1.0 / every
     c = ~tech
-    mean = rate[c, None] * season[None, :] * campaign_mult[pf[c]] * mult[c] / order_p[c, None]
+    # campaign_no_response: the pair buys as usual through every campaign (no uplift, no dip).
+    deaf = sc == "campaign_no_response"
+    camp = np.where(deaf[c, None], 1.0, campaign_mult[pf[c]])
+    mean = rate[c, None] * season[None, :] * camp * mult[c] / order_p[c, None]
     qty = rng.negative_binomial(NB_DISPERSION, NB_DISPERSION / (NB_DISPERSION + mean))
     units[c] = np.where(rng.random(mean.shape) < order_p[c, None], qty, 0)
 
@@ -417,14 +434,42 @@ def generate_chunk(rng, n_clients, calendar, catalogue, campaign_mult):
     silent_weeks = np.minimum(np.maximum(10, np.ceil(2.5 * gap)) + rng.integers(0, 9, P), half)
     onset[silence] = W - silent_weeks[silence].astype(int)
     drop[silence] = 1.0
+    # technical_pause: the last PAUSE_GAPS gaps lengthen by a factor, and the open gap at the
+    # end is between the usual law's P75 and P90 (the early stage of a technical silence).
+    # A pair whose history would not hold PAUSE_USUAL_GAPS usual gaps before it stays stable.
+    pause = tech & (sc == "technical_pause")
+    lengthening = np.where(pause, rng.uniform(*PAUSE_LENGTHENING, P), 0.0)
+    pause_ratio = rng.uniform(*PAUSE_SILENCE, P)
+    pause_weeks = np.maximum(np.round(gap * pause_ratio), 1).astype(int)
+    too_long = pause & (gap * (PAUSE_USUAL_GAPS + PAUSE_GAPS * lengthening + pause_ratio) > W)
+    scenario[too_long], sc[too_long], lengthening[too_long] = SCENARIOS.index("stable"), "stable", 0
+    pause &= ~too_long
     ti = np.nonzero(tech)[0]
     if len(ti):
         steps = rng.lognormal(np.log(gap[ti])[:, None], GAP_SIGMA, (len(ti), W))
         times = rng.uniform(0, gap[ti])[:, None] + np.cumsum(np.maximum(steps, 1.0), axis=1)
+        planted = np.zeros(times.shape, bool)
+        for r in np.flatnonzero(pause[ti]):
+            i = ti[r]
+            tail = [W - 1 - pause_weeks[i]]  # the last purchase week, then backwards
+            longer = rng.lognormal(np.log(gap[i] * lengthening[i]), GAP_SIGMA, PAUSE_GAPS)
+            for g in longer:
+                tail.insert(0, tail[0] - max(int(round(g)), 1))
+            before = tail[0] - max(int(round(rng.lognormal(np.log(gap[i]), GAP_SIGMA))), 1)
+            normal = times[r][times[r] < W]
+            normal = normal - normal[-1] + before + 0.5 if normal.size else normal
+            row_times = np.r_[normal[normal >= 0], np.array(tail) + 0.5]
+            onset[i] = max(int(before), 0)
+            times[r] = np.inf
+            planted[r] = False
+            times[r, : row_times.size] = row_times
+            planted[r, row_times.size - len(tail) : row_times.size] = True
         row, k = np.nonzero(times < W)
-        week = times[row, k].astype(int)
+        week = np.floor(times[row, k]).astype(int)
         pair = ti[row]
         keep = rng.random(len(pair)) < np.minimum(season[week], 1.0)
+        keep |= planted[row, k]  # the planted pause is never thinned away
+        keep &= week >= 0
         keep &= ~(silence[pair] & (week >= onset[pair]))
         pair, week = pair[keep], week[keep]
         lam = per_purchase[pair] * mult[pair, week]
@@ -464,6 +509,11 @@ def generate_chunk(rng, n_clients, calendar, catalogue, campaign_mult):
             p["growth"] = round(growth[i], 3)
         if silence[i]:
             p["silent_weeks"] = int(silent_weeks[i])
+        if pause[i]:
+            p["lengthening"] = round(lengthening[i], 3)
+            p["pause_weeks"] = int(pause_weeks[i])
+        if deaf[i]:
+            p["campaign_response"] = 0.0
         p["annual_value"] = round(annual_value[i], 2)
         p["potential_ratio"] = round(ratio[i], 3)
         params.append(p)

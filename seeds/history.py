@@ -101,8 +101,8 @@ GENUINE = {
     "technical_deterioration": ("technical_silence", 0.8),
     "uncaptured_potential": ("uncaptured_potential", 0.7),
     "cross_sell": ("cross_sell", 0.7),
-    "suspicious_pause": ("stable", 0.7),
-    "campaign_no_response": ("stable", 0.7),
+    "suspicious_pause": ("technical_pause", 0.7),
+    "campaign_no_response": ("campaign_no_response", 0.7),
 }
 #: Scenarios whose pairs raise false alarms of each kind.
 FALSE_ALARM_SCENARIOS = {
@@ -113,7 +113,7 @@ FALSE_ALARM_SCENARIOS = {
 FAMILY_KIND = {
     "partial_churn": "commodity",
     "full_churn": "commodity",
-    "suspicious_pause": "commodity",
+    "suspicious_pause": "technical",
     "campaign_no_response": "commodity",
     "technical_deterioration": "technical",
 }

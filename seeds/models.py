@@ -18,6 +18,8 @@ class GroundTruth(models.Model):
         UNCAPTURED_POTENTIAL = "uncaptured_potential"
         UNRELIABLE_POTENTIAL = "unreliable_potential"
         CROSS_SELL = "cross_sell"  # never bought the family, yet has a stated potential
+        CAMPAIGN_NO_RESPONSE = "campaign_no_response"  # buys as usual through every campaign
+        TECHNICAL_PAUSE = "technical_pause"  # lengthening gaps, a silence past the usual P75
 
     client = models.ForeignKey("crm.Client", on_delete=models.CASCADE, related_name="+")
     family = models.ForeignKey("crm.ProductFamily", on_delete=models.CASCADE, related_name="+")

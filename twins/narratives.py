@@ -263,14 +263,14 @@ def _campaign(ev, lang):
     fl, cl = _n(ev, "family_lift", lang, 1), _n(ev, "client_lift", lang, 1)
     if lang == "es":
         return [
-            f"En la campaña reciente de {fam} los clientes compraron {fl} veces su nivel "
-            f"habitual; este cliente, {cl} veces el suyo.",
-            "La campaña no parece haberle llegado o no le resultó atractiva.",
+            f"En las campañas de {fam} desde que compra la familia, los clientes compraron "
+            f"{fl} veces su nivel habitual; este cliente, {cl} veces el suyo.",
+            "Las campañas no parecen llegarle o no le resultan atractivas.",
         ]
     return [
-        f"During the recent campaign on {fam} clients bought {fl} times their usual level; "
-        f"this client bought {cl} times its own.",
-        "The campaign does not seem to have reached it or appealed to it.",
+        f"During the campaigns on {fam} since it started buying the family, clients bought {fl} "
+        f"times their usual level; this client bought {cl} times its own.",
+        "The campaigns do not seem to reach it or appeal to it.",
     ]
 
 

@@ -45,6 +45,17 @@ def test_bench_demo_counts_alerts_against_the_planted_truth():
     assert (int(pairs), int(hit)) == (full.count(), len(found & truth))
     assert float(recall) == pytest.approx(len(found & truth) / full.count(), abs=0.01)
     assert set(kinds) == set(TwinKind.values)
+    # The rule-based kinds are judged on their own planted scenarios.
+    for kind, scenario in (
+        ("suspicious_pause", "technical_pause"),
+        ("campaign_no_response", "campaign_no_response"),
+    ):
+        planted = GroundTruth.objects.filter(scenario=scenario)
+        pairs = set(planted.values_list("client_id", "family_id"))
+        raised = set(live.filter(kind=kind).values_list("client_id", "family_id"))
+        assert int(kinds[kind][0]) == len(pairs) > 0
+        assert int(kinds[kind][2]) == len(raised & pairs)
+        assert int(scenarios[scenario][0]) == len(pairs)
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from twins.stats import detect
+from twins.stats import detect, technical
 from twins.stats import potential as pot
 from twins.stats.api import PairBatch, score_pairs
 
@@ -49,8 +49,9 @@ def commodity_inputs(n, **over):
         potential=col["potential"],
         technical=np.zeros(n, bool),
         camp=np.zeros((n, W), bool),
+        first=np.full(n, -1),
     )
-    ctx = SimpleNamespace(recent=8, fam_lift=np.array([np.nan]))
+    ctx = SimpleNamespace(recent=8, fam_lift=np.array([np.nan]), fam_post_lift=np.array([1.0]))
     h = SimpleNamespace(season=np.ones((n, W)), inv_k=np.full(n, 0.1))
     wt = SimpleNamespace(
         p_partial=col["p_partial"],
@@ -69,8 +70,8 @@ def commodity_inputs(n, **over):
 
 def technical_inputs(rows):
     """Inputs of ``detect.technical_signals`` for one mature technical pair per dict of
-    ``rows`` (keys of the technical fit: survival, silence_days, p75, p90, trend, trend_se,
-    p_active; the rest neutral)."""
+    ``rows`` (keys of the technical fit: survival, silence_days, p75, p90, p75_usual, trend,
+    trend_se, p_active; the rest neutral; p75_usual defaults to the row's p75)."""
     n = len(rows)
     defaults = {
         "survival": 0.5,
@@ -85,6 +86,7 @@ def technical_inputs(rows):
         "mean_gap": 28.0,
     }
     tfit = {k: np.array([r.get(k, d) for r in rows], dtype=float) for k, d in defaults.items()}
+    tfit["p75_usual"] = np.array([r.get("p75_usual", r.get("p75", 32.0)) for r in rows])
     ch = SimpleNamespace(technical=np.ones(n, bool), tech_pos=np.arange(n))
     return ch, tfit, np.ones(n, bool)
 
@@ -125,32 +127,82 @@ def test_full_churn_needs_three_silent_weeks_a_one_percent_tail_and_p_active_bel
     assert cs.full.tolist() == [True] and cs.partial.tolist() == [False]
 
 
-# --- commodity: campaign without response (family lift >= 1.2, client <= 1, tail <= 1%) ----
+# --- commodity: campaign without response (family lift >= 1.2, odds >= 7, lift <= midpoint) -
 
 
-def campaign_inputs(pi_b, n_weeks, fam_lift=3.0):
-    """One pair that bought nothing in the last ``n_weeks`` weeks, all campaign weeks of its
-    family, with a weekly order probability ``pi_b``: P(no order in them) = (1 - pi_b)^n."""
-    inputs = commodity_inputs(len(pi_b))
-    ctx, ch, _, wt, _, _ = inputs
-    ch.camp[:, -n_weeks:] = True
-    ch.units[:, -n_weeks:] = 0.0
+def campaign_inputs(units, fam_lift=3.0, post_lift=1.0):
+    """One pair per value of ``units``: it bought ``units`` in each of the last two weeks, the
+    family's campaign weeks (no post-campaign weeks yet), and 10 a week before; its usual week
+    is 0.9 x (1 + 10) = 9.9 units."""
+    inputs = commodity_inputs(len(units))
+    ctx, ch, _, _, _, _ = inputs
+    ch.camp[:, -2:] = True
+    ch.units[:, -2:] = np.asarray(units, dtype=float)[:, None]
     ctx.fam_lift = np.array([fam_lift])
-    wt.pi_b = np.asarray(pi_b, dtype=float)
+    ctx.fam_post_lift = np.array([post_lift])
     return inputs
 
 
-def test_campaign_without_response_needs_a_one_percent_tail():
-    """No order at all in the campaign weeks: the tail probability is the chance of no order,
-    (1 - pi)^n, since every j >= 1 orders would have brought at least j units."""
-    cs = detect.commodity_signals(*campaign_inputs([0.91, 0.89, 0.3], 2))
-    # (0.09)^2 = 0.0081 <= 1%; (0.11)^2 = 0.0121 > 1%; (0.7)^2 = 0.49.
-    assert cs.no_response.tolist() == [True, False, False]
-    assert cs.client_lift.tolist() == [0.0, 0.0, 0.0]
-    cs = detect.commodity_signals(*campaign_inputs([0.91], 2, fam_lift=1.19))
+def week_llr(x, lift, rate=10.0, alpha=100.0, beta=10.0, inv_k=0.1):
+    """log P(x units | usual) - log P(x units | lift x usual) of one week with an order (season
+    1): one unit plus Negative Binomial units beyond the first, whose mean is scaled so the
+    week's mean is ``lift`` x the usual 1 + rate, with the moments of a Gamma(alpha, beta) rate
+    and weekly dispersion inv_k: mean m = s alpha / beta, variance m + s^2 (alpha + inv_k
+    alpha (alpha + 1)) / beta^2, by scipy."""
+
+    def logpmf(lf):
+        s = (lf * (1 + rate) - 1) / rate  # season-units of the order's extra units
+        m = s * alpha / beta
+        excess = s**2 * (alpha + inv_k * alpha * (alpha + 1)) / beta**2
+        r = m**2 / excess
+        return sps.nbinom.logpmf(x - 1, r, r / (r + m))
+
+    return logpmf(1.0) - logpmf(lift)
+
+
+def test_campaign_without_response_needs_odds_of_seven_and_a_lift_below_the_midpoint():
+    """Two campaign weeks of x units each against a family lift of 3: the log likelihood ratio
+    of "buys as usual" is 2 x week_llr(x); an alert needs it >= log 7 and a client lift
+    (2x / 19.8) at most (1 + 3) / 2 = 2."""
+    xs = np.arange(5, 41)
+    cs = detect.commodity_signals(*campaign_inputs(xs))
+    llr = 2 * week_llr(xs, 3.0)
+    lift = 2 * xs / 19.8
+    assert cs.campaign_llr == pytest.approx(llr, rel=1e-6)
+    assert cs.client_lift == pytest.approx(lift, rel=1e-9)
+    expected = (llr >= np.log(7.0)) & (lift <= 2.0)
+    assert cs.no_response.tolist() == expected.tolist()
+    # Both edges are met within the range: 10 a week (usual) is called, 30 (the family's) not.
+    assert cs.no_response[xs == 10].all() and not cs.no_response[xs == 30].any()
+    # The odds edge: the last x called has odds >= 7, the next one below.
+    last = xs[cs.no_response].max()
+    assert llr[xs == last][0] >= np.log(7.0) > llr[xs == last + 1][0]
+
+
+def test_campaign_without_response_needs_a_family_lift_of_1_2():
+    cs = detect.commodity_signals(*campaign_inputs([0], fam_lift=1.19))
     assert cs.no_response.tolist() == [False]
-    cs = detect.commodity_signals(*campaign_inputs([0.91], 2, fam_lift=1.21))
-    assert cs.no_response.tolist() == [True]
+    cs = detect.commodity_signals(*campaign_inputs([0], fam_lift=1.21))
+    assert cs.no_response.tolist() == [False]  # no order at all: no evidence either way
+    cs = detect.commodity_signals(*campaign_inputs([10], fam_lift=1.19))
+    assert cs.no_response.tolist() == [False]
+
+
+def test_post_campaign_weeks_count_as_evidence():
+    """Campaign weeks then four post-campaign weeks: a client whose post-campaign weeks are as
+    usual (10 each) while the family's are at half is likelier not to have bought ahead."""
+    inputs = commodity_inputs(2)
+    ctx, ch, _, _, _, _ = inputs
+    ch.camp[:, -6:-4] = True
+    ch.units[0, -6:-4] = 16.0  # a weak response in the campaign weeks
+    ch.units[1, -6:-4] = 16.0
+    ch.units[1, -4:] = 5.0  # and half the usual level after it, like the family
+    ctx.fam_lift = np.array([3.0])
+    ctx.fam_post_lift = np.array([0.5])
+    cs = detect.commodity_signals(*inputs)
+    post_llr = 4 * (week_llr(10.0, 0.5) - week_llr(5.0, 0.5))
+    assert cs.campaign_llr[0] - cs.campaign_llr[1] == pytest.approx(post_llr, rel=1e-6)
+    assert post_llr > 0
 
 
 # --- commodity: uncaptured potential (share of wallet < 25%, gap >= 500 euros) -------------
@@ -239,6 +291,44 @@ def test_suspicious_pause_needs_silence_past_p75_and_significantly_lengthening_g
     assert ts.deteriorating.tolist() == [False] * 6 + [True]
 
 
+def test_suspicious_pause_compares_the_silence_with_the_usual_gaps_p75():
+    """Two long recent gaps raise the fitted law's P75; the pause is judged against the P75 of
+    the usual gaps before them (``p75_usual``): just past it is a pause, just under it is not,
+    wherever the fitted P75 lies."""
+    base = {"p75": 40.0, "p90": P90 + 10, "p75_usual": P75, "trend": 0.5, "trend_se": 0.1}
+    rows = [base | {"silence_days": P75 + 0.1}, base | {"silence_days": P75 - 0.1}]
+    ts = detect.technical_signals(*technical_inputs(rows))
+    assert ts.pause.tolist() == [True, False]
+
+
+def test_recent_split_hand_example():
+    """Six gaps of 28 days then two of 56: trend log 2; the usual law is the six 28-day gaps,
+    whose own spread is 0, shrunk toward the family's sigma_f = 0.3 by 3 pseudo-gaps:
+    sqrt(3 x 0.09 / (5 + 3)); the trend's error uses the pooled spread within both groups,
+    sqrt(3 x 0.09 / (5 + 1 + 3)) x sqrt(1/2 + 1/6)."""
+    weeks = np.cumsum([0, 4, 4, 4, 4, 4, 4, 8, 8])
+    units = np.zeros((1, 60))
+    units[0, weeks] = 1
+    gaps = technical.purchase_gaps(units)
+    split = technical.recent_split(gaps, np.array([0.3]))
+    assert split.trend[0] == pytest.approx(np.log(2.0))
+    assert split.usual_mu[0] == pytest.approx(np.log(28.0))
+    assert split.usual_sigma[0] == pytest.approx(np.sqrt(3 * 0.09 / 8))
+    assert split.trend_se[0] == pytest.approx(np.sqrt(3 * 0.09 / 9) * np.sqrt(1 / 2 + 1 / 6))
+    fitted = {
+        "mu": np.zeros(1),
+        "sigma": np.ones(1),
+        "weibull": np.array([False]),
+        "scale": 1,
+        "k": 1,
+    }
+    p75 = technical.usual_gap_quantile(0.75, split, fitted)
+    assert p75[0] == pytest.approx(sps.lognorm(s=np.sqrt(3 * 0.09 / 8), scale=28.0).ppf(0.75))
+    # Fewer than four gaps: no trend, and the fitted law's quantile instead.
+    short = technical.recent_split(technical.purchase_gaps(units[:, :13]), np.array([0.3]))
+    assert (short.trend[0], short.trend_se[0]) == (0.0, np.inf)
+
+
 # --- end to end: score_pairs raises the two rule-based kinds on built histories -------------
 
 WEEKS = 104
@@ -285,11 +375,23 @@ def test_score_pairs_raises_a_suspicious_pause_between_p75_and_p90_with_lengthen
     assert kinds == ["", "suspicious_pause", "technical_deterioration"]
 
 
+def test_score_pairs_raises_a_pause_below_the_fitted_p75_when_past_the_usual_one():
+    """Peers buy every 3-5 weeks. The pair bought every 4 weeks, then after 9 and 9: those two
+    gaps lift its fitted P75 above 35 days, but 5 silent weeks (35 days) are past the P75 of
+    its usual 4-week gaps: a pause (the rule before judged it against the fitted P75)."""
+    rng = np.random.default_rng(3)
+    pop = [_tech_row(rng.choice([3, 4, 4, 5], 20), int(rng.integers(0, 3))) for _ in range(40)]
+    rows = np.vstack(pop + [_tech_row([4] * 14 + [9, 9], 5)])
+    scores = score_pairs(_batch(rows, np.ones(len(rows), bool)))
+    assert scores.params["p75_gap_days"][-1] > 35.0
+    assert scores.alert_kind[-1] == "suspicious_pause"
+
+
 def test_score_pairs_raises_campaign_without_response_only_when_the_client_ignores_it():
     """Sixty peers buy ~10 units a week and ~30 in the four campaign weeks (lift ~3). A client
-    buying its usual 10 in them (lift ~1) did not respond; one buying 30 did; one buying 16
-    (lift ~1.6, well below the family's, but above its own normal) responded partly: not called
-    a non-response."""
+    buying its usual 10 in them (lift ~1) did not respond; one buying 30 did; one buying 24
+    (lift ~2.4, below the family's but nearer it than its own normal) responded partly: not
+    called a non-response. One buying 16 (lift ~1.6, nearer its normal) is called."""
     rng = np.random.default_rng(0)
     camp = [WEEKS - 4, WEEKS - 3, WEEKS - 2, WEEKS - 1]
     pop = rng.poisson(10, (60, WEEKS)).astype(float)
@@ -301,14 +403,17 @@ def test_score_pairs_raises_campaign_without_response_only_when_the_client_ignor
     answered = ignored.copy()
     answered[camp] = 30
     partly = ignored.copy()
-    partly[camp] = 16
-    rows = np.vstack([pop, ignored, answered, partly])
+    partly[camp] = 24
+    weakly = ignored.copy()
+    weakly[camp] = 16
+    rows = np.vstack([pop, ignored, answered, partly, weakly])
     scores = score_pairs(_batch(rows, np.zeros(len(rows), bool), campaign))
-    assert scores.alert_kind[-3] == "campaign_no_response"
-    ev = scores.evidence[-3]
+    assert scores.alert_kind[-4] == "campaign_no_response"
+    ev = scores.evidence[-4]
     assert ev["family_lift"] > 2.5 and ev["client_lift"] < 1.0
+    assert scores.alert_kind[-3] == ""
     assert scores.alert_kind[-2] == ""
-    assert scores.alert_kind[-1] == ""
+    assert scores.alert_kind[-1] == "campaign_no_response"
     # The rest of the family responded: no false alarms among the peers.
     assert (scores.alert_kind[:60] == "campaign_no_response").sum() <= 1
 

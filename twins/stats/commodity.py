@@ -357,3 +357,17 @@ def family_beta_prior(freq, n_weeks, family, n_families, min_weeks: int = 8):
         weight = float(np.clip(weight, 1.0, MAX_PRIOR_WEEKS))
         c0[f], d0[f] = m * weight, (1 - m) * weight
     return c0, d0
+
+
+def campaign_weeks(camp, first, post_weeks):
+    """(campaign weeks, post-campaign weeks) of each pair after its first purchase week.
+
+    ``camp`` (n, W): the campaign weeks of each pair's family; post-campaign weeks are the
+    ``post_weeks`` weeks after a campaign week that are not campaign weeks themselves (when a
+    promotion's pulled-forward purchases are missing).
+    """
+    post = np.zeros_like(camp)
+    for lag in range(1, post_weeks + 1):
+        post[:, lag:] |= camp[:, :-lag]
+    after = np.arange(camp.shape[1])[None, :] > np.asarray(first)[:, None]
+    return camp & after, post & ~camp & after

@@ -8,22 +8,24 @@ the chunk's rows of a :class:`~twins.stats.types.PairScores` and of the per-pair
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from . import commodity as cm
 from . import fit, technical
 from . import potential as pot_rules
 from .rules import (
     ALPHA,
+    CAMPAIGN_ODDS,
     LENGTHENING,
     LENGTHENING_Z,
     MAX_SHARE_OF_WALLET,
     MIN_COMMODITY_PURCHASES,
+    MIN_FAMILY_LIFT,
     MIN_GAP_EUROS,
     MIN_HISTORY_WEEKS,
     MIN_MAGNITUDE,
     MIN_SILENT_WEEKS,
     MIN_TECHNICAL_PURCHASES,
+    POST_CAMPAIGN_WEEKS,
     PRECEDENCE,
     TECH_FULL_P_ACTIVE,
     TECH_FULL_SILENCE_WEEKS,
@@ -36,11 +38,12 @@ class CommoditySignals:
     partial: np.ndarray  # (n,) bool: buys clearly less
     no_response: np.ndarray  # (n,) bool: campaign without response
     uncaptured: np.ndarray  # (n,) bool: small share of a stated potential
-    camp_exp: np.ndarray  # (n,) expected units of the recent campaign weeks
-    client_lift: np.ndarray  # (n,) observed / expected units in them
+    camp_exp: np.ndarray  # (n,) expected units of one campaign (usual level, no lift)
+    client_lift: np.ndarray  # (n,) observed / expected units in every campaign since the first
     fam_lift: np.ndarray  # (n,) the family's campaign lift
     e52: np.ndarray  # (n,) euros of the last 52 weeks (annualised when younger)
     share: np.ndarray  # (n,) e52 / potential, NaN when no potential
+    campaign_llr: np.ndarray  # (n,) log likelihood ratio of "buys as usual in campaigns"
     level: np.ndarray | None = None  # (n,) max(e52, average annual euros over the history)
     level_share: np.ndarray | None = None  # (n,) level / potential, NaN when no potential
     reliability: np.ndarray | None = None  # (n,) potential.RELIABLE / ABOVE_PURCHASES / ...
@@ -81,8 +84,7 @@ class Alerts:
 def commodity_signals(ctx, ch, h, wt, sil, mat):
     """Full churn, partial churn, campaign without response and uncaptured potential."""
     u, e, f, potential = ch.units, ch.euros, ch.family, ch.potential
-    n, n_weeks = u.shape
-    base_end = n_weeks - ctx.recent
+    n = u.shape[0]
     com, mature = ~ch.technical, mat.mature
     full_c = (
         com
@@ -92,28 +94,34 @@ def commodity_signals(ctx, ch, h, wt, sil, mat):
         & (sil.p_zero <= ALPHA)
     )
     partial = com & mature & ~full_c & (wt.p_partial <= ALPHA) & (wt.magnitude >= MIN_MAGNITUDE)
-    # Campaign without response: the units of the recent campaign weeks are in the lower 1%
-    # tail of what the family's lift predicts (hurdle: a mixture over the number of orders).
-    pi_b, rate_b, s = wt.pi_b, wt.rate_b, h.season
-    rc = ch.camp[:, base_end:]
-    sc = np.where(rc, s[:, base_end:], 0).astype(float)
-    n_camp = rc.sum(1)
-    camp_exp = pi_b * (n_camp + sc.sum(1) * rate_b)
-    camp_obs = np.where(rc, u[:, base_end:], 0).sum(1).astype(float)
-    client_lift = np.where(camp_exp > 0, camp_obs / np.maximum(camp_exp, 1e-9), np.nan)
+    # Campaign without response: over every campaign since the first purchase, the client's
+    # campaign and post-campaign weeks are CAMPAIGN_ODDS times likelier if it buys as usual
+    # than if it moves like the family (its lifts), and its campaign lift is nearer 1 than the
+    # family's: the client buys as usual through the campaigns. One campaign is rarely enough
+    # (docs/twins-accuracy.md); the evidence adds up over the history's campaigns.
+    camp_w, post_w = cm.campaign_weeks(ch.camp, ch.first, POST_CAMPAIGN_WEEKS)
     fam_lift = ctx.fam_lift[f]
-    lift = np.nan_to_num(fam_lift, nan=1.0)
-    s_bar = sc.sum(1) / np.maximum(n_camp, 1)
-    p_camp = np.zeros(n)
-    for j in range(int(n_camp.max()) + 1 if n else 0):
-        w_j = stats.binom.pmf(j, n_camp, pi_b)
-        # j orders of lifted size: j plus NB units beyond the first of each.
-        s_j = j * np.maximum(lift * (1.0 + s_bar * rate_b) - 1.0, 0.0) / np.maximum(rate_b, 1e-9)
-        rj, pj = cm.negbin_moments(wt.alpha_b, wt.beta_b, s_j, s_j**2 / max(j, 1), h.inv_k)
-        p_camp += w_j * np.where(j > 0, cm.nb_cdf(camp_obs - j, rj, pj), 1.0)
-    camp_nr = (
-        com & mature & rc.any(1) & (fam_lift >= 1.2) & (client_lift <= 1.0) & (p_camp <= ALPHA)
+    post_lift = getattr(ctx, "fam_post_lift", None)
+    post_lift = np.ones(n) if post_lift is None else np.nan_to_num(post_lift[f], nan=1.0)
+    camp_obs = np.where(camp_w, u, 0).sum(1).astype(float)
+    n_camp = camp_w.sum(1)
+    s_camp = np.where(camp_w, h.season, 0).sum(1).astype(float)
+    camp_exp = wt.pi_b * (n_camp + s_camp * wt.rate_b)  # at the usual level
+    client_lift = np.where(camp_exp > 0, camp_obs / np.maximum(camp_exp, 1e-9), np.nan)
+    # Log likelihood ratio of "buys as usual" against "responds like the family", week by week.
+    llr = _week_llr(camp_w, u, h, wt, np.nan_to_num(fam_lift, nan=1.0)) + _week_llr(
+        post_w, u, h, wt, post_lift
     )
+    camp_nr = (
+        com
+        & mature
+        & (n_camp > 0)
+        & (fam_lift >= MIN_FAMILY_LIFT)
+        & (client_lift <= (1.0 + fam_lift) / 2.0)
+        & (llr >= np.log(CAMPAIGN_ODDS))
+    )
+    starts = camp_w & ~np.pad(camp_w, ((0, 0), (1, 0)))[:, :-1]
+    n_campaigns = starts.sum(1)
     # Uncaptured potential: the pair's level (the higher of its last 52 weeks, annualised when
     # younger, and its average year over the history) is a small share of a stated potential
     # that is reliable, and the gap is material.
@@ -137,16 +145,39 @@ def commodity_signals(ctx, ch, h, wt, sil, mat):
         partial,
         camp_nr,
         uncaptured,
-        camp_exp,
+        camp_exp / np.maximum(n_campaigns, 1),
         client_lift,
         fam_lift,
         e52,
         share,
+        llr,
         level,
         level_share,
         code,
         reach,
     )
+
+
+def _week_llr(mask, u, h, wt, lift):
+    """Sum over the weeks in ``mask`` of log P(units | usual) - log P(units | ``lift`` x usual).
+
+    A week's units are 0 (no order) or one plus Negative Binomial units beyond the first; the
+    lift scales the units of an order (as a promotion does: bigger orders, as often), so weeks
+    without an order say nothing either way.
+    """
+    rows, cols = np.nonzero(mask & (u > 0))
+    if not rows.size:
+        return np.zeros(mask.shape[0])
+    rate, s = wt.rate_b[rows], h.season[rows, cols].astype(float)
+    x = u[rows, cols].astype(float) - 1.0
+    out = np.zeros(rows.size)
+    for sign, lf in ((1.0, np.ones(rows.size)), (-1.0, lift[rows])):
+        per_order = np.maximum(lf * (1.0 + s * rate) - 1.0, 1e-6) / np.maximum(rate, 1e-9)
+        r, p = cm.negbin_moments(
+            wt.alpha_b[rows], wt.beta_b[rows], per_order, per_order**2, h.inv_k[rows]
+        )
+        out += sign * cm.nb_logpmf(np.maximum(x, 0), r, np.clip(p, 1e-12, 1 - 1e-12))
+    return np.bincount(rows, weights=out, minlength=mask.shape[0])
 
 
 def technical_signals(ch, tfit, mature):
@@ -165,6 +196,7 @@ def technical_signals(ch, tfit, mature):
             ("silence_days", 0.0),
             ("p75", 0.0),
             ("p90", 0.0),
+            ("p75_usual", 0.0),
             ("trend", 0.0),
             ("median", 1.0),
             ("trend_se", 0.0),
@@ -189,8 +221,10 @@ def technical_signals(ch, tfit, mature):
             & (t_sil >= TECH_FULL_SILENCE_WEEKS * technical.DAYS_PER_WEEK)
         )
         det = past90 & ~full_t
-        pause = tech & mature & ~full_t & ~det & (t_sil > t["p75"]) & lengthening
-    del t["trend_se"]
+        # A suspicious pause: lengthening gaps and a silence already past the P75 of the
+        # pair's usual gaps (those before the lengthening), not yet past the fitted P90.
+        pause = tech & mature & ~full_t & ~det & (t_sil > t["p75_usual"]) & lengthening
+    del t["trend_se"], t["p75_usual"]
     return TechnicalSignals(**t, full=full_t, deteriorating=det, pause=pause)
 
 

@@ -104,7 +104,7 @@ def fit_technical(units, fam, n_fam, horizon, days=None):
     n, n_weeks = units.shape
     gaps = technical.purchase_gaps(units, days)
     model = technical.gap_model(gaps, fam, n_fam)
-    trend, trend_se = technical.gap_trend(gaps, model["sigma"])
+    split = technical.recent_split(gaps, model["sigma_f"])
     end = n_weeks * technical.DAYS_PER_WEEK - 1 if gaps.daily else (n_weeks - 1) * 7.0
     silence = np.where(np.isfinite(gaps.last_day), end - gaps.last_day, n_weeks * 7.0)
     silence = np.maximum(silence, 0.0)
@@ -130,9 +130,10 @@ def fit_technical(units, fam, n_fam, horizon, days=None):
         "mean_gap": mean_gap,
         "p75": technical.gap_quantile(0.75, model),
         "p90": technical.gap_quantile(0.90, model),
+        "p75_usual": technical.usual_gap_quantile(0.75, split, model),
         "median": technical.gap_quantile(0.5, model),
-        "trend": trend,
-        "trend_se": trend_se,
+        "trend": split.trend,
+        "trend_se": split.trend_se,
         "p_buy": p_buy,
         "expected_next": p_buy * size,
         "band_low": np.where(p_buy >= 0.95, np.round(size), 0.0),

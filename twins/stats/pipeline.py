@@ -20,14 +20,13 @@ from .evidence import build_evidence
 from .fdr import fdr_select
 from .fit import Chunk, fit_technical
 from .grid import iso_week_number
+from .rules import POST_CAMPAIGN_WEEKS
 from .types import STATE_NAMES, Context, PairBatch, PairScores, empty_scores
 
 #: Pairs fitted at once: 20k x 156 weeks of float32 is 12 MB, so the temporaries stay in cache.
 CHUNK_PAIRS = 20_000
 #: Pairs (evenly spaced) used for the family-level estimates: seasonality, priors, dispersion.
 SAMPLE_PAIRS = 200_000
-#: Weeks after a campaign week also left out of the fit (stock bought ahead).
-POST_CAMPAIGN_WEEKS = 4
 
 
 def _chunks(n, size=CHUNK_PAIRS):
@@ -143,9 +142,9 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tec
         for idx, valid in zip(_sample_chunks(sample), sample_valid, strict=True)
     ]
     del sample_valid
-    rate_hat, expo, rate_mean, rate_var, n_ord, freq, n_val, camp_obs, camp_exp = (
-        np.concatenate(col) for col in zip(*parts, strict=True)
-    )
+    cols = [np.concatenate(col) for col in zip(*parts, strict=True)]
+    rate_hat, expo, rate_mean, rate_var, n_ord, freq, n_val = cols[:7]
+    camp_obs, camp_exp, post_obs, post_exp = cols[7:]
     fs = fam[sample]
     a0, b0 = cm.family_prior(rate_hat, expo, fs, n_fam)
     inv_k = cm.family_dispersion(rate_mean, rate_var, n_ord, fs, n_fam)
@@ -153,6 +152,9 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tec
     camp_y = np.bincount(fs, weights=camp_obs, minlength=n_fam)
     camp_e = np.bincount(fs, weights=camp_exp, minlength=n_fam)
     fam_lift = np.where(camp_e > 0, camp_y / np.maximum(camp_e, 1e-9), np.nan)
+    post_y = np.bincount(fs, weights=post_obs, minlength=n_fam)
+    post_e = np.bincount(fs, weights=post_exp, minlength=n_fam)
+    fam_post_lift = np.where(post_e > 0, post_y / np.maximum(post_e, 1e-9), np.nan)
     clock("priors")
     x, tx, n = (np.concatenate(col) for col in zip(*rfm, strict=True))
     # The dropout of the commodity twin (technical pairs have their own gap survival).
@@ -171,6 +173,7 @@ def _family_context(units, fam, n_fam, campaign, week_start, horizon, clock, tec
         season=season,
         season_next=season_next,
         fam_lift=fam_lift,
+        fam_post_lift=fam_post_lift,
         campaign=campaign,
         bgbb=bgbb,
     )
@@ -342,7 +345,8 @@ def _baseline(units, fam, campaign, season, base_end, valid):
     """Per-pair baseline statistics of the weeks before the recent window (no forgetting):
     seasonally adjusted units per order, its exposure (season summed over order weeks), mean
     and variance of the adjusted units per order, orders, order frequency, valid weeks, and
-    units / expected units in recent campaign weeks. ``valid``: the weeks a fit may use
+    units and expected units in the campaign weeks and in the post-campaign weeks since the
+    first purchase. ``valid``: the weeks a fit may use
     (:func:`_masks`)."""
     vb = valid[:, :base_end]
     s = season[fam]
@@ -360,10 +364,14 @@ def _baseline(units, fam, campaign, season, base_end, valid):
     mean = z.sum(1).astype(float) / np.maximum(n, 1)
     var = np.einsum("ij,ij->i", z, z).astype(float) / np.maximum(n, 1) - mean**2
     var = np.where(n > 1, var * n / np.maximum(n - 1, 1), 0.0)
-    rc = campaign[fam][:, base_end:]
-    camp_obs = np.where(rc, units[:, base_end:], 0).sum(1, dtype=float)
-    camp_exp = freq * (rc.sum(1) + rate * np.where(rc, s[:, base_end:], 0).sum(1, dtype=float))
-    return rate, ss, mean, var, n, freq, n_val, camp_obs, camp_exp
+    # Units / expected units of the campaign and post-campaign weeks since the first purchase.
+    first = np.where((units > 0).any(1), (units > 0).argmax(1), units.shape[1])
+    camp_w, post_w = cm.campaign_weeks(campaign[fam], first, POST_CAMPAIGN_WEEKS)
+    camp_obs, post_obs = (np.where(m, units, 0).sum(1, dtype=float) for m in (camp_w, post_w))
+    camp_exp, post_exp = (
+        freq * (m.sum(1) + rate * np.where(m, s, 0).sum(1, dtype=float)) for m in (camp_w, post_w)
+    )
+    return rate, ss, mean, var, n, freq, n_val, camp_obs, camp_exp, post_obs, post_exp
 
 
 def _index_from_totals(tot, live, week_start):

@@ -26,6 +26,14 @@ TECH_FULL_P_ACTIVE = 0.001
 TECH_FULL_SILENCE_WEEKS = 52
 #: Empty weeks before a commodity pair can be called a full churn.
 MIN_SILENT_WEEKS = 3
+#: Weeks after a campaign week also left out of the fit (stock bought ahead); the campaign
+#: without response compares them with the family's too.
+POST_CAMPAIGN_WEEKS = 4
+#: Campaign without response: the family's campaign lift must reach this...
+MIN_FAMILY_LIFT = 1.2
+#: ...and the client's campaign and post-campaign units must be at least this many times
+#: likelier if it buys as usual through campaigns than if it responds like the family.
+CAMPAIGN_ODDS = 7.0
 LENGTHENING = np.log(1.2)
 #: One-sided z of a significant lengthening of the recent gaps (10%).
 LENGTHENING_Z = 1.2816

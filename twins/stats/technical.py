@@ -116,7 +116,14 @@ def gap_model(gaps: Gaps, family, n_families):
     weib = gaps.count < MIN_LOGNORMAL_GAPS
     k = weibull_shape(sigma_f)[family]
     scale = np.exp(mu) / np.log(2.0) ** (1.0 / k)  # Weibull with the Log-Normal's median
-    return {"mu": mu, "sigma": sigma, "weibull": weib, "k": k, "scale": scale}
+    return {
+        "mu": mu,
+        "sigma": sigma,
+        "weibull": weib,
+        "k": k,
+        "scale": scale,
+        "sigma_f": sigma_f[family],
+    }
 
 
 def survival(t, model):
@@ -140,19 +147,60 @@ def mean_gap(model):
     return np.where(model["weibull"], wb, ln)
 
 
-def gap_trend(gaps: Gaps, sigma, recent: int = 2):
-    """Mean log of the last ``recent`` gaps minus that of the earlier ones, and its standard
-    error ``sigma * sqrt(1/recent + 1/earlier)`` (0 and inf with fewer than recent + 2 gaps)."""
+@dataclass
+class RecentSplit:
+    """Each pair's gaps split into its last ``recent`` ones and the earlier (usual) ones."""
+
+    ok: np.ndarray  # bool (P,): at least recent + 2 gaps (else no trend, no usual law)
+    trend: np.ndarray  # mean log of the recent gaps minus that of the usual ones (0 if not ok)
+    trend_se: np.ndarray  # its standard error (inf if not ok)
+    usual_mu: np.ndarray  # mean log of the usual gaps
+    usual_sigma: np.ndarray  # their spread of log gaps, shrunk toward the family's
+
+
+def recent_split(gaps: Gaps, sigma_f, recent: int = 2) -> RecentSplit:
+    """The suspicious pause's view of a pair's gaps: are the last ``recent`` longer than the
+    usual ones before them, and what is the usual law?
+
+    Both spreads are shrunk toward the family's ``sigma_f`` by ``PRIOR_GAPS`` pseudo-gaps. The
+    trend's standard error uses the pooled spread *within* the two groups (a two-sample test),
+    ``sigma_w * sqrt(1/recent + 1/usual)``: the fitted law's sigma also holds the difference
+    being tested, so two much longer gaps would inflate the error meant to judge them. The
+    usual law (mean log and spread of the earlier gaps alone) is what a silence is compared
+    with: two recent, much longer gaps raise the fitted law's quantiles and would hide the
+    pause they announce.
+    """
     logs = np.log(gaps.days)
     rank = np.arange(gaps.pair.size) - gaps.start[gaps.pair]
-    from_end = gaps.count[gaps.pair] - rank
-    late = from_end <= recent
+    late = gaps.count[gaps.pair] - rank <= recent
     n_pairs = gaps.count.size
-    n_late = np.bincount(gaps.pair[late], minlength=n_pairs)
-    n_early = gaps.count - n_late
-    s_late = np.bincount(gaps.pair[late], weights=logs[late], minlength=n_pairs)
-    s_early = np.bincount(gaps.pair[~late], weights=logs[~late], minlength=n_pairs)
+
+    def moments(sel):
+        n = np.bincount(gaps.pair[sel], minlength=n_pairs)
+        m = np.bincount(gaps.pair[sel], weights=logs[sel], minlength=n_pairs) / np.maximum(n, 1)
+        dev = (logs - m[gaps.pair]) ** 2
+        return n, m, np.bincount(gaps.pair[sel], weights=dev[sel], minlength=n_pairs)
+
+    n_late, m_late, ss_late = moments(late)
+    n_early, m_early, ss_early = moments(~late)
     ok = (gaps.count >= recent + 2) & (n_early > 0)
-    diff = s_late / np.maximum(n_late, 1) - s_early / np.maximum(n_early, 1)
-    se = sigma * np.sqrt(1 / np.maximum(n_late, 1) + 1 / np.maximum(n_early, 1))
-    return np.where(ok, diff, 0.0), np.where(ok, se, np.inf)
+    k, s2_f = PRIOR_GAPS, np.asarray(sigma_f, dtype=float) ** 2
+    dof = np.maximum(n_early - 1, 0) + np.maximum(n_late - 1, 0)
+    sigma_w = np.sqrt((ss_early + ss_late + k * s2_f) / (dof + k))
+    usual_sigma = np.sqrt((ss_early + k * s2_f) / (np.maximum(n_early - 1, 0) + k))
+    se = sigma_w * np.sqrt(1 / np.maximum(n_late, 1) + 1 / np.maximum(n_early, 1))
+    return RecentSplit(
+        ok=ok,
+        trend=np.where(ok, m_late - m_early, 0.0),
+        trend_se=np.where(ok, se, np.inf),
+        usual_mu=m_early,
+        usual_sigma=usual_sigma,
+    )
+
+
+def usual_gap_quantile(q, split: RecentSplit, model):
+    """Gap (days) with P(gap <= x) = q under the pair's usual (log-normal) law; the fitted
+    law's quantile where there is no usual law (fewer than recent + 2 gaps)."""
+    z = np.sqrt(2.0) * special.erfinv(2 * q - 1)
+    usual = np.exp(split.usual_mu + split.usual_sigma * z)
+    return np.where(split.ok, usual, gap_quantile(q, model))

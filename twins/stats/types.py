@@ -136,8 +136,10 @@ class Context:
     inv_k: np.ndarray
     season: np.ndarray  # (F, W)
     season_next: np.ndarray  # (F, H)
-    fam_lift: np.ndarray  # (F,) campaign lift of the family in the recent weeks
+    fam_lift: np.ndarray  # (F,) campaign lift of the family, all campaign weeks of the history
     campaign: np.ndarray  # (F, W)
+    #: (F,) the family's lift in the post-campaign weeks (below 1: purchases pulled forward).
+    fam_post_lift: np.ndarray | None = None
     #: (F, 4) BG/BB dropout parameters (a, b, g, d) per family (``dropout.fit_family_bgbb``).
     bgbb: np.ndarray | None = None
     #: (F,) share of their stated potential that nine in ten of the family's steady buyers

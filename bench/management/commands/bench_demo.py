@@ -13,9 +13,9 @@ MATCHES = {
     "full_churn": {"full_churn"},
     "partial_churn": {"partial_churn"},
     "technical_deterioration": {"technical_silence"},
-    "suspicious_pause": {"technical_silence"},
+    "suspicious_pause": {"technical_pause"},
     "uncaptured_potential": {"uncaptured_potential"},
-    "campaign_no_response": {"partial_churn", "full_churn"},
+    "campaign_no_response": {"campaign_no_response"},
     "cross_sell": {"cross_sell"},
 }
 #: Scenarios whose recall is reported, with the alert kinds that count as finding them.
@@ -24,6 +24,8 @@ FOUND_BY = {
     "partial_churn": {"partial_churn"},
     "partial_churn (drop >= 50%)": {"partial_churn"},
     "technical_silence": {"technical_deterioration", "suspicious_pause"},
+    "technical_pause": {"suspicious_pause"},
+    "campaign_no_response": {"campaign_no_response"},
     "uncaptured_potential": {"uncaptured_potential"},
     "cross_sell": {"cross_sell"},
 }
