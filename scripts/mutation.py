@@ -238,11 +238,13 @@ def listed():
 
 #: Runs in mutants/: fork once per mutant, run the fast tests under it, report exit codes.
 _SCREEN_CHILD = r"""
-import json, os, signal, sys
+import json, os, signal, sys, time
 import pytest
 names, tests, out_path = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+pytest.main(["-q", "--collect-only", "-p", "no:cacheprovider", *tests])  # warm up the imports
 codes = {}
-for name in ["fail", *names]:
+for i, name in enumerate(["fail", *names]):
+    print(f"screen {i}/{len(names)} {time.strftime('%X')} {name}", file=sys.stderr, flush=True)
     pid = os.fork()
     if pid == 0:
         signal.alarm(60)
@@ -273,10 +275,10 @@ def screen(tests, patterns):
         if _module(name) and code not in KILLED - TIMEOUT
         and any(fnmatch.fnmatch(name, p) for p in patterns)
     ]  # fmt: skip
-    out_path = ROOT / "mutants" / "screen.json"
+    out_path = ROOT / "mutants" / f"screen-{os.getpid()}.json"
     cmd = [str(ROOT / ".venv" / "bin" / "python"), "-c", _SCREEN_CHILD]
     cmd += [json.dumps(names), json.dumps(tests), str(out_path)]
-    subprocess.run(cmd, cwd=ROOT / "mutants", env=_env(), capture_output=True)
+    subprocess.run(cmd, cwd=ROOT / "mutants", env=_env(), stdout=subprocess.DEVNULL)
     codes = json.loads(out_path.read_text())
     if codes.pop("fail") != 1:
         print("screen: the fast tests do not fail when every mutated function raises")

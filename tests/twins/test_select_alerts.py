@@ -1,12 +1,40 @@
-"""Benjamini-Hochberg per rep's queue in ``twins.runs.select_alerts``: which queue a test
-belongs to, by hand at q = 0.2 (rank k of m is kept iff p <= 0.2 k / m)."""
+"""Benjamini-Hochberg per rep's queue: ``fdr_select`` by hand, and which queue a test belongs
+to in ``twins.runs.select_alerts`` (rank k of m is kept iff p <= q k / m, and so is every
+smaller p of its queue)."""
 
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.django_db
+from twins.stats.api import fdr_select
 
 
+def test_a_p_value_exactly_at_the_bh_line_is_kept():
+    """q = 0.1, two tests: rank 1 needs p <= 0.05, rank 2 p <= 0.1. 0.05 sits on the line."""
+    assert fdr_select([0.05, 0.5], [0, 0], 0.1).tolist() == [True, False]
+    assert fdr_select([0.06, 0.5], [0, 0], 0.1).tolist() == [False, False]
+
+
+def test_a_queue_where_no_test_passes_keeps_nothing_not_its_smallest_p():
+    """Queue 7 (0.3, 0.6, 0.9 at q = 0.2: lines 0.067, 0.133, 0.2) keeps nothing; queue 2 on
+    its own keeps its 0.01. The step-up keeps 0.04 of (0.04, 0.01) because 0.04 <= 0.2."""
+    p = [0.6, 0.01, 0.9, 0.3, 0.04, 0.01]
+    g = [7, 2, 7, 7, 5, 5]
+    assert fdr_select(p, g, 0.2).tolist() == [False, True, False, False, True, True]
+
+
+def test_a_step_up_keeps_a_smaller_p_above_its_own_line():
+    """q = 0.1, four tests (0.03, 0.031, 0.032, 0.09): rank 1's line is 0.025, but rank 4's
+    0.09 <= 0.1 passes, so all four are kept (step-up, not step-down)."""
+    assert fdr_select([0.032, 0.09, 0.03, 0.031], [1, 1, 1, 1], 0.1).all()
+    assert fdr_select([0.032, 0.11, 0.03, 0.031], [1, 1, 1, 1], 0.1).tolist() == [
+        True,
+        False,
+        True,
+        True,
+    ]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("p, kept", [(0.015, True), (0.05, False)])
 def test_clients_without_a_rep_share_one_queue_with_their_client_level_tests(settings, p, kept):
     """U and V have no rep. U has nine quiet pair tests (p = 0.9), V a cross-family decline
@@ -28,6 +56,7 @@ def test_clients_without_a_rep_share_one_queue_with_their_client_level_tests(set
     assert (Alert.make_dedup_key(v.pk, None, "cross_family_decline") in selected) is kept
 
 
+@pytest.mark.django_db
 def test_a_pair_candidate_follows_its_own_pairs_test_not_its_neighbours(settings):
     """One rep, pairs (X, 1) with p = 0.001 and (X, 2) with p = 0.9: BH keeps only the
     first (0.001 <= 0.2 x 1/2; 0.9 > 0.2). A candidate on each pair: only (X, 1) alerts; a
