@@ -35,17 +35,20 @@ def test_a_step_up_keeps_a_smaller_p_above_its_own_line():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("with_rep", [False, True])
 @pytest.mark.parametrize("p, kept", [(0.015, True), (0.05, False)])
-def test_clients_without_a_rep_share_one_queue_with_their_client_level_tests(settings, p, kept):
-    """U and V have no rep. U has nine quiet pair tests (p = 0.9), V a cross-family decline
-    with p-value ``p``: one queue of ten tests, so V's alert needs p <= 0.2 x 1/10 = 0.02.
-    Alone in a queue of its own it would pass at any p <= 0.2."""
-    from crm.models import Alert, Client
+def test_a_client_level_test_shares_its_reps_queue_with_the_pair_tests(settings, p, kept, with_rep):
+    """U and V belong to the same rep R (or both have none, one queue of their own). U has nine
+    quiet pair tests (p = 0.9), V a cross-family decline with p-value ``p``: one queue of ten
+    tests, so V's alert needs p <= 0.2 x 1/10 = 0.02. Alone in a queue of its own it would
+    pass at any p <= 0.2."""
+    from crm.models import Alert, Client, User
     from twins import runs
 
     settings.SCORING_FDR_Q = 0.2
-    u = Client.objects.create(code="U")
-    v = Client.objects.create(code="V")
+    rep = User.objects.create_user("r", role="rep") if with_rep else None
+    u = Client.objects.create(code="U", rep=rep)
+    v = Client.objects.create(code="V", rep=rep)
     columns = {
         "client": np.array([u.pk] * 9),
         "family": np.arange(1, 10),
@@ -57,10 +60,25 @@ def test_clients_without_a_rep_share_one_queue_with_their_client_level_tests(set
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("q, kept", [(0.2, True), (0.05, False)])
+def test_the_configured_level_decides(settings, q, kept):
+    """A queue with one test, p = 0.1: kept at SCORING_FDR_Q = 0.2, not at 0.05."""
+    from crm.models import Client, User
+    from twins import runs
+
+    settings.SCORING_FDR_Q = q
+    x = Client.objects.create(code="X", rep=User.objects.create_user("rq", role="rep"))
+    columns = {"client": np.array([x.pk]), "family": np.array([1]), "p_value": np.array([0.1])}
+    churn = {"kind": "partial_churn", "p_value": 0.1, "at_stake": 1.0, "pair": True}
+    assert bool(runs.select_alerts([churn | {"client": x.pk, "family": 1}], columns)) is kept
+
+
+@pytest.mark.django_db
 def test_a_pair_candidate_follows_its_own_pairs_test_not_its_neighbours(settings):
-    """One rep, pairs (X, 1) with p = 0.001 and (X, 2) with p = 0.9: BH keeps only the
-    first (0.001 <= 0.2 x 1/2; 0.9 > 0.2). A candidate on each pair: only (X, 1) alerts; a
-    client-level candidate without a p-value passes."""
+    """One rep, pairs (X, 1) with p = 0.001 and (X, 2) with p = 0.9, and a client-level
+    decline with p = 0.002: three tests, lines 0.067, 0.133, 0.2, so BH keeps 0.001 and 0.002,
+    not 0.9. A candidate on each pair: only (X, 1) alerts; the decline alerts; a client-level
+    candidate without a p-value passes."""
     from crm.models import Alert, Client, User
     from twins import runs
 
@@ -77,11 +95,14 @@ def test_a_pair_candidate_follows_its_own_pairs_test_not_its_neighbours(settings
         churn | {"family": 2, "p_value": 0.9},
         churn | {"family": 1, "p_value": 0.001},
         cross_sell | {"client": x.pk, "family": 3},
+        {"kind": "cross_family_decline", "p_value": 0.002, "at_stake": 7.0, "pair": False}
+        | {"client": x.pk, "family": None},
     ]
     selected = runs.select_alerts(candidates, columns)
     assert set(selected) == {
         Alert.make_dedup_key(x.pk, 1, "partial_churn"),
         Alert.make_dedup_key(x.pk, 3, "cross_sell"),
+        Alert.make_dedup_key(x.pk, None, "cross_family_decline"),
     }
     assert selected[Alert.make_dedup_key(x.pk, 1, "partial_churn")]["p_value"] == 0.001
     assert runs.select_alerts([], columns) == {}
