@@ -207,6 +207,8 @@ def seed_voice(*, seed, end, n_detractors=6):
         client = clients[by_id[client_id]]
         lang = "es" if k % 3 else "en"
         date, score, overall, comment = planted_detractor(rng, lang, end)
+        # The planted answer is the client's latest: a later routine answer would replace it.
+        surveys = [s for s in surveys if not (s.client is client and s.date >= date)]
         surveys.append(
             SurveyResponse(
                 response_id=f"S{seed}-D{k:03d}",
