@@ -21,8 +21,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from crm.bulkload import batched
-from crm.models import Alert, OrderLine, Potential
+from crm.models import Alert, Campaign, OrderLine, Potential
 from crm.signals import alerts_published
+from voice import selectors as voice
 
 from . import alert_kinds, defaults
 from . import territory as territories
@@ -151,6 +152,18 @@ def _unsend(buf, dtype) -> np.ndarray:
     return rows["v"].astype(np.dtype(dtype).newbyteorder("="))
 
 
+def read_signals(history, as_of) -> F.Signals:
+    """The voice engine's events (notes' sentiment, complaints, NPS answers) and the clients'
+    response to the campaigns that ended in the :data:`READ_DAYS` up to ``as_of``."""
+    since = as_of - dt.timedelta(days=READ_DAYS)
+    events = voice.client_signals(since, as_of)
+    campaigns = [
+        (c.start, c.end, [f.pk for f in c.families.all()])
+        for c in Campaign.objects.filter(end__gt=since, end__lte=as_of).prefetch_related("families")
+    ]
+    return F.Signals(**events, campaigns=history.campaign_outcomes(campaigns))
+
+
 def _potential():
     rows = Potential.objects.values("client_id").annotate(p=Sum("annual_potential"))
     return pd.Series({r["client_id"]: float(r["p"]) for r in rows}, dtype=float)
@@ -171,13 +184,17 @@ def refit(as_of=None) -> InsightsRun:
             potential = _potential()
         with clock("features"):
             history = F.History(lines)  # sorted once for today and every replay date
+        with clock("signals"):
+            signals = read_signals(history, as_of)
+        with clock("features"):
             clients = history.active(as_of)
-            feats = history.features(as_of, clients, potential)
+            feats = history.features(as_of, clients, potential, signals)
         with clock("segments"):
             seg = S.cluster(feats) if len(feats) else None
         with clock("snapshots"):
             dates = C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS)
-            X, y = C.training_frame(C.training_sample(history, TRAIN_CLIENTS), dates)
+            sample = C.training_sample(history, TRAIN_CLIENTS)
+            X, y = C.training_frame(sample, dates, signals=signals)
         with clock("fit"):
             model = C.fit(X, y)
         with clock("score"):
@@ -211,7 +228,8 @@ def refit(as_of=None) -> InsightsRun:
 
 class _Clock:
     """``with clock("phase"):`` adds the phase's wall seconds to ``timings[phase]`` and this
-    process's CPU seconds to ``timings[phase + "_cpu"]`` (the database's own CPU not counted)."""
+    process's CPU seconds to ``timings[phase + "_cpu"]`` (the database's own CPU not counted);
+    a phase timed twice adds up."""
 
     def __init__(self, timings):
         self.timings = timings
@@ -222,8 +240,9 @@ class _Clock:
         try:
             yield
         finally:
-            self.timings[phase] = time.perf_counter() - wall
-            self.timings[f"{phase}_cpu"] = time.process_time() - cpu
+            cpu_key = f"{phase}_cpu"
+            self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - wall
+            self.timings[cpu_key] = self.timings.get(cpu_key, 0.0) + time.process_time() - cpu
 
 
 def _tier_bounds():

@@ -21,6 +21,8 @@ SEGMENT_FEATURES = (
     "regularity",
     "trend",
     "recency_ratio",
+    "sentiment_180d",  # 0 for every client without analysed notes (then no spread, no effect)
+    "campaign_response",
 )
 LOG_FEATURES = ("recency_days", "frequency", "monetary", "recency_ratio")
 K_RANGE = (4, 5, 6)
