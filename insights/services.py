@@ -153,13 +153,18 @@ def _unsend(buf, dtype) -> np.ndarray:
 
 
 def read_signals(history, as_of) -> F.Signals:
-    """The voice engine's events (notes' sentiment, complaints, NPS answers) and the clients'
-    response to the campaigns that ended in the :data:`READ_DAYS` up to ``as_of``."""
-    since = as_of - dt.timedelta(days=READ_DAYS)
-    events = voice.client_signals(since, as_of)
+    """The voice engine's events (notes' sentiment, complaints, NPS answers) as far back as
+    the oldest replay date's windows, and the clients' response to the campaigns whose
+    comparison window lies in the lines read (:data:`READ_DAYS` up to ``as_of``)."""
+    oldest = C.HORIZON_DAYS + (SNAPSHOTS - 1) * SNAPSHOT_STEP_DAYS  # the oldest replay date
+    windows = (F.SENTIMENT_DAYS, F.COMPLAINT_DAYS, F.NPS_DAYS)
+    events = voice.client_signals(as_of - dt.timedelta(days=oldest + max(windows)), as_of)
+    first = as_of - dt.timedelta(days=READ_DAYS - F.CAMPAIGN_BEFORE_DAYS)
     campaigns = [
         (c.start, c.end, [f.pk for f in c.families.all()])
-        for c in Campaign.objects.filter(end__gt=since, end__lte=as_of).prefetch_related("families")
+        for c in Campaign.objects.filter(start__gt=first, end__lte=as_of).prefetch_related(
+            "families"
+        )
     ]
     return F.Signals(**events, campaigns=history.campaign_outcomes(campaigns))
 
