@@ -28,6 +28,7 @@ from voice import selectors as voice
 from . import alert_kinds, defaults
 from . import territory as territories
 from .models import ChurnScore, ChurnTier, InsightsRun, Segment, SegmentMembership
+from .potential_feed import estimate_potentials, publish_potentials
 from .stats import churn as C
 from .stats import features as F
 from .stats import segments as S
@@ -170,7 +171,11 @@ def read_signals(history, as_of) -> F.Signals:
 
 
 def _potential():
-    rows = Potential.objects.values("client_id").annotate(p=Sum("annual_potential"))
+    rows = (
+        Potential.objects.exclude(source=Potential.FORECAST_SOURCE)  # stated potentials only
+        .values("client_id")
+        .annotate(p=Sum("annual_potential"))
+    )
     return pd.Series({r["client_id"]: float(r["p"]) for r in rows}, dtype=float)
 
 
@@ -207,11 +212,13 @@ def refit(as_of=None) -> InsightsRun:
             why = C.reasons(model, feats) if len(feats) else []
         with clock("value_forecast"):
             values = forecast_values(as_of, lines, feats.index)
+            estimated = estimate_potentials(as_of, lines, values)
         with clock("territories"):
             units = territories.unit_figures(lines, as_of)
         del lines, history
         with clock("publish"), transaction.atomic():
             published = _publish(run, as_of, feats, seg, model, p, why)
+            values.info["estimated_potentials"] = publish_potentials(estimated)
             publish_value_forecasts(run, as_of, values)
             territories.publish(run, units)
     except Exception as exc:
