@@ -146,7 +146,6 @@ def _population(n=400, seed=1):
         }
     )
     feats["recency_ratio"] = feats["recency_days"] / (365 / feats["frequency"])
-    feats["sentiment_180d"], feats["campaign_response"] = 0.0, 0.5  # no notes, no campaigns
     return feats, groups
 
 
