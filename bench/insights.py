@@ -48,6 +48,23 @@ def demo_lines(clients, weeks, seed, end):
     return pd.concat(frames, ignore_index=True), cal
 
 
+def demo_campaigns(weeks, seed, end):
+    """The demo generator's campaigns of :func:`demo_lines` (same seed): (start, end, family
+    indices) each, for :meth:`insights.stats.features.History.campaign_outcomes`."""
+    cal = gen.Calendar.ending(pd.Timestamp(end).date(), weeks)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+    plans, _ = gen.plan_campaigns(rng, cal)
+    return [(p.start, p.end, p.families) for p in plans]
+
+
+def demo_signals(lines, weeks, seed, end, history=None):
+    """The signals of the generated world: campaign response only (the generator writes no
+    visit notes or surveys, so sentiment, complaints and NPS stay neutral)."""
+    history = history if history is not None else F.History(lines)
+    campaigns = history.campaign_outcomes(demo_campaigns(weeks, seed, end))
+    return F.Signals(campaigns=campaigns)
+
+
 def plant_client_churn(lines, end, seed, share=0.15, first_day=300, gradual=0.7):
     """Make ``share`` of the clients stop buying at an onset (uniform from ``first_day`` after
     the first line to the end); ``gradual`` of them thin out first (each line kept with a
@@ -122,9 +139,19 @@ def run(clients=1000, weeks=156, seed=7, end="2026-11-22", test_weeks=12, out=pr
     extra = (lambda t, cl: twins_p_active(lines, t, technical).reindex(cl)) if twins else None
 
     tick = time.perf_counter()
-    Xtr, ytr = C.training_frame(lines, train_dates, extra)
-    Xte, yte = C.training_frame(lines, test_dates, extra)
+    signals = demo_signals(lines, weeks, seed, end)
+    t_sig = time.perf_counter() - tick
+    tick = time.perf_counter()
+    Xtr, ytr = C.training_frame(lines, train_dates, extra, signals=signals)
+    Xte, yte = C.training_frame(lines, test_dates, extra, signals=signals)
     t_feat = time.perf_counter() - tick
+    neutral = (Xte["campaign_response"] == F.SIGNAL_DEFAULT["campaign_response"]).mean()
+    out(
+        f"signals: {len(signals.campaigns[0]):,} client-campaign outcomes ({t_sig:.1f} s); "
+        f"test rows with no campaign to judge: {neutral:.1%}; no notes or surveys in this "
+        f"world (sentiment 0, complaints 0, NPS missing for every row: "
+        f"{bool((Xte['sentiment_180d'] == 0).all() and (Xte['complaints_90d'] == 0).all())})"
+    )
     out(
         f"train: {len(Xtr):,} client-snapshots ({int(ytr.sum())} left), {train_dates[0].date()}"
         f" to {train_dates[-1].date()}; test: {len(Xte):,} ({int(yte.sum())} left), "
@@ -133,9 +160,11 @@ def run(clients=1000, weeks=156, seed=7, end="2026-11-22", test_weeks=12, out=pr
     tick = time.perf_counter()
     model = C.fit(Xtr, ytr)
     t_fit = time.perf_counter() - tick
-    rows = {"insights model (orders only)": model.predict(Xte)}
+    rows = {"insights model (orders + signals)": model.predict(Xte)}
+    orders_only = tuple(c for c in C.CHURN_FEATURES if c not in F.SIGNAL_COLUMNS)
+    rows["insights model (orders only)"] = C.fit(Xtr, ytr, columns=orders_only).predict(Xte)
     if twins:
-        cols = (*C.CHURN_FEATURES, "twins_p_min", "twins_p_mean")
+        cols = (*orders_only, "twins_p_min", "twins_p_mean")
         model_tw = C.fit(Xtr, ytr, columns=cols)
         rows["insights model + twins p_active"] = model_tw.predict(Xte)
         rows["twins p_active alone (1 - max)"] = 1 - Xte["twins_p_max"].fillna(0).to_numpy()
@@ -164,7 +193,7 @@ def run(clients=1000, weeks=156, seed=7, end="2026-11-22", test_weeks=12, out=pr
         f"(model fitted in {t_fit:.1f} s on {model.n_train:,} rows; has signal: "
         f"{model.has_signal}; base rate {model.base_rate:.3f})"
     )
-    _segments(lines, end_ts, out)
+    _segments(lines, end_ts, out, signals)
 
 
 def _lead_times(clients, snap, dates, p, onset, high=0.7):
@@ -181,13 +210,13 @@ def _lead_times(clients, snap, dates, p, onset, high=0.7):
     return ((onset.reindex(hi.index) - hi) / pd.Timedelta(weeks=1)).to_numpy()
 
 
-def _segments(lines, end_ts, out):
+def _segments(lines, end_ts, out, signals=None):
     out("")
     week1 = end_ts - pd.Timedelta(days=7)
     res = {}
     for t in (week1, end_ts):
         act = F.active_clients(lines, t)
-        feats = F.client_features(lines, t, act)
+        feats = F.client_features(lines, t, act, signals=signals)
         tick = time.perf_counter()
         seg = S.cluster(feats)
         secs = time.perf_counter() - tick
@@ -252,15 +281,14 @@ def speed(clients=20000, weeks=156, seed=7, end="2026-11-22", out=print):
     as_of = pd.Timestamp(cal.end)
     t = {}
 
-    def features():
-        history = F.History(lines)
-        return history, history.features(as_of, history.active(as_of))
-
-    (history, feats), *t["features"] = _timed(features)
+    history, *t["features"] = _timed(lambda: F.History(lines))
+    signals, *t["signals"] = _timed(lambda: demo_signals(lines, weeks, seed, end, history))
+    feats, *t_feats = _timed(lambda: history.features(as_of, history.active(as_of), None, signals))
+    t["features"] = [a + b for a, b in zip(t["features"], t_feats, strict=True)]
     seg, *t["segments"] = _timed(lambda: S.cluster(feats))
     dates = C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS)
     (X, y), *t["snapshots"] = _timed(
-        lambda: C.training_frame(C.training_sample(history, TRAIN_CLIENTS), dates)
+        lambda: C.training_frame(C.training_sample(history, TRAIN_CLIENTS), dates, signals=signals)
     )
     model, *t["fit"] = _timed(lambda: C.fit(X, y))
     (p, _), *t["score"] = _timed(lambda: (model.predict(feats), C.reasons(model, feats)))
@@ -337,6 +365,7 @@ def speed_db(end="2026-11-22", refits=2, shards=8, twins=True, out=print):
         order = (
             "read",
             "features",
+            "signals",
             "segments",
             "snapshots",
             "fit",

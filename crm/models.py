@@ -189,6 +189,11 @@ class OrderLine(models.Model):
 class Potential(models.Model):
     """Annual purchase potential of a client for a family, as estimated by ``source``."""
 
+    #: The source of the potentials the insights engine estimates from the twins' forecast of
+    #: a client with room to grow (only where no other source states one; see
+    #: docs/insights.md "Room to grow"). A stated-potential measure leaves them out.
+    FORECAST_SOURCE = "insights_forecast"
+
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="potentials")
     family = models.ForeignKey(ProductFamily, on_delete=models.CASCADE, related_name="potentials")
     annual_potential = models.DecimalField(max_digits=14, decimal_places=2)

@@ -31,11 +31,30 @@ REASONS = {
         "{v:.0%} of the families silent",
     ),
     "tenure_days": ("cliente desde hace {v:.0f} días", "a client for {v:.0f} days"),
+    "sentiment_180d": (
+        "tono medio de sus notas de visita {v:+.2f} (de -1 a +1)",
+        "mean tone of its visit notes {v:+.2f} (-1 to +1)",
+    ),
+    "complaints_90d": ("{v:.0f} quejas en 90 días", "{v:.0f} complaints in 90 days"),
+    "nps_last": ("última respuesta NPS {v:.0f} de 10", "latest NPS answer {v:.0f} of 10"),
+    "campaign_response": (
+        "compró más en el {v:.0%} de sus campañas",
+        "bought more in {v:.0%} of its campaigns",
+    ),
+}
+
+
+#: feature -> (Spanish, English) phrase when the client has no value for it (NaN).
+REASONS_MISSING = {
+    "nps_last": ("sin respuesta NPS en 12 meses", "no NPS answer in 12 months"),
 }
 
 
 def reason_text(name, value, language=None):
     language = (language or translation.get_language() or "es")[:2]
+    if name in REASONS_MISSING and (value is None or value != value):  # NaN
+        es, en = REASONS_MISSING[name]
+        return es if language == "es" else en
     es, en = REASONS.get(name, (name + " {v}", name + " {v}"))
     text = es if language == "es" else en
     try:

@@ -21,12 +21,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from crm.bulkload import batched
-from crm.models import Alert, OrderLine, Potential
+from crm.models import Alert, Campaign, OrderLine, Potential
 from crm.signals import alerts_published
+from voice import selectors as voice
 
 from . import alert_kinds, defaults
 from . import territory as territories
 from .models import ChurnScore, ChurnTier, InsightsRun, Segment, SegmentMembership
+from .potential_feed import estimate_potentials, publish_potentials
 from .stats import churn as C
 from .stats import features as F
 from .stats import segments as S
@@ -151,8 +153,29 @@ def _unsend(buf, dtype) -> np.ndarray:
     return rows["v"].astype(np.dtype(dtype).newbyteorder("="))
 
 
+def read_signals(history, as_of) -> F.Signals:
+    """The voice engine's events (notes' sentiment, complaints, NPS answers) as far back as
+    the oldest replay date's windows, and the clients' response to the campaigns whose
+    comparison window lies in the lines read (:data:`READ_DAYS` up to ``as_of``)."""
+    oldest = C.HORIZON_DAYS + (SNAPSHOTS - 1) * SNAPSHOT_STEP_DAYS  # the oldest replay date
+    windows = (F.SENTIMENT_DAYS, F.COMPLAINT_DAYS, F.NPS_DAYS)
+    events = voice.client_signals(as_of - dt.timedelta(days=oldest + max(windows)), as_of)
+    first = as_of - dt.timedelta(days=READ_DAYS - F.CAMPAIGN_BEFORE_DAYS)
+    campaigns = [
+        (c.start, c.end, [f.pk for f in c.families.all()])
+        for c in Campaign.objects.filter(start__gt=first, end__lte=as_of).prefetch_related(
+            "families"
+        )
+    ]
+    return F.Signals(**events, campaigns=history.campaign_outcomes(campaigns))
+
+
 def _potential():
-    rows = Potential.objects.values("client_id").annotate(p=Sum("annual_potential"))
+    rows = (
+        Potential.objects.exclude(source=Potential.FORECAST_SOURCE)  # stated potentials only
+        .values("client_id")
+        .annotate(p=Sum("annual_potential"))
+    )
     return pd.Series({r["client_id"]: float(r["p"]) for r in rows}, dtype=float)
 
 
@@ -171,13 +194,17 @@ def refit(as_of=None) -> InsightsRun:
             potential = _potential()
         with clock("features"):
             history = F.History(lines)  # sorted once for today and every replay date
+        with clock("signals"):
+            signals = read_signals(history, as_of)
+        with clock("features"):
             clients = history.active(as_of)
-            feats = history.features(as_of, clients, potential)
+            feats = history.features(as_of, clients, potential, signals)
         with clock("segments"):
             seg = S.cluster(feats) if len(feats) else None
         with clock("snapshots"):
             dates = C.snapshot_dates(as_of, SNAPSHOTS, SNAPSHOT_STEP_DAYS)
-            X, y = C.training_frame(C.training_sample(history, TRAIN_CLIENTS), dates)
+            sample = C.training_sample(history, TRAIN_CLIENTS)
+            X, y = C.training_frame(sample, dates, signals=signals)
         with clock("fit"):
             model = C.fit(X, y)
         with clock("score"):
@@ -185,11 +212,13 @@ def refit(as_of=None) -> InsightsRun:
             why = C.reasons(model, feats) if len(feats) else []
         with clock("value_forecast"):
             values = forecast_values(as_of, lines, feats.index)
+            estimated = estimate_potentials(as_of, lines, values)
         with clock("territories"):
             units = territories.unit_figures(lines, as_of)
         del lines, history
         with clock("publish"), transaction.atomic():
             published = _publish(run, as_of, feats, seg, model, p, why)
+            values.info["estimated_potentials"] = publish_potentials(estimated)
             publish_value_forecasts(run, as_of, values)
             territories.publish(run, units)
     except Exception as exc:
@@ -211,7 +240,8 @@ def refit(as_of=None) -> InsightsRun:
 
 class _Clock:
     """``with clock("phase"):`` adds the phase's wall seconds to ``timings[phase]`` and this
-    process's CPU seconds to ``timings[phase + "_cpu"]`` (the database's own CPU not counted)."""
+    process's CPU seconds to ``timings[phase + "_cpu"]`` (the database's own CPU not counted);
+    a phase timed twice adds up."""
 
     def __init__(self, timings):
         self.timings = timings
@@ -222,8 +252,9 @@ class _Clock:
         try:
             yield
         finally:
-            self.timings[phase] = time.perf_counter() - wall
-            self.timings[f"{phase}_cpu"] = time.process_time() - cpu
+            cpu_key = f"{phase}_cpu"
+            self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - wall
+            self.timings[cpu_key] = self.timings.get(cpu_key, 0.0) + time.process_time() - cpu
 
 
 def _tier_bounds():

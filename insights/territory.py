@@ -29,7 +29,8 @@ def _money(x):
 
 def _potentials():
     rows = (
-        Potential.objects.order_by("updated_at")
+        Potential.objects.exclude(source=Potential.FORECAST_SOURCE)  # stated potentials only
+        .order_by("updated_at")
         .annotate(p=Cast("annual_potential", FloatField()))
         .values_list("client_id", "family_id", "p")
     )

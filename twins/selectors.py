@@ -24,3 +24,19 @@ def forecast_euros_by_client():
     df = pd.DataFrame.from_records(list(rows), columns=["client", "units", "weeks", "price"])
     df["euros"] = pd.to_numeric(df["units"]).fillna(0.0) * pd.to_numeric(df["price"]).fillna(0.0)
     return df.groupby("client").agg(euros=("euros", "sum"), weeks=("weeks", "max"))
+
+
+def forecast_euros_by_pair(client_ids):
+    """DataFrame ``client``, ``family``, ``euros`` (the pair's expected euros over the twins'
+    horizon: expected units x unit price) and ``weeks`` (that horizon) of the published twins
+    of ``client_ids``."""
+    rows = []
+    ids = [int(c) for c in client_ids]
+    for start in range(0, len(ids), 2000):
+        rows += TwinState.objects.filter(client_id__in=ids[start : start + 2000]).values_list(
+            "client_id", "family_id", "forecast_units", "forecast_weeks", "params__unit_price"
+        )
+    df = pd.DataFrame.from_records(rows, columns=["client", "family", "units", "weeks", "price"])
+    units = pd.to_numeric(df["units"]).fillna(0.0)
+    df["euros"] = units * pd.to_numeric(df["price"]).fillna(0.0)
+    return df[["client", "family", "euros", "weeks"]]

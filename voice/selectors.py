@@ -159,3 +159,23 @@ def summary(user, as_of, days=90):
         "notes": notes.count(),
         "negative_notes": notes.filter(label=TextAnalysis.Label.NEGATIVE).count(),
     }
+
+
+def client_signals(since, until):
+    """The voice events other engines read per client (``insights``' features), dated in
+    (``since``, ``until``]: ``notes`` (client, date, polarity of each analysed visit note),
+    ``complaints`` (client, date of each note or survey comment flagged as a complaint) and
+    ``surveys`` (client, date, nps of each answer with a score). DataFrames, maybe empty."""
+    texts = TextAnalysis.objects.filter(date__gt=since, date__lte=until).order_by()
+    notes = texts.filter(note__isnull=False).values_list("client_id", "date", "polarity")
+    complaints = texts.filter(is_complaint=True).values_list("client_id", "date")
+    surveys = (
+        SurveyResponse.objects.filter(date__gt=since, date__lte=until, nps__isnull=False)
+        .order_by()
+        .values_list("client_id", "date", "nps")
+    )
+    return {
+        "notes": pd.DataFrame(list(notes), columns=["client", "date", "polarity"]),
+        "complaints": pd.DataFrame(list(complaints), columns=["client", "date"]),
+        "surveys": pd.DataFrame(list(surveys), columns=["client", "date", "nps"]),
+    }

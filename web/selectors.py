@@ -9,7 +9,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from crm import kinds
-from crm.models import Alert, OrderLine, ProductFamily
+from crm.models import Alert, OrderLine, Potential, ProductFamily
 from crm.selectors import alerts_visible_to
 from recommender import selectors as recommender_selectors
 from recommender.models import Outcome
@@ -56,6 +56,7 @@ def client_families(client, *, today=None):
                 "twin": None,
                 "potential": None,
                 "estimated_split": False,
+                "from_forecast": False,
                 "last_12m": 0,
                 "last_purchase": None,
                 "potential_unreliable": None,
@@ -73,6 +74,7 @@ def client_families(client, *, today=None):
         r = row(potential.family)
         r["potential"] = (r["potential"] or 0) + potential.annual_potential
         r["estimated_split"] |= potential.estimated_share is not None
+        r["from_forecast"] |= potential.source == Potential.FORECAST_SOURCE
     bought = (
         OrderLine.objects.filter(client=client)
         .order_by()

@@ -15,9 +15,11 @@ from . import features as F
 from .threads import limited
 
 HORIZON_DAYS = 90
-#: Features the model reads (``features.COLUMNS`` without share of wallet, often unknown;
-#: callers may add extra columns, such as the twins' p_active, through ``extra``).
-CHURN_FEATURES = tuple(c for c in F.COLUMNS if c != "share_of_wallet")
+#: Features the model reads (``features.COLUMNS`` without share of wallet, often unknown, and
+#: the voice and campaign signals ``features.SIGNAL_COLUMNS``: sentiment, complaints, NPS,
+#: campaign response; callers may add extra columns, such as the twins' p_active, through
+#: ``extra``).
+CHURN_FEATURES = tuple(c for c in F.COLUMNS if c != "share_of_wallet") + F.SIGNAL_COLUMNS
 #: Fewer positive (or negative) training rows than this: no model, the recency rule instead.
 MIN_EVENTS = 20
 SEED = 0
@@ -86,9 +88,10 @@ def snapshot_dates(as_of, n=12, step_days=28, horizon=HORIZON_DAYS):
 ACTIVE_DAYS = 90
 
 
-def training_frame(lines, dates, extra=None, horizon=HORIZON_DAYS):
+def training_frame(lines, dates, extra=None, horizon=HORIZON_DAYS, signals=None):
     """Features and labels of the clients still buying (an order in the last
     :data:`ACTIVE_DAYS`) at each date. ``lines``: a DataFrame or a ``features.History``.
+    ``signals``: a ``features.Signals``, read as of each date (neutral without it).
 
     ``extra``: optional callable ``(date, clients) -> DataFrame`` of additional columns.
     Returns (X with a ``snapshot`` column, y bool)."""
@@ -98,7 +101,7 @@ def training_frame(lines, dates, extra=None, horizon=HORIZON_DAYS):
         clients = history.active(t, ACTIVE_DAYS)
         if not len(clients):
             continue
-        X = history.features(t, clients)
+        X = history.features(t, clients, signals=signals)
         if extra is not None:
             X = X.join(extra(t, clients))
         X["snapshot"] = i
@@ -118,6 +121,9 @@ def fit(X: pd.DataFrame, y: np.ndarray, columns=CHURN_FEATURES, calib_share=0.25
     """
     y = np.asarray(y, dtype=bool)
     base = float(y.mean()) if len(y) else 0.0
+    # A feature without a single value in the training rows (no client ever answered a
+    # survey: ``nps_last`` all NaN) is left out; gradient boosting cannot bin it.
+    columns = tuple(c for c in columns if len(X) == 0 or X[c].notna().any())
     snaps = X["snapshot"].to_numpy() if len(X) else np.zeros(0)
     uniq = np.unique(snaps)
     n_cal = max(1, int(round(len(uniq) * calib_share)))

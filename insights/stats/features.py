@@ -33,6 +33,26 @@ COLUMNS = (
     "share_of_wallet",  # last-365-day value / stated annual potential (NaN when none)
 )
 
+#: Signals beside the order lines, per client as of a date (:class:`Signals`): the voice
+#: engine's analyses and the client's response to campaigns. Appended after :data:`COLUMNS`.
+SIGNAL_COLUMNS = (
+    "sentiment_180d",  # mean polarity (-1..+1) of its visit notes analysed in 180 days (0: none)
+    "complaints_90d",  # its texts (notes, survey comments) flagged as complaints in 90 days
+    "nps_last",  # its latest NPS answer (0-10) in the last 365 days (NaN: none)
+    "campaign_response",  # share of its campaigns (ended in 2 years) it bought more during
+)
+#: Days each signal looks back.
+SENTIMENT_DAYS, COMPLAINT_DAYS, NPS_DAYS, CAMPAIGN_DAYS = 180, 90, 365, 730
+#: Days before a campaign its purchases of the campaign's families are compared with.
+CAMPAIGN_BEFORE_DAYS = 91
+#: A signal's value for a client without the events (neutral: no note, no campaign).
+SIGNAL_DEFAULT = {
+    "sentiment_180d": 0.0,
+    "complaints_90d": 0.0,
+    "nps_last": np.nan,
+    "campaign_response": 0.5,
+}
+
 #: Value of a feature for a client without the data to compute it (no order, one order...).
 MISSING = {
     "recency_days": 3650.0,
@@ -93,7 +113,8 @@ class History:
 
     def __init__(self, lines):
         ci, labels = pd.factorize(lines["client"], sort=True)
-        fi, _ = pd.factorize(lines["family"], sort=True)
+        fi, families = pd.factorize(lines["family"], sort=True)
+        self.families = pd.Index(families)
         day = lines["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
         value = lines["value"].to_numpy(dtype=float)
         self.labels = pd.Index(labels)
@@ -140,6 +161,7 @@ class History:
         rows = keep[self.ci]
         out = History.__new__(History)
         out.labels = self.labels[keep]
+        out.families = self.families
         out._set(new_code[self.ci[rows]], self.fi[rows], self.day[rows], self.value[rows], False)
         return out
 
@@ -163,7 +185,39 @@ class History:
         bought[self.oc[sel]] = True
         return ~bought[self.labels.get_indexer(pd.Index(clients))]
 
-    def features(self, as_of, clients=None, potential=None) -> pd.DataFrame:
+    def campaign_outcomes(self, campaigns, before_days=CAMPAIGN_BEFORE_DAYS) -> pd.DataFrame:
+        """Per campaign and client that bought its families in the ``before_days`` before it:
+        ``client`` (label), ``date`` (the campaign's last day) and ``rose`` (True when its net
+        value of those families per day during the campaign beat the one before).
+
+        ``campaigns``: (start, end, family labels; empty or None: every family) per campaign.
+        Unknown family labels are ignored (a campaign of families nobody bought: no rows)."""
+        frames, n = [], len(self.labels)
+        for start, end, families in campaigns:
+            s, e = _day(start), _day(end)
+            w = np.flatnonzero((self.day >= s - before_days) & (self.day <= e))
+            if families:
+                codes = self.families.get_indexer(pd.Index(list(families)))
+                w = w[np.isin(self.fi[w], codes[codes >= 0])]
+            c, d, v = self.ci[w], self.day[w], self.value[w]
+            during = d >= s
+            before = np.bincount(c[~during], v[~during], minlength=n) / before_days
+            rate = np.bincount(c[during], v[during], minlength=n) / max(e - s + 1, 1)
+            exposed = np.flatnonzero(before > 0)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "client": self.labels[exposed],
+                        "date": np.datetime64(pd.Timestamp(end).date(), "D"),
+                        "rose": rate[exposed] > before[exposed] * (1 + 1e-9),
+                    }
+                )
+            )
+        if not frames:
+            return pd.DataFrame({"client": [], "date": [], "rose": []})
+        return pd.concat(frames, ignore_index=True)
+
+    def features(self, as_of, clients=None, potential=None, signals=None) -> pd.DataFrame:
         """See :func:`client_features`."""
         t = _day(as_of)
         clients = self.clients(as_of) if clients is None else pd.Index(clients)
@@ -252,17 +306,85 @@ class History:
                 out["share_of_wallet"] = np.where(pot > 0, out["monetary"].to_numpy() / pot, np.nan)
         else:
             out["share_of_wallet"] = np.nan
-        return out[list(COLUMNS)].astype(float)
+        sig = (signals or Signals()).features(as_of, clients)
+        for c in SIGNAL_COLUMNS:
+            out[c] = sig[c].to_numpy()
+        return out[[*COLUMNS, *SIGNAL_COLUMNS]].astype(float)
 
 
-def client_features(lines, as_of, clients=None, potential=None) -> pd.DataFrame:
-    """The features of :data:`COLUMNS` per client as of ``as_of`` (index: client label).
+def _events(frame, *columns):
+    """``frame``'s client labels, days since 1970 and ``columns`` as arrays (empty: none)."""
+    if frame is None or not len(frame):
+        return (np.zeros(0, object), np.zeros(0, np.int64)) + tuple(np.zeros(0) for _ in columns)
+    day = pd.to_datetime(frame["date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    cols = tuple(frame[c].to_numpy(dtype=float) for c in columns)
+    return (frame["client"].to_numpy(), day, *cols)
+
+
+class Signals:
+    """The per-client events behind :data:`SIGNAL_COLUMNS`, for features at any date. Only
+    events dated on or before that date count (a snapshot never sees its future).
+
+    ``notes``: DataFrame ``client``, ``date``, ``polarity`` (analysed visit notes);
+    ``complaints``: ``client``, ``date`` (texts flagged as complaints); ``surveys``:
+    ``client``, ``date``, ``nps`` (answers with a score); ``campaigns``: ``client``, ``date``
+    (the campaign's last day), ``rose`` (:meth:`History.campaign_outcomes`). Any may be None.
+    """
+
+    def __init__(self, notes=None, complaints=None, surveys=None, campaigns=None):
+        self.notes = _events(notes, "polarity")
+        self.complaints = _events(complaints)
+        self.surveys = _events(surveys, "nps")
+        self.campaigns = _events(campaigns, "rose")
+
+    def features(self, as_of, clients) -> pd.DataFrame:
+        """(C, 4) the :data:`SIGNAL_COLUMNS` of ``clients`` (labels) as of ``as_of``."""
+        t = _day(as_of)
+        clients = pd.Index(clients)
+        n = len(clients)
+
+        def window(events, days):
+            client, day = events[0], events[1]
+            codes = clients.get_indexer(pd.Index(client)) if len(client) else np.zeros(0, int)
+            sel = (day <= t) & (day > t - days) & (codes >= 0)
+            return codes[sel], sel
+
+        out = {}
+        codes, sel = window(self.notes, SENTIMENT_DAYS)
+        cnt = np.bincount(codes, minlength=n)
+        total = np.bincount(codes, self.notes[2][sel], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["sentiment_180d"] = np.where(cnt > 0, total / cnt, SIGNAL_DEFAULT["sentiment_180d"])
+        codes, _ = window(self.complaints, COMPLAINT_DAYS)
+        out["complaints_90d"] = np.bincount(codes, minlength=n).astype(float)
+        codes, sel = window(self.surveys, NPS_DAYS)
+        nps = np.full(n, SIGNAL_DEFAULT["nps_last"])
+        order = np.lexsort((self.surveys[1][sel], codes))  # per client, oldest first
+        if len(order):
+            order = order[np.append(codes[order][1:] != codes[order][:-1], True)]
+        last = order  # per client, its latest answer
+        nps[codes[last]] = self.surveys[2][sel][last]
+        out["nps_last"] = nps
+        codes, sel = window(self.campaigns, CAMPAIGN_DAYS)
+        cnt = np.bincount(codes, minlength=n)
+        rose = np.bincount(codes, self.campaigns[2][sel], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["campaign_response"] = np.where(
+                cnt > 0, rose / cnt, SIGNAL_DEFAULT["campaign_response"]
+            )
+        return pd.DataFrame(out, index=clients)[list(SIGNAL_COLUMNS)]
+
+
+def client_features(lines, as_of, clients=None, potential=None, signals=None) -> pd.DataFrame:
+    """The features of :data:`COLUMNS` and :data:`SIGNAL_COLUMNS` per client as of ``as_of``
+    (index: client label).
 
     ``clients``: the labels to return (default: every client with a line by ``as_of``, in
     label order); a client without orders gets recency and tenure of 10 years and zeros.
     ``potential``: Series of stated annual potential per client (euros), optional.
+    ``signals``: a :class:`Signals` (voice and campaigns); without it the signals are neutral.
     """
-    return History.of(lines).features(as_of, clients, potential)
+    return History.of(lines).features(as_of, clients, potential, signals)
 
 
 def no_order_within(lines, as_of, clients, days=90) -> np.ndarray:

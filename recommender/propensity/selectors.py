@@ -51,7 +51,8 @@ def load_history(as_of=None) -> Loaded:
     )
     rows = [r for r in rows if r[3] is not None and r[3] > 0]
     pots = np.full((len(cid), len(fid)), np.nan)
-    for c, f, v in Potential.objects.values_list("client_id", "family_id", "annual_potential"):
+    stated = Potential.objects.exclude(source=Potential.FORECAST_SOURCE)  # not the forecast's
+    for c, f, v in stated.values_list("client_id", "family_id", "annual_potential"):
         if c in c_at and f in f_at and v is not None and v > 0:
             pots[c_at[c], f_at[f]] = float(v)
     territory_codes = {t: i for i, t in enumerate(sorted({c[1] for c in clients if c[1]}))}

@@ -36,6 +36,7 @@ def test_manager_reads_segments_tiers_and_a_client_at_risk(page, shoot, browser)
     publish_twins(world, AS_OF, price=3 * weekly_value(grower), clients=[grower], replace=False)
     publish_twins(world, AS_OF, units=0.2, clients=world["clients"][:3], replace=False)
     place_clients(world)  # the territory sections filled in the page's shot
+    Potential.objects.filter(client=grower).delete()  # no stated potential: one is estimated
     for weeks in (12, 8, 4, 0):
         services.refit(AS_OF - dt.timedelta(weeks=weeks))
     login(page, "boss")
@@ -69,6 +70,14 @@ def test_manager_reads_segments_tiers_and_a_client_at_risk(page, shoot, browser)
     page.goto(page.base_url + f"/clients/{grower.pk}/")
     room = page.locator("#client-insights .room-to-grow")
     assert "€" in room.inner_text()
+    # No source states its potentials: the refit estimated one from the twins' forecast
+    # (room to grow feeds the twins' uncaptured-potential rule), marked as such.
+    estimated = Potential.objects.get(client=grower, source=Potential.FORECAST_SOURCE)
+    badge = page.locator(".badge.from-forecast")
+    assert badge.count() == 1
+    assert badge.inner_text() == "estimated from the forecast"
+    row = page.locator("tr", has=badge)
+    assert estimated.family.name in row.inner_text()
     page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "insights-client-room-en", docs="insights-client-room.png")
 
@@ -84,6 +93,9 @@ def test_manager_reads_segments_tiers_and_a_client_at_risk(page, shoot, browser)
     assert "Alto" in section.inner_text()
     es.evaluate("window.scrollTo(0, 0)")
     shoot(es, "insights-client-es", docs="insights-client.png")
+    es.goto(page.base_url + f"/clients/{grower.pk}/")
+    assert es.locator(".badge.from-forecast").inner_text() == "estimado por la previsión"
+    shoot(es, "insights-client-room-es")
     es.goto(page.base_url + "/insights/")
     assert "Segmentos" in es.locator("#segments h2").inner_text()
     shoot(es, "insights-es")

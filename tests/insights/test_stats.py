@@ -181,14 +181,18 @@ def test_churn_without_events_falls_back_to_the_recency_rule():
 def test_churn_model_learns_a_planted_signal_and_is_calibrated_on_later_snapshots():
     rng = np.random.default_rng(0)
     n = 6000
-    X = pd.DataFrame({c: rng.normal(size=n) for c in C.CHURN_FEATURES})
+    orders = [c for c in C.CHURN_FEATURES if c not in F.SIGNAL_COLUMNS]
+    noise = np.random.default_rng(1)  # the signals: noise drawn apart from the planted draws
+    X = pd.DataFrame({c: rng.normal(size=n) for c in orders})
+    X[list(F.SIGNAL_COLUMNS)] = noise.normal(size=(n, len(F.SIGNAL_COLUMNS)))
     X["snapshot"] = np.repeat(np.arange(6), n // 6)
     logit = -3 + 2.0 * X["trend_13w"].to_numpy() * -1 + 1.5 * X["recency_ratio"].to_numpy()
     y = rng.random(n) < 1 / (1 + np.exp(-logit))
     model = C.fit(X, y)
     assert model.has_signal
     assert model.validation["calibration_auc"] > 0.8
-    Xt = pd.DataFrame({c: rng.normal(size=2000) for c in C.CHURN_FEATURES})
+    Xt = pd.DataFrame({c: rng.normal(size=2000) for c in orders})
+    Xt[list(F.SIGNAL_COLUMNS)] = noise.normal(size=(2000, len(F.SIGNAL_COLUMNS)))
     lt = -3 - 2.0 * Xt["trend_13w"].to_numpy() + 1.5 * Xt["recency_ratio"].to_numpy()
     truth = 1 / (1 + np.exp(-lt))
     p = model.predict(Xt)
