@@ -162,13 +162,20 @@ def fit(X: pd.DataFrame, y: np.ndarray, columns=CHURN_FEATURES, calib_share=0.25
     return model
 
 
+def _finite_or_none(x):
+    """A reason's value for JSON: a missing one (NaN, e.g. no NPS answer) is None, which
+    PostgreSQL's jsonb accepts and the narratives word as "no answer"."""
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
 @limited
 def reasons(model: ChurnModel, X: pd.DataFrame, top=3) -> list:
     """Per client, up to ``top`` features that raise its risk most: (name, value, delta p),
     delta p being the drop in P when the feature is set to the training median."""
     if not model.has_signal or not len(X):
         ratio = X["recency_ratio"].to_numpy(dtype=float) if len(X) else []
-        return [[("recency_ratio", float(r), None)] for r in ratio]
+        return [[("recency_ratio", _finite_or_none(r), None)] for r in ratio]
     M = _matrix(X, model.columns)
     p = model.predict(X)
     deltas = np.zeros_like(M)
@@ -182,7 +189,7 @@ def reasons(model: ChurnModel, X: pd.DataFrame, top=3) -> list:
     for i in range(len(M)):
         out.append(
             [
-                (model.columns[j], float(M[i, j]), float(deltas[i, j]))
+                (model.columns[j], _finite_or_none(M[i, j]), float(deltas[i, j]))
                 for j in order[i]
                 if deltas[i, j] > 0.005
             ]

@@ -1,5 +1,7 @@
 """The pure statistics of insights on small hand-checked cases."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -176,6 +178,31 @@ def test_churn_without_events_falls_back_to_the_recency_rule():
     p = model.predict(X)
     assert p[0] < 0.1 and p[-1] > 0.9 and np.all(np.diff(p) >= 0)
     assert C.recency_rule(pd.DataFrame({"recency_ratio": [3.0]}))[0] == pytest.approx(0.5)
+
+
+def test_reasons_of_a_client_without_an_answer_are_valid_json():
+    """A missing value (no NPS answer: NaN) is stored as null: PostgreSQL's jsonb refuses NaN,
+    and a refit of clients without a survey answer crashed there."""
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame({c: rng.normal(size=n) for c in C.CHURN_FEATURES})
+    X["nps_last"] = np.where(rng.random(n) < 0.5, np.nan, rng.integers(0, 11, n))
+    X["snapshot"] = np.repeat(np.arange(4), n // 4)
+    y = (X["recency_ratio"] + 0.5 * rng.normal(size=n)) > 1.0
+    model = C.fit(X, y.to_numpy())
+    assert model.has_signal
+    test = X.head(20).copy()
+    test["nps_last"] = np.nan
+    test["recency_ratio"] = 3.0  # high risk: its reasons are listed
+    why = C.reasons(model, test)
+    json.dumps(why, allow_nan=False)  # raises on NaN
+    assert any(r for r in why)
+    assert all(v is None for r in why for name, v, _ in r if name == "nps_last")
+    fallback = C.fit(X.assign(snapshot=0), np.zeros(n, bool))
+    assert C.reasons(fallback, pd.DataFrame({"recency_ratio": [np.nan, 2.0]})) == [
+        [("recency_ratio", None, None)],
+        [("recency_ratio", 2.0, None)],
+    ]
 
 
 def test_churn_model_learns_a_planted_signal_and_is_calibrated_on_later_snapshots():
