@@ -46,9 +46,11 @@ browser:
 	  $(SYSTEM_PACKAGES) >/dev/null || { echo "browser: apt-get failed" >&2; exit 1; }; \
 	for f in $(SYSTEM_COMMANDS); do test -x $$f || { echo "browser: $$f still missing" >&2; exit 1; }; done
 
-# The whole suite; the browser tests skip without Chromium (`make browser`), except with CI=true.
+# The whole suite, in TEST_WORKERS processes (pytest-xdist; the real-worker tests share one); the
+# browser tests skip without Chromium (`make browser`), except with CI=true.
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The statistical checks over seeds 1-10 (pytest -m slow; docs/testing.md).
 test-slow: install

@@ -35,13 +35,32 @@ def pytest_configure(config):
         raise pytest.UsageError("; ".join(problems))
 
 
+def pytest_collection_modifyitems(config, items):
+    """In a parallel run (``make test``: pytest-xdist, ``--dist loadgroup``) the tests with a real
+    Celery worker share one process, one after another: they purge and consume the one Redis
+    queue, which two at a time would take from each other."""
+    for item in items:
+        if item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.xdist_group("celery-worker"))
+
+
 #: Hashing with MD5 keeps the many test users cheap; production keeps Django's defaults.
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+#: The pytest-xdist process ("gw0", "gw1", ...) or "" in a serial run.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+    if XDIST_WORKER:
+        # Each process has its own test database, whose ids start at 1 like the others': keep
+        # its cache keys (per-user caches, throttles) apart in the shared Redis.
+        caches = {alias: dict(conf) for alias, conf in settings.CACHES.items()}
+        for conf in caches.values():
+            conf["KEY_PREFIX"] = XDIST_WORKER
+        settings.CACHES = caches
 
 
 @pytest.fixture
