@@ -72,10 +72,10 @@ def weighted_simes(p_values, weights):
     w = w / w.sum()
     p = np.asarray(p_values, dtype=float)
     ratio = p / w[None, :]
-    order = np.argsort(ratio, axis=1, kind="stable")
-    p_sorted = np.take_along_axis(p, order, axis=1)
-    w_cum = np.cumsum(w[order], axis=1)
-    return order[:, 0], np.minimum((p_sorted / w_cum).min(1), 1.0)
+    # The weight "sorted before" each column: of every column whose p / w is at most its own
+    # (a few comparisons per row, faster than sorting rows of 4).
+    w_cum = (ratio[:, None, :] <= ratio[:, :, None]) @ w
+    return ratio.argmin(1), np.minimum((p / w_cum).min(1), 1.0)
 
 
 def window_weights(wins):
