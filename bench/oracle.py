@@ -108,6 +108,7 @@ def churn_ceiling(
     known_onset=True,
     lookback=26,
     weekly=False,
+    neutral=False,
 ):
     """
     Return, for partial and full churn, the largest recall within ``delay`` weeks of the onset
@@ -133,6 +134,13 @@ def churn_ceiling(
     flagged once its score passes ``tau`` at any look, as with a detector rescored weekly whose
     alerts stay in the queue: this oracle is no longer a ceiling, but the fair yardstick for
     such a detector.
+
+    ``neutral=True`` judges precision as ``bench.twins.quality`` does: an alert of kind k on a
+    pair planted with another truth of ``FINE_ON[k]`` (a partial-churn alert on a full churn) is
+    neither right nor wrong, so precision is ``planted / (planted + false alarms)``, and pairs
+    are ranked by ``P(k) / P(false alarm)``, the Bayes-optimal order for that precision. By
+    default such an alert counts as right, which lets the partial-churn oracle buy recall with
+    the full churns it flags (a detector calls those full churns first).
     """
     com = ~np.asarray(batch.technical)
     kind = truth.kind[com]
@@ -154,11 +162,14 @@ def churn_ceiling(
     rows = []
     for k in ("partial_churn", "full_churn"):
         planted, fine = kind == k, np.isin(kind, FINE_ON[k])
-        score = np.max([_score(post, k, min_precision) for post in posts], axis=0)
+        score = np.max([_score(post, k, min_precision, neutral) for post in posts], axis=0)
         order = np.argsort(-score, kind="stable")
         s = score[order]
-        n = np.arange(1, s.size + 1)
-        precision = np.cumsum(fine[order]) / n
+        if neutral:  # the other fine truths count neither way
+            right = np.cumsum(planted[order])
+            precision = right / np.maximum(right + np.cumsum(~fine[order]), 1)
+        else:
+            precision = np.cumsum(fine[order]) / np.arange(1, s.size + 1)
         ok = np.flatnonzero(np.r_[s[1:] != s[:-1], True] & (precision >= min_precision))
         flag = np.zeros(s.size, bool)
         if ok.size:
@@ -178,9 +189,17 @@ def churn_ceiling(
     return rows
 
 
-def _score(post, kind, min_precision):
-    """``P(kind) / (min_precision - P(fine))``, inf where the alert is fine w.p. >= the bound."""
-    slack = min_precision - post[:, np.isin(CLASSES, FINE_ON[kind])].sum(1)
+def _score(post, kind, min_precision, neutral=False):
+    """``P(kind) / (min_precision - P(fine))``, inf where the alert is fine w.p. >= the bound;
+    ``neutral``: ``P(kind) / P(false alarm)``, inf where a false alarm is impossible (0 where
+    ``P(kind)`` is 0 too)."""
+    fine = post[:, np.isin(CLASSES, FINE_ON[kind])].sum(1)
+    if neutral:
+        wrong = np.maximum(1.0 - fine, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p_k = post[:, CLASSES.index(kind)]
+            return np.where(wrong > 0, p_k / wrong, np.where(p_k > 0, np.inf, 0.0))
+    slack = min_precision - fine
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(slack > 0, post[:, CLASSES.index(kind)] / slack, np.inf)
 

@@ -1,7 +1,7 @@
 """Read-side queries, with the visibility rules every page and endpoint shares."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db.models import Case, Count, Exists, Max, Min, OuterRef, Q, Sum, Value, When
@@ -315,6 +315,16 @@ def data_as_of(calendar_as_of):
     if latest is None:
         return calendar_as_of
     return min(calendar_as_of, latest + timedelta(days=6 - latest.weekday()))
+
+
+def run_as_of(as_of=None):
+    """The as-of date of an engine's run: ``as_of`` (a date or ``YYYY-MM-DD``) when given,
+    else today, or the Sunday ending the latest order's week when that is earlier. Every engine
+    reads a stale extract as of its own last week: as of today, a 2011 export would be years of
+    silence (every client lapsed, every outcome window closed with nothing bought)."""
+    if isinstance(as_of, str):
+        return date.fromisoformat(as_of)
+    return as_of or data_as_of(timezone.localdate())
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from crm.bulkload import batched
 from crm.models import Alert, Campaign, OrderLine, Potential
+from crm.selectors import run_as_of
 from crm.signals import alerts_published
 from voice import selectors as voice
 
@@ -180,10 +181,9 @@ def _potential():
 
 
 def refit(as_of=None) -> InsightsRun:
-    """Refit segments and churn risk as of ``as_of`` (default today) and publish them."""
-    as_of = as_of or timezone.localdate()
-    if isinstance(as_of, str):
-        as_of = dt.date.fromisoformat(as_of)
+    """Refit segments and churn risk as of ``as_of`` (default: today, or the latest order's
+    week when the data ends earlier; ``crm.selectors.run_as_of``) and publish them."""
+    as_of = run_as_of(as_of)
     ensure_defaults()
     run = InsightsRun.objects.create(as_of=as_of)
     timings = {}

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from crm.bulkload import chunks
 from crm.models import Alert, Feedback, OrderLine
+from crm.selectors import run_as_of
 
 from . import bandit, selectors
 from .models import (
@@ -232,8 +233,10 @@ def harvest_outcomes(as_of=None):
     the alert's ``recovery_threshold_units_per_week``. Each judgement is an Outcome row and a
     reward event (1 recovered, 0 lost) for the action taken. Alerts without a family or a
     threshold cannot be judged and are skipped. Returns the number of outcomes stored.
+    ``as_of`` defaults to today, or to the latest order's week when the data ends earlier: a
+    window the imported orders do not cover yet is not judged (as lost).
     """
-    as_of = as_of or timezone.localdate()
+    as_of = run_as_of(as_of)
     weeks = BanditConfig.get().outcome_weeks
     last_day = as_of - timedelta(weeks=weeks)
     cutoff = timezone.make_aware(datetime.combine(last_day + timedelta(days=1), time.min))

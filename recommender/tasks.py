@@ -9,7 +9,8 @@ from . import services
 
 @shared_task
 def harvest_outcomes(as_of=None):
-    """Judge the outcomes whose window closed by ``as_of`` (ISO date, default today)."""
+    """Judge the outcomes whose window closed by ``as_of`` (ISO date; default: today, or the latest
+    order's week when the data ends earlier)."""
     return services.harvest_outcomes(as_of=date.fromisoformat(as_of) if as_of else None)
 
 

@@ -24,6 +24,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from crm.models import Alert, Client, OrderLine
+from crm.selectors import run_as_of
 from crm.signals import alerts_published
 
 from . import alert_kinds
@@ -188,11 +189,9 @@ def _cooling_keys(keys):
 
 
 def run(as_of=None) -> VoiceRun:
-    """Analyse, predict and publish as of ``as_of`` (default today); return the run.
-    Idempotent for a given date."""
-    as_of = as_of or timezone.localdate()
-    if isinstance(as_of, str):
-        as_of = dt.date.fromisoformat(as_of)
+    """Analyse, predict and publish as of ``as_of`` (default: today, or the latest order's week
+    when the data ends earlier); return the run. Idempotent for a given date."""
+    as_of = run_as_of(as_of)
     voice_run = VoiceRun.objects.create(as_of=as_of)
     try:
         analysed = analyse_pending()

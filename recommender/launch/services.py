@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.models import Alert, Client, Feedback, OrderLine
+from crm.selectors import run_as_of
 from crm.signals import alerts_published
 
 from ..models import Outcome, RewardEvent
@@ -274,8 +275,9 @@ def replacements(launch, limit=20):
 
 
 def judge_outcomes(as_of=None):
-    """Judge every targeted launch's clients; returns the number of bandit outcomes stored."""
-    as_of = as_of or timezone.localdate()
+    """Judge every targeted launch's clients as far as the data reaches (``run_as_of``: today, or
+    the latest order's week when earlier); returns the number of bandit outcomes stored."""
+    as_of = run_as_of(as_of)
     stored = 0
     for launch in Launch.objects.filter(status=Launch.Status.TARGETED):
         stored += judge_launch(launch, as_of)

@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from crm.models import Alert, Client, ProductFamily
+from crm.selectors import run_as_of
 from crm.signals import alerts_published
 
 from . import kinds, selectors
@@ -36,20 +37,12 @@ def _money(x):
     return Decimal(str(round(float(x), 2))).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _date(as_of):
-    if as_of is None:
-        return timezone.localdate()
-    if isinstance(as_of, str):
-        return dt.date.fromisoformat(as_of)
-    return as_of
-
-
 def refit_and_score(as_of=None, candidates=("hgb", "voting")) -> PropensityModel:
     """Refit as of ``as_of`` (default today, its purchases included), score and publish.
 
     Returns the run's :class:`PropensityModel` (status succeeded, or failed with the error
     re-raised)."""
-    as_of = _date(as_of)
+    as_of = run_as_of(as_of)
     version = (PropensityModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     run = PropensityModel.objects.create(version=version, as_of=as_of)
     try:

@@ -168,3 +168,30 @@ def test_weekly_oracle_counts_every_look():
     weekly = churn_ceiling(batch, truth, known_onset=False, weekly=True)
     for c, w in zip(ceiling, weekly, strict=True):
         assert w["precision"] >= 0.7 and 0 < w["recall"] <= c["recall"]
+
+
+def test_neutral_oracle_counts_precision_as_the_bench_does():
+    batch, truth = simulate(8000, n_weeks=60, onset=52, seed=2, oracle=True)
+    kw = {"known_onset": False, "weekly": True}
+    default = churn_ceiling(batch, truth, **kw)
+    neutral = churn_ceiling(batch, truth, neutral=True, **kw)
+    # Full churn: only full churns are fine among commodity pairs, so nothing changes.
+    assert neutral[1]["recall"] == default[1]["recall"]
+    assert neutral[1]["flagged"] == default[1]["flagged"]
+    # Partial churn: the full churns the default oracle flags no longer count as right, so it
+    # reaches precision 0.7 with less recall.
+    assert neutral[0]["kind"] == "partial_churn" and neutral[0]["precision"] >= 0.7
+    assert 0 < neutral[0]["recall"] <= default[0]["recall"]
+
+
+def test_neutral_score_ranks_by_odds_against_a_false_alarm():
+    from bench.oracle import _score
+
+    # Columns: stable, partial, full. A partial alert is a false alarm only on a stable pair.
+    post = np.array([[0.5, 0.4, 0.1], [0.0, 0.3, 0.7], [0.0, 0.0, 1.0], [0.9, 0.1, 0.0]])
+    s = _score(post, "partial_churn", 0.7, neutral=True)
+    assert (
+        s[0] == pytest.approx(0.8) and s[1] == np.inf and s[2] == 0 and s[3] == pytest.approx(1 / 9)
+    )
+    # The default counts the full churn as right: slack 0.7 - 0.5 = 0.2 for the first pair.
+    assert _score(post, "partial_churn", 0.7)[0] == pytest.approx(2.0)

@@ -159,3 +159,17 @@ def test_lines_read_are_summed_per_client_family_and_day_in_cents():
     )
     c, f, d, v = services._sum_per_day(client, family, day, cents)
     assert list(zip(c, f, d, v, strict=True)) == [(1, 1, 7, 30), (2, 1, 5, 0), (2, 3, 5, 7)]
+
+
+def test_a_stale_extract_is_read_as_of_its_own_last_week(world):
+    """Refit without a date on data that ended months ago (the world's last order is in the
+    week ending AS_OF): read as of today, every client would be months silent and flagged;
+    read as of the extract's last week, only the three that stopped are."""
+    from crm.models import OrderLine
+
+    latest = OrderLine.objects.latest("date").date
+    assert latest <= AS_OF < dt.date.today()
+    run = services.refit()
+    assert run.as_of == AS_OF
+    high = {s.client_id for s in ChurnScore.objects.filter(tier="high")}
+    assert high == {c.pk for c in world["clients"][:3]}

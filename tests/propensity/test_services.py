@@ -9,6 +9,7 @@ from crm import kinds
 from crm.models import Alert
 from recommender.propensity import services
 from recommender.propensity.models import PropensityModel, PropensityScore, PropensitySettings
+from tests.propensity.conftest import END
 
 
 def _live():
@@ -123,3 +124,12 @@ def test_the_money_is_decimal(loaded_world, refit):
     refit()
     s = PropensityScore.objects.first()
     assert isinstance(s.expected_value, Decimal) and isinstance(s.at_stake, Decimal)
+
+
+def test_a_refit_without_a_date_reads_a_stale_extract_as_of_its_last_week(loaded_world, refit):
+    """The world's orders end on END, months before today: the model and its scores are dated
+    the extract's last week, not today (whose 26-week label windows hold no purchase)."""
+    run = refit(None)
+    assert run.as_of == END
+    assert run.status == PropensityModel.Status.SUCCEEDED
+    assert run.pairs_scored > 0

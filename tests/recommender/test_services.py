@@ -185,6 +185,7 @@ def test_harvest_rewards_a_recovered_client_and_not_a_lost_one(make_alert, actio
         buy(recovered, start + timedelta(weeks=week, days=1), 6)
     buy(lost, start + timedelta(days=3), 4)
     buy(lost, start - timedelta(days=3), 100)  # before the answer: does not count
+    buy(too_recent, timezone.localdate(), 1)  # the imported orders reach today
 
     assert services.harvest_outcomes() == 2
     outcomes = {o.alert_id: o for o in Outcome.objects.all()}
@@ -195,6 +196,23 @@ def test_harvest_rewards_a_recovered_client_and_not_a_lost_one(make_alert, actio
     p = Posterior.objects.get(context=services.alert_context(recovered), action=visit)
     assert (p.successes, p.failures) == (1.0, 1.0)  # folded: one recovery, one loss
     assert services.harvest_outcomes() == 0  # each answer is judged once
+
+
+def test_harvest_waits_for_orders_that_cover_the_window(make_alert, action, buy, rep):
+    """On a stale extract (the latest order two weeks before the window closed) nothing is
+    judged lost for want of orders the import has not brought yet; the next import does."""
+    set_config(outcome_weeks=6, engagement_weight=0.0)
+    alert = make_alert("partial_churn")
+    answer_alert(alert, rep, Feedback.Verdict.ACT, action=action("visit"))
+    answered = timezone.now() - timedelta(weeks=10)
+    Feedback.objects.filter(alert=alert).update(created_at=answered)
+    start = timezone.localdate(answered)
+    buy(alert, start + timedelta(days=1), 1)
+    buy(alert, start + timedelta(weeks=3), 1)  # the extract ends 3 weeks after the answer
+
+    assert services.harvest_outcomes() == 0
+    buy(alert, timezone.localdate(), 1)  # a later import reaches today
+    assert services.harvest_outcomes() == 1
 
 
 def test_harvest_skips_alerts_it_cannot_judge(make_alert, action, rep):

@@ -78,6 +78,36 @@ def test_weighted_windows_keep_the_loss_test_valid_on_noise():
     assert np.mean(adj <= 0.05) <= 0.05 + 0.005
 
 
+def test_weighted_simes_rewards_windows_that_agree():
+    # Even weights: Simes' min_k 4 p_(k) / k. Four windows at 0.02: 0.02 (Bonferroni: 0.08).
+    best, adj = cm.weighted_simes([[0.02, 0.02, 0.02, 0.02], [0.01, 0.02, 0.5, 0.9]], [1] * 4)
+    assert best.tolist() == [0, 0]
+    assert adj == pytest.approx([0.02, min(0.04, 0.04, 0.5 * 4 / 3, 0.9)])
+    # Weighted: sorted by p / w = [0.0286, 0.0857, 2.0, 3.33], cumulated weights 0.35, 0.7,
+    # 0.85, 1 -> min(0.01 / 0.35, 0.03 / 0.7, 0.3 / 0.85, 0.5 / 1) = 0.01 / 0.35.
+    best, adj = cm.weighted_simes([[0.01, 0.03, 0.5, 0.3]], [0.35, 0.35, 0.15, 0.15])
+    assert best.tolist() == [0] and adj == pytest.approx([0.01 / 0.35])
+    assert cm.weighted_simes([[0.7, 0.9]], [1.0, 1.0])[1] == pytest.approx([0.9])
+    # Never above the weighted Bonferroni, and the same window is reported.
+    u = np.random.default_rng(5).random((2_000, 4))
+    b_best, b_adj = cm.weighted_min_p(u, [0.4, 0.3, 0.2, 0.1])
+    s_best, s_adj = cm.weighted_simes(u, [0.4, 0.3, 0.2, 0.1])
+    assert (s_best == b_best).all() and (s_adj <= b_adj + 1e-12).all()
+
+
+def test_weighted_simes_keeps_nested_windows_valid_on_noise():
+    # Lower-tail p-values of the sums of the last 3, 6, 13 and 26 of 26 iid normal weeks (the
+    # nested windows: positively dependent) and of independent uniforms: at most 5% below 0.05.
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((20_000, 26))
+    wins = np.array([3, 6, 13, 26])
+    sums = np.stack([x[:, -m:].sum(1) / np.sqrt(m) for m in wins], axis=1)
+    nested = stats.norm.cdf(sums)
+    for p in (nested, rng.random((20_000, 4))):
+        _, adj = cm.weighted_simes(p, cm.WINDOW_WEIGHTS)
+        assert np.mean(adj <= 0.05) <= 0.05 + 0.005
+
+
 def test_forgetting_weights_halve_every_half_life():
     assert cm.forgetting_weights(3, half_life=1.0) == pytest.approx([0.25, 0.5, 1.0])
     assert cm.forgetting_weights(4, half_life=1.0, end=3) == pytest.approx([0.25, 0.5, 1, 0])

@@ -96,6 +96,7 @@ def fit_hgb(X, y, seed=SEED):
         min_samples_leaf=40,
         l2_regularization=1.0,
         class_weight="balanced",
+        max_bins=63,
         random_state=seed,
     )
     model = CalibratedClassifierCV(hgb, method="isotonic", cv=3)

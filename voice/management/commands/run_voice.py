@@ -3,9 +3,7 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from crm.selectors import data_as_of
 from voice.services import run
 
 
@@ -27,8 +25,6 @@ class Command(BaseCommand):
             date = dt.date.fromisoformat(as_of) if as_of else None
         except ValueError as exc:
             raise CommandError(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD).") from exc
-        if date is None:
-            date = data_as_of(timezone.localdate())
         voice_run = run(date)
         self.stdout.write(
             f"Voice run {voice_run.pk} as of {voice_run.as_of}: {voice_run.analysed} texts "
