@@ -36,12 +36,29 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """In a parallel run (``make test``: pytest-xdist, ``--dist loadgroup``) the tests with a real
-    Celery worker share one process, one after another: they purge and consume the one Redis
-    queue, which two at a time would take from each other."""
+    """Groups for a parallel run (``make test``: pytest-xdist, ``--dist loadgroup``); each group
+    runs in one process. The tests with a real Celery worker: they purge and consume the one
+    Redis queue, which two at a time would take from each other. A module's tests that share a
+    module-scoped fixture (a simulated world, a seeded history): built once, not once per
+    process. The propensity tests that refit one world: its fit is memoised per process."""
     for item in items:
-        if item.get_closest_marker("integration"):
-            item.add_marker(pytest.mark.xdist_group("celery-worker"))
+        group = _xdist_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _xdist_group(item):
+    if item.get_closest_marker("integration"):
+        return "celery-worker"
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    for name in info.names_closure:
+        if any(d.scope == "module" for d in info.name2fixturedefs.get(name, ())):
+            return item.module.__name__
+    if "refit" in info.names_closure and item.module.__name__.startswith("tests.propensity"):
+        return "propensity-refits"
+    return None
 
 
 #: Hashing with MD5 keeps the many test users cheap; production keeps Django's defaults.
