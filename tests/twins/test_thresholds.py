@@ -329,6 +329,52 @@ def test_recent_split_hand_example():
     assert (short.trend[0], short.trend_se[0]) == (0.0, np.inf)
 
 
+def _split_of(usual_weeks, recent_weeks=(8, 8), sigma_f=0.3):
+    """``recent_split`` of one family's pairs: four usual gaps of ``usual_weeks[i]`` weeks each,
+    then the ``recent_weeks``."""
+    units = np.zeros((len(usual_weeks), 104))
+    for i, w in enumerate(usual_weeks):
+        units[i, np.cumsum([0, w, w, w, w, *recent_weeks])] = 1
+    gaps = technical.purchase_gaps(units)
+    n = len(usual_weeks)
+    return technical.recent_split(gaps, np.full(n, sigma_f), np.zeros(n, int))
+
+
+def test_recent_split_pools_the_usual_mean_toward_the_family():
+    """Five pairs (POOL_MIN_PAIRS) with four usual gaps of 3, 4, 4, 5, 6 weeks, no spread of
+    their own: usual spread s^2 = 3 x 0.09 / (3 + 3) = 0.045; the family's usual means m_i =
+    log(7 w_i) have centre c = mean(m) and between-pair variance tau^2 = var(m) - 0.09 / 4
+    (var(m) = 0.0548, so tau^2 = 0.0322, above POOL_MIN_TAU^2 = 0.01). Each mean becomes
+    (4 m_i / s^2 + c / tau^2) / (4 / s^2 + 1 / tau^2); the trend's error uses its variance
+    1 / (4 / s^2 + 1 / tau^2) instead of sigma_w^2 / 4."""
+    w = np.array([3, 4, 4, 5, 6])
+    split = _split_of(w)
+    m = np.log(7.0 * w)
+    s2, tau2 = 3 * 0.09 / 6, m.var() - 0.09 / 4
+    assert tau2 == pytest.approx(0.03224, abs=1e-5)
+    precision = 4 / s2 + 1 / tau2
+    assert split.usual_mu == pytest.approx((4 * m / s2 + m.mean() / tau2) / precision)
+    assert split.usual_sigma == pytest.approx(np.full(5, np.sqrt(s2)))
+    sigma_w2 = 3 * 0.09 / (3 + 1 + 3)
+    assert split.trend_se == pytest.approx(np.sqrt(sigma_w2 / 2 + 1 / precision))
+    assert split.trend == pytest.approx(np.log(56.0) - split.usual_mu)
+
+
+def test_recent_split_pools_only_families_with_enough_pairs_and_floors_tau():
+    """Four pairs (one under POOL_MIN_PAIRS): each keeps its own usual mean and the error
+    sigma_w * sqrt(1/2 + 1/4). Five pairs with the same usual gaps: var(m) = 0, so tau^2 is the
+    floor POOL_MIN_TAU^2 = 0.01 (the mean stays log 28, the error shrinks)."""
+    four = _split_of([3, 4, 5, 6])
+    assert four.usual_mu == pytest.approx(np.log(7.0 * np.array([3, 4, 5, 6])))
+    sigma_w = np.sqrt(3 * 0.09 / 7)
+    assert four.trend_se == pytest.approx(np.full(4, sigma_w * np.sqrt(1 / 2 + 1 / 4)))
+    same = _split_of([4] * 5)
+    assert same.usual_mu == pytest.approx(np.full(5, np.log(28.0)))
+    precision = 4 / (3 * 0.09 / 6) + 1 / technical.POOL_MIN_TAU**2
+    assert technical.POOL_MIN_TAU == 0.1
+    assert same.trend_se == pytest.approx(np.full(5, np.sqrt(sigma_w**2 / 2 + 1 / precision)))
+
+
 # --- end to end: score_pairs raises the two rule-based kinds on built histories -------------
 
 WEEKS = 104

@@ -14,6 +14,11 @@ import numpy as np
 from scipy import special
 
 PRIOR_GAPS = 3.0
+#: The suspicious pause's usual mean log gap is pooled toward its family's (empirical Bayes)
+#: where the family has at least this many pairs with a usual law...
+POOL_MIN_PAIRS = 5
+#: ...with the between-pair spread of usual mean log gaps at least this (log scale).
+POOL_MIN_TAU = 0.1
 MIN_LOGNORMAL_GAPS = 3
 DAYS_PER_WEEK = 7.0
 
@@ -158,7 +163,7 @@ class RecentSplit:
     usual_sigma: np.ndarray  # their spread of log gaps, shrunk toward the family's
 
 
-def recent_split(gaps: Gaps, sigma_f, recent: int = 2) -> RecentSplit:
+def recent_split(gaps: Gaps, sigma_f, family=None, recent: int = 2) -> RecentSplit:
     """The suspicious pause's view of a pair's gaps: are the last ``recent`` longer than the
     usual ones before them, and what is the usual law?
 
@@ -169,6 +174,15 @@ def recent_split(gaps: Gaps, sigma_f, recent: int = 2) -> RecentSplit:
     usual law (mean log and spread of the earlier gaps alone) is what a silence is compared
     with: two recent, much longer gaps raise the fitted law's quantiles and would hide the
     pause they announce.
+
+    With ``family`` (each pair's family), the usual mean log gap is pooled toward the family's
+    (empirical Bayes, normal-normal): the family's pairs' usual means have a centre ``c`` and a
+    between-pair variance ``tau2`` (their variance less the mean sampling variance
+    ``sigma_f**2 / n_usual``, at least ``POOL_MIN_TAU**2``); a pair's usual mean becomes
+    ``(n m / s2 + c / tau2) / (n / s2 + 1 / tau2)`` (``s2`` its usual spread squared), with
+    variance ``1 / (n / s2 + 1 / tau2)``, which replaces ``sigma_w**2 / n_usual`` in the
+    trend's error. With 4-25 gaps a pair's own mean is noisy; its family says where such
+    means lie. Families with fewer than ``POOL_MIN_PAIRS`` such pairs are not pooled.
     """
     logs = np.log(gaps.days)
     rank = np.arange(gaps.pair.size) - gaps.start[gaps.pair]
@@ -188,7 +202,12 @@ def recent_split(gaps: Gaps, sigma_f, recent: int = 2) -> RecentSplit:
     dof = np.maximum(n_early - 1, 0) + np.maximum(n_late - 1, 0)
     sigma_w = np.sqrt((ss_early + ss_late + k * s2_f) / (dof + k))
     usual_sigma = np.sqrt((ss_early + k * s2_f) / (np.maximum(n_early - 1, 0) + k))
-    se = sigma_w * np.sqrt(1 / np.maximum(n_late, 1) + 1 / np.maximum(n_early, 1))
+    var_early = sigma_w**2 / np.maximum(n_early, 1)
+    if family is not None:
+        m_early, var_early = _pool_usual_means(
+            np.asarray(family), ok, n_early, m_early, usual_sigma, s2_f, var_early
+        )
+    se = np.sqrt(sigma_w**2 / np.maximum(n_late, 1) + var_early)
     return RecentSplit(
         ok=ok,
         trend=np.where(ok, m_late - m_early, 0.0),
@@ -196,6 +215,23 @@ def recent_split(gaps: Gaps, sigma_f, recent: int = 2) -> RecentSplit:
         usual_mu=m_early,
         usual_sigma=usual_sigma,
     )
+
+
+def _pool_usual_means(family, ok, n, m, s, s2_f, var_m):
+    """Usual mean log gaps pooled toward their family's (``recent_split``): returns the pooled
+    means and their variances (``m`` and ``var_m`` where a family is not pooled)."""
+    m, var_m = m.copy(), var_m.copy()
+    s2_f = np.broadcast_to(s2_f, m.shape)
+    for f in np.unique(family[ok]):
+        rows = ok & (family == f)
+        if rows.sum() < POOL_MIN_PAIRS:
+            continue
+        centre = m[rows].mean()
+        tau2 = max(m[rows].var() - (s2_f[rows] / n[rows]).mean(), POOL_MIN_TAU**2)
+        precision = n[rows] / s[rows] ** 2 + 1 / tau2
+        m[rows] = (n[rows] / s[rows] ** 2 * m[rows] + centre / tau2) / precision
+        var_m[rows] = 1 / precision
+    return m, var_m
 
 
 def usual_gap_quantile(q, split: RecentSplit, model):
