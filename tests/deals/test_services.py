@@ -193,3 +193,16 @@ def test_stalled_narrative_names_the_segment_it_compares_with():
     assert "may be worth a review" in en
     es = kind.narrative({**evidence, "p90_scope": "stage"}, "es")
     assert "80 días en Proposal" in es and "segmento" not in es
+
+
+def test_score_deals_without_any_deal_says_there_is_nothing_to_validate_on(db):
+    """A CRM with orders but no pipeline yet (a plain ERP export): no 'nan' in the report."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("score_deals", stdout=out)
+    assert "0 open deals scored" in out.getvalue()
+    assert "no closed deals to validate on" in out.getvalue()
+    assert "nan" not in out.getvalue()

@@ -87,3 +87,19 @@ def test_api_shows_only_visible_clients(client, refitted):
     assert high[0]["action"] == "Manager call + offer"
     segs = client.get("/api/v1/client-segments/?client=C000").json()["results"]
     assert len(segs) == 1 and segs[0]["segment"] in ("at_risk", "lapsed")
+
+
+def test_pages_show_a_dash_for_a_client_without_a_rep(client, refitted, make_user):
+    """Real exports often leave clients unassigned: an admin's pages list them with "—" for
+    the rep instead of failing (the Insights page's high-risk table used to crash)."""
+    from crm.models import Client
+
+    stopped = refitted["clients"][0]
+    Client.objects.filter(pk=stopped.pk).update(rep=None)
+    client.force_login(make_user("root", role="admin"))
+    for name in ("web:insights", "web:manager", "web:voice", "web:pipeline", "web:queue"):
+        response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200, name
+    html = client.get(reverse("web:insights"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = html[html.index(f'href="{reverse("web:client", args=[stopped.pk])}"') :]
+    assert row[: row.index("</tr>")].count("<td>—</td>") == 1

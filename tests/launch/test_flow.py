@@ -216,3 +216,13 @@ def test_admin_creates_a_launch_and_sees_its_subgroup_table(world, admin_client)
     page = admin_client.get(reverse("admin:recommender_launch_change", args=[launch.pk]))
     assert b"launch-bands" in page.content
     assert b"Classic implants" in page.content  # its nearest new replacement is listed
+
+
+def test_target_launches_without_a_draft_says_what_to_do(db):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("target_launches", stdout=out)
+    assert "No draft launch to target" in out.getvalue()

@@ -16,6 +16,15 @@ register = template.Library()
 
 
 @register.filter
+def person(user):
+    """A user's full name, else username; "—" for nobody (a client without a rep, a deal
+    without an owner: common in real exports)."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username
+
+
+@register.filter
 def euros(value, digits=0):
     """``12345.6`` -> ``12 346 €`` in Spanish, ``€12,346`` in English; empty for ``None``."""
     if value is None or value == "":

@@ -1,6 +1,7 @@
 """``manage.py score_deals``: refit the deal-risk model and publish the deal alerts now."""
 
 import datetime as dt
+import math
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,9 +22,13 @@ class Command(BaseCommand):
         run = services.score_pipeline(day)
         info = run.model_info
         signal = "yes" if info.get("has_signal") else "no (base rate used)"
+        brier, base = info.get("brier"), info.get("brier_base")
+        if brier is None or base is None or math.isnan(brier) or math.isnan(base):
+            validation = "no closed deals to validate on"
+        else:
+            validation = f"validation Brier {brier:.4f} vs base rate {base:.4f}"
         self.stdout.write(
             f"Deal run {run.pk} as of {run.as_of}: {run.deals_scored} open deals scored; alerts "
             f"{run.alerts_created} new, {run.alerts_updated} refreshed, {run.alerts_expired} "
-            f"expired; signal: {signal}; validation Brier {info.get('brier', float('nan')):.4f} "
-            f"vs base rate {info.get('brier_base', float('nan')):.4f}."
+            f"expired; signal: {signal}; {validation}."
         )

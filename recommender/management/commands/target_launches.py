@@ -22,6 +22,11 @@ class Command(BaseCommand):
                 raise CommandError(f"--launch {options['launch']}: no such launch.")
         else:
             launches = list(Launch.objects.filter(status=Launch.Status.DRAFT))
+            if not launches:
+                self.stdout.write(
+                    "No draft launch to target: add one in the admin (Launches), then run this "
+                    "again, or retarget one with --launch ID."
+                )
         for launch in launches:
             try:
                 n = services.target_launch(launch)
