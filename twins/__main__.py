@@ -1,10 +1,11 @@
 """Offline twins, no database.
 
 python -m twins score ORDERS.csv --as-of 2025-01-05 --horizon 8 --out OUT.csv
-python -m bench twins [--quick] [--forecast]   (the benchmarks live in bench/)
+python -m twins bench [--quick] [--forecast]   (runs ``python -m bench twins``)
 """
 
 import argparse
+import subprocess
 import sys
 
 import numpy as np
@@ -194,6 +195,16 @@ def main(argv=None):
         default=DEFAULT_Q,
         help=f"Benjamini-Hochberg level (default {DEFAULT_Q})",
     )
+    sub.add_parser(
+        "bench",
+        add_help=False,
+        help="the twins' benchmarks (--quick, --forecast, ...): runs `python -m bench twins`",
+    )
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:
+        # The benchmarks live in the bench package, above the engines: a separate program, not
+        # an import (the layers of docs/design.md).
+        return subprocess.call([sys.executable, "-m", "bench", "twins", *argv[1:]])
     args = parser.parse_args(argv)
     try:
         as_of = np.datetime64(args.as_of, "D")

@@ -104,3 +104,16 @@ def test_kind_inferred_without_a_kind_column(tmp_path, capsys):
         scored = list(csv.DictReader(fh))
     kinds = {r["family"]: r["kind"] for r in scored}
     assert kinds == {"CD": "commodity", "IMPL": "technical"}
+
+
+def test_twins_bench_runs_the_bench_program():
+    """`python -m twins bench --forecast` is the issue's command: the twins CLI hands it to
+    `python -m bench twins` (a program, not an import: the engines do not import bench)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "twins", "bench", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    assert "--forecast" in done.stdout and "--quick" in done.stdout
