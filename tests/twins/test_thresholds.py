@@ -127,6 +127,14 @@ def test_full_churn_needs_three_silent_weeks_a_one_percent_tail_and_p_active_bel
     assert cs.full.tolist() == [True] and cs.partial.tolist() == [False]
 
 
+def test_full_churn_needs_p_active_strictly_below_half():
+    """P(active) exactly 0.5 is not "below half": no full churn (0.4999 is)."""
+    cs = detect.commodity_signals(
+        *commodity_inputs(2, silence=5, p_zero=0.001, p_active=[0.5, 0.4999])
+    )
+    assert cs.full.tolist() == [False, True]
+
+
 # --- commodity: campaign without response (family lift >= 1.2, odds >= 7, lift <= midpoint) -
 
 
@@ -186,6 +194,58 @@ def test_campaign_without_response_needs_a_family_lift_of_1_2():
     assert cs.no_response.tolist() == [False]  # no order at all: no evidence either way
     cs = detect.commodity_signals(*campaign_inputs([10], fam_lift=1.19))
     assert cs.no_response.tolist() == [False]
+
+
+def test_one_campaign_week_can_be_enough_evidence():
+    """A single campaign week of 5 units against a family lift of 3: log odds week_llr(5, 3)
+    = 5.35 >= log 7, client lift 5 / 9.9 = 0.51 <= 2: called."""
+    assert week_llr(5.0, 3.0) >= np.log(7.0)
+    inputs = campaign_inputs([5])
+    inputs[1].camp[:, -2] = False
+    cs = detect.commodity_signals(*inputs)
+    assert cs.client_lift == pytest.approx([5 / 9.9])
+    assert cs.no_response.tolist() == [True]
+
+
+def test_campaign_without_response_at_a_family_lift_of_exactly_1_2():
+    """Eight campaign weeks of 9 units: log odds 8 x week_llr(9, 1.2) = 2.18 >= log 7 (1.19:
+    2.05), client lift 72 / (0.9 x 88) = 0.91 below the midpoint 1.1. A family lift of exactly
+    1.2 is enough; 1.19 is not."""
+    assert 8 * week_llr(9.0, 1.19) >= np.log(7.0)
+    for lift, called in ((1.2, True), (1.19, False)):
+        inputs = campaign_inputs([9], fam_lift=lift)
+        inputs[1].camp[:, -8:] = True
+        inputs[1].units[:, -8:] = 9.0
+        cs = detect.commodity_signals(*inputs)
+        assert cs.campaign_llr == pytest.approx([8 * week_llr(9.0, lift)], rel=1e-6)
+        assert cs.no_response.tolist() == [called]
+
+
+def test_campaign_without_response_at_a_client_lift_of_exactly_the_midpoint():
+    """Usual week 0.5 x (1 + 3) = 2 units (rate 3: Gamma(30, 10)); three campaign weeks,
+    family lift 3, midpoint (1 + 3) / 2 = 2. Buying 4, 4, 4 is a client lift of 12 / 6 = 2.0
+    exactly (log odds 3 x week_llr(4) = 6.07): called. Buying 4, 4, 5 (13 / 6 = 2.17, log odds
+    5.35) is not: nearer the family's lift than the midpoint allows."""
+    k = {"rate": 3.0, "alpha": 30.0, "beta": 10.0}
+    for last, called in ((4.0, True), (5.0, False)):
+        inputs = campaign_inputs([4.0])
+        _, ch, _, wt, _, _ = inputs
+        ch.camp[:, -3:] = True
+        ch.units[:, -3:] = [4.0, 4.0, last]
+        wt.pi_b[:], wt.rate_b[:], wt.alpha_b[:], wt.beta_b[:] = 0.5, 3.0, 30.0, 10.0
+        cs = detect.commodity_signals(*inputs)
+        llr = 2 * week_llr(4.0, 3.0, **k) + week_llr(last, 3.0, **k)
+        assert cs.campaign_llr == pytest.approx([llr], rel=1e-6) and llr >= np.log(7.0)
+        assert cs.client_lift.tolist() == [(8.0 + last) / 6.0]
+        assert cs.no_response.tolist() == [called]
+
+
+def test_a_family_without_a_measured_lift_gives_no_campaign_evidence():
+    """A family whose campaign lift is unknown (NaN) is taken to buy as usual in campaigns:
+    both hypotheses are the same, so the log odds of any campaign week are 0, and no alert."""
+    cs = detect.commodity_signals(*campaign_inputs([5, 30], fam_lift=np.nan))
+    assert cs.campaign_llr.tolist() == [0.0, 0.0]
+    assert not cs.no_response.any()
 
 
 def test_post_campaign_weeks_count_as_evidence():
