@@ -182,3 +182,39 @@ def test_backoff_thompson_learns_in_a_simulated_world():
     uniform = simulation.simulate(world, simulation.UniformRandom(eligible), 6000, rng)
     assert ours.regret[-1] < 0.5 * uniform.regret[-1]
     np.testing.assert_array_less(0, ours.propensities)
+
+
+def test_groups_drawn_in_several_batches_keep_their_own_posteriors(monkeypatch):
+    """A draw budget of two groups per batch (k = 10 draws x 2 arms x 2 groups): groups 0, 2,
+    4, 5 and 6 have decisions (group 1 none, group 3 nothing eligible), in shuffled order.
+    Group g's arm g % 2 is all but sure to win (Beta(10^4, 1) against Beta(1, 10^4), which
+    wins with probability about 10^-8000): every decision takes it with propensity 1, whatever
+    batch its group falls in; group 3's decision gets -1 and zeros."""
+    monkeypatch.setattr(bandit, "_DRAW_BUDGET", 40)
+    g = 7
+    alpha = np.ones((g, 2))
+    beta = np.ones((g, 2))
+    sure = np.arange(g) % 2
+    alpha[np.arange(g), sure] = 1e4
+    beta[np.arange(g), 1 - sure] = 1e4
+    eligible = np.ones((g, 2), bool)
+    eligible[3] = False
+    rows = np.random.default_rng(5).permutation([0, 0, 0, 2, 3, 4, 4, 5, 6, 6, 6, 6])
+    chosen, props = bandit.thompson_sample(
+        alpha, beta, eligible, np.random.default_rng(0), 10, rows=rows
+    )
+    ok = rows != 3
+    assert chosen[ok].tolist() == (rows[ok] % 2).tolist()
+    assert props[ok].tolist() == np.eye(2)[rows[ok] % 2].tolist()
+    assert chosen[~ok].tolist() == [-1] and props[~ok].tolist() == [[0.0, 0.0]]
+
+
+def test_a_group_with_more_decisions_than_samples_draws_one_per_decision():
+    """Twelve decisions of one group with n_samples = 5: k = 12 draws, one per decision, so the
+    propensities are multiples of 1/12 and match the chosen actions' shares exactly."""
+    ones = np.ones((1, 3))
+    chosen, props = bandit.thompson_sample(
+        ones, ones, ones.astype(bool), np.random.default_rng(7), 5, rows=np.zeros(12, int)
+    )
+    shares = np.bincount(chosen, minlength=3) / 12
+    assert props == pytest.approx(np.tile(shares, (12, 1)))

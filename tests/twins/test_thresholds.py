@@ -106,6 +106,14 @@ def test_partial_churn_needs_a_drop_of_at_least_twenty_percent():
     assert cs.partial.tolist() == [True, False, False]
 
 
+def test_partial_churn_at_exactly_one_percent_and_exactly_twenty_percent():
+    """Both thresholds are inclusive: p = 0.01 with a 50% drop, and a 20% drop at p = 1e-6."""
+    cs = detect.commodity_signals(
+        *commodity_inputs(2, p_partial=[0.01, 1e-6], magnitude=[0.5, 0.2])
+    )
+    assert cs.partial.tolist() == [True, True]
+
+
 # --- commodity: full churn (3 silent weeks, P(no order that long) <= 1%, P(active) < 0.5) ---
 
 
@@ -133,6 +141,9 @@ def test_full_churn_needs_p_active_strictly_below_half():
         *commodity_inputs(2, silence=5, p_zero=0.001, p_active=[0.5, 0.4999])
     )
     assert cs.full.tolist() == [False, True]
+    # A tail of exactly 1% is "at most 1%".
+    cs = detect.commodity_signals(*commodity_inputs(1, silence=5, p_zero=0.01, p_active=0.1))
+    assert cs.full.tolist() == [True]
 
 
 # --- commodity: campaign without response (family lift >= 1.2, odds >= 7, lift <= midpoint) -
@@ -240,6 +251,17 @@ def test_campaign_without_response_at_a_client_lift_of_exactly_the_midpoint():
         assert cs.no_response.tolist() == [called]
 
 
+def test_expected_units_of_one_campaign_divide_by_the_number_of_campaigns():
+    """Usual week 0.9 x (1 + 10) = 9.9 units. One 3-week campaign: 29.7 units per campaign;
+    two 2-week campaigns (39.6 units in all): 19.8 each; no campaign: 0."""
+    inputs = commodity_inputs(3)
+    ch = inputs[1]
+    ch.camp[0, -3:] = True
+    ch.camp[1, [-7, -6, -3, -2]] = True
+    cs = detect.commodity_signals(*inputs)
+    assert cs.camp_exp == pytest.approx([29.7, 19.8, 0.0])
+
+
 def test_a_family_without_a_measured_lift_gives_no_campaign_evidence():
     """A family whose campaign lift is unknown (NaN) is taken to buy as usual in campaigns:
     both hypotheses are the same, so the log odds of any campaign week are 0, and no alert."""
@@ -280,6 +302,15 @@ def test_uncaptured_potential_needs_a_share_below_a_quarter_and_500_euros_missin
         *commodity_inputs(3, euros_per_week=1.0, potential=[260.0, 551.0, 553.0])
     )
     assert cs.uncaptured.tolist() == [False, False, True]  # gaps 208, 499, 501
+
+
+def test_share_of_a_stated_potential_needs_a_positive_potential():
+    """5,200 euros over the last 52 weeks: the share of a 26,000-euro potential is 0.2, of a
+    potential of half a euro 10,400; no potential, a zero or a negative one give NaN."""
+    cs = detect.commodity_signals(*commodity_inputs(5, potential=[np.nan, 0.0, -5.0, 0.5, 26000.0]))
+    assert cs.share.dtype == np.float64
+    assert np.isnan(cs.share[:3]).all()
+    assert cs.share[3:] == pytest.approx([10400.0, 0.2])
 
 
 def test_uncaptured_potential_annualises_young_pairs_and_needs_a_quarter_of_history():
