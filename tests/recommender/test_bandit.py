@@ -78,6 +78,28 @@ def test_explicit_prior_replaces_the_borrowed_one():
     assert alpha[0, 0] == pytest.approx(4.0)
 
 
+def test_a_context_holding_all_the_evidence_borrows_only_the_prior():
+    """Jeffreys prior Beta(0.5, 0.5); context 0 saw 3 / 1, context 1 nothing. Context 0's
+    pooled posterior without its own evidence is the prior, 1 pseudo-observation (under the
+    strength 4): Beta(0.5 + 3, 0.5 + 1). Context 1 borrows Beta(3.5, 1.5) shrunk to 4: (2.8,
+    1.2)."""
+    succ, fail = np.array([[3.0], [0.0]]), np.array([[1.0], [0.0]])
+    pooled = bandit.pooled_params(succ, fail, 0.5, 0.5)
+    alpha, beta = bandit.backoff_params(succ, fail, *pooled, strength=4.0)
+    np.testing.assert_allclose(alpha[:, 0], [3.5, 2.8])
+    np.testing.assert_allclose(beta[:, 0], [1.5, 1.2])
+
+
+def test_a_borrowed_mean_of_zero_or_one_is_kept_inside_the_unit_interval():
+    """A context without evidence borrowing a mean of exactly 1 (or 0) with strength 3 gets
+    Beta(3 (1 - 1e-6), 3e-6) (or its mirror): a proper Beta on both sides."""
+    zeros = np.zeros((2, 1))
+    mean = np.array([[1.0], [0.0]])
+    alpha, beta = bandit.backoff_params(zeros, zeros, 5.0, 5.0, np.array([3.0]), mean=mean)
+    assert alpha[:, 0] == pytest.approx([3 * (1 - 1e-6), 3e-6], rel=1e-9)
+    assert beta[:, 0] == pytest.approx([3e-6, 3 * (1 - 1e-6)], rel=1e-9)
+
+
 def test_cold_start_is_the_prior():
     zeros = np.zeros((3, 2))
     pooled = bandit.pooled_params(zeros, zeros, np.array([2.0, 1.0]), np.array([8.0, 1.0]))

@@ -313,6 +313,15 @@ def test_share_of_a_stated_potential_needs_a_positive_potential():
     assert cs.share[3:] == pytest.approx([10400.0, 0.2])
 
 
+def test_uncaptured_potential_at_exactly_a_quarter_and_exactly_500_euros():
+    """A share of exactly 25% (5,200 of 20,800) is not "below a quarter"; a gap of exactly
+    500 euros (52 bought of a 552 potential) is enough."""
+    cs = detect.commodity_signals(*commodity_inputs(1, potential=20800.0))
+    assert cs.level_share.tolist() == [0.25] and cs.uncaptured.tolist() == [False]
+    cs = detect.commodity_signals(*commodity_inputs(1, euros_per_week=1.0, potential=552.0))
+    assert cs.level.tolist() == [52.0] and cs.uncaptured.tolist() == [True]
+
+
 def test_uncaptured_potential_annualises_young_pairs_and_needs_a_quarter_of_history():
     """26 weeks of history buying 100 euros a week: 2,600 euros, annualised x 52/26 = 5,200,
     a share of 24% of a 21,667-euro potential. The same purchases over a pair said to be 12
