@@ -208,26 +208,26 @@ def test_backoff_thompson_learns_in_a_simulated_world():
 
 def test_groups_drawn_in_several_batches_keep_their_own_posteriors(monkeypatch):
     """A draw budget of two groups per batch (k = 10 draws x 2 arms x 2 groups): groups 0, 2,
-    4, 5 and 6 have decisions (group 1 none, group 3 nothing eligible), in shuffled order.
-    Group g's arm g % 2 is all but sure to win (Beta(10^4, 1) against Beta(1, 10^4), which
-    wins with probability about 10^-8000): every decision takes it with propensity 1, whatever
+    3, 4, 5 and 6 have decisions (group 1 none, group 3 nothing eligible), in shuffled order,
+    so the batches are (0, 2), (3, 4), (5, 6). Each group has one arm all but sure to win
+    (Beta(10^4, 1) against Beta(1, 10^4): it loses with probability about 10^-8000), not the
+    same arm in every batch: every decision takes its group's arm with propensity 1, whatever
     batch its group falls in; group 3's decision gets -1 and zeros."""
     monkeypatch.setattr(bandit, "_DRAW_BUDGET", 40)
     g = 7
+    sure = np.array([1, 0, 0, 1, 1, 1, 0])
     alpha = np.ones((g, 2))
     beta = np.ones((g, 2))
-    sure = np.arange(g) % 2
     alpha[np.arange(g), sure] = 1e4
     beta[np.arange(g), 1 - sure] = 1e4
     eligible = np.ones((g, 2), bool)
     eligible[3] = False
     rows = np.random.default_rng(5).permutation([0, 0, 0, 2, 3, 4, 4, 5, 6, 6, 6, 6])
-    chosen, props = bandit.thompson_sample(
-        alpha, beta, eligible, np.random.default_rng(0), 10, rows=rows
-    )
+    rng = np.random.default_rng(0)
+    chosen, props = bandit.thompson_sample(alpha, beta, eligible, rng, 10, rows=rows)
     ok = rows != 3
-    assert chosen[ok].tolist() == (rows[ok] % 2).tolist()
-    assert props[ok].tolist() == np.eye(2)[rows[ok] % 2].tolist()
+    assert chosen[ok].tolist() == sure[rows[ok]].tolist()
+    assert props[ok].tolist() == np.eye(2)[sure[rows[ok]]].tolist()
     assert chosen[~ok].tolist() == [-1] and props[~ok].tolist() == [[0.0, 0.0]]
 
 
