@@ -240,3 +240,28 @@ def test_a_group_with_more_decisions_than_samples_draws_one_per_decision():
     )
     shares = np.bincount(chosen, minlength=3) / 12
     assert props == pytest.approx(np.tile(shares, (12, 1)))
+
+
+def test_an_eligibility_mask_of_zeros_and_ones_is_a_boolean_mask():
+    """Eligibility given as 0/1 integers: each row's only eligible arm is taken (propensity
+    1), although the other arm's posterior is all but sure to beat it."""
+    alpha = np.array([[1.0, 1e4], [1e4, 1.0]])
+    beta = np.array([[1e4, 1.0], [1.0, 1e4]])
+    eligible = np.array([[1, 0], [0, 1]])
+    chosen, props = bandit.thompson_sample(alpha, beta, eligible, np.random.default_rng(0), 50)
+    assert chosen.tolist() == [0, 1]
+    assert props.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_no_decisions_give_empty_results():
+    ones = np.ones((2, 3))
+    chosen, props = bandit.thompson_sample(
+        ones, ones, ones.astype(bool), np.random.default_rng(0), 10, rows=np.array([], int)
+    )
+    assert chosen.shape == (0,) and props.shape == (0, 3)
+    # Nor does a request without any context.
+    none = np.ones((0, 3))
+    chosen, props = bandit.thompson_sample(
+        none, none, none.astype(bool), np.random.default_rng(0), 10
+    )
+    assert chosen.shape == (0,) and props.shape == (0, 3)

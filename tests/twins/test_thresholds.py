@@ -287,6 +287,23 @@ def test_post_campaign_weeks_count_as_evidence():
     assert post_llr > 0
 
 
+def test_post_campaign_weeks_weigh_nothing_without_a_family_post_campaign_lift():
+    """The same two pairs as above (post-campaign weeks at 10 or 5 units), but the family's
+    post-campaign lift unknown (NaN) or not computed at all (None): the post-campaign weeks
+    are taken as usual weeks for both hypotheses, so both pairs have the log odds of their two
+    campaign weeks only, 2 x week_llr(16, 3)."""
+    for post_lift in (np.array([np.nan]), None):
+        inputs = commodity_inputs(2)
+        ctx, ch, _, _, _, _ = inputs
+        ch.camp[:, -6:-4] = True
+        ch.units[:, -6:-4] = 16.0
+        ch.units[1, -4:] = 5.0
+        ctx.fam_lift = np.array([3.0])
+        ctx.fam_post_lift = post_lift
+        cs = detect.commodity_signals(*inputs)
+        assert cs.campaign_llr == pytest.approx([2 * week_llr(16.0, 3.0)] * 2, rel=1e-6)
+
+
 # --- commodity: uncaptured potential (share of wallet < 25%, gap >= 500 euros) -------------
 
 
