@@ -304,6 +304,19 @@ def test_post_campaign_weeks_weigh_nothing_without_a_family_post_campaign_lift()
         assert cs.campaign_llr == pytest.approx([2 * week_llr(16.0, 3.0)] * 2, rel=1e-6)
 
 
+def test_client_lift_needs_an_expected_campaign_and_is_not_floored_at_one_unit():
+    """A pair without campaign weeks has no campaign lift (NaN); one that orders rarely (0.01
+    a week, 1 + 10 units an order) expects 0.01 x 2 x 11 = 0.22 units over two campaign weeks,
+    so 11 units in each week is a lift of 100."""
+    inputs = campaign_inputs([11, 11])
+    _, ch, _, wt, _, _ = inputs
+    ch.camp[0] = False
+    wt.pi_b[:] = 0.01
+    cs = detect.commodity_signals(*inputs)
+    assert np.isnan(cs.client_lift[0])
+    assert cs.client_lift[1] == pytest.approx(22 / 0.22)
+
+
 # --- commodity: uncaptured potential (share of wallet < 25%, gap >= 500 euros) -------------
 
 
