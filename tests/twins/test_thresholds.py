@@ -431,6 +431,15 @@ def test_suspicious_pause_compares_the_silence_with_the_usual_gaps_p75():
     assert ts.pause.tolist() == [True, False]
 
 
+def test_a_silence_of_exactly_the_usual_p75_is_no_pause_yet():
+    """The pause needs a silence *past* the usual P75: 30 days against a P75 of exactly 30 is
+    not one, 30.01 is."""
+    base = {"p75": 30.0, "p90": 40.0, "p75_usual": 30.0, "trend": 0.5, "trend_se": 0.1}
+    rows = [base | {"silence_days": 30.0}, base | {"silence_days": 30.01}]
+    ts = detect.technical_signals(*technical_inputs(rows))
+    assert ts.pause.tolist() == [False, True]
+
+
 def test_recent_split_hand_example():
     """Six gaps of 28 days then two of 56: trend log 2; the usual law is the six 28-day gaps,
     whose own spread is 0, shrunk toward the family's sigma_f = 0.3 by 3 pseudo-gaps:
