@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from twins.stats import detect, technical
+from twins.stats import detect, rules, technical
 from twins.stats import potential as pot
 from twins.stats.api import PairBatch, score_pairs
 
@@ -438,6 +438,42 @@ def test_a_silence_of_exactly_the_usual_p75_is_no_pause_yet():
     rows = [base | {"silence_days": 30.0}, base | {"silence_days": 30.01}]
     ts = detect.technical_signals(*technical_inputs(rows))
     assert ts.pause.tolist() == [False, True]
+
+
+def test_technical_edges_exactly_at_p90_and_at_a_trend_of_exactly_the_lengthening():
+    """A silence of exactly P90 (36 days) is not past it; a trend of exactly LENGTHENING (with
+    a small standard error) is lengthening: a pause."""
+    base = {"p75": 30.0, "p90": 36.0, "survival": 0.1}
+    rows = [base | {"silence_days": 36.0}, base | {"silence_days": 36.01}]
+    assert detect.technical_signals(*technical_inputs(rows)).deteriorating.tolist() == [
+        False,
+        True,
+    ]
+    row = base | {"silence_days": 33.0, "trend": rules.LENGTHENING, "trend_se": 0.01}
+    assert detect.technical_signals(*technical_inputs([row])).pause.tolist() == [True]
+
+
+def test_technical_rows_read_their_own_fit_through_tech_pos():
+    """A chunk of three rows, the middle one a commodity pair; the technical fit lists the
+    third row's pair first and the first row's second. Only the first row's silence (40 days)
+    is past its P90 (36)."""
+    tfit = {
+        "survival": np.array([0.5, 0.1]),
+        "silence_days": np.array([10.0, 40.0]),
+        "p75": np.array([30.0, 30.0]),
+        "p90": np.array([36.0, 36.0]),
+        "p75_usual": np.array([30.0, 30.0]),
+        "trend": np.zeros(2),
+        "median": np.array([28.0, 28.0]),
+        "trend_se": np.full(2, 0.1),
+        "p_active": np.array([0.99, 0.99]),
+        "size": np.array([4.0, 4.0]),
+        "mean_gap": np.array([28.0, 28.0]),
+    }
+    ch = SimpleNamespace(technical=np.array([True, False, True]), tech_pos=np.array([1, -1, 0]))
+    ts = detect.technical_signals(ch, tfit, np.ones(3, bool))
+    assert ts.deteriorating.tolist() == [True, False, False]
+    assert ts.silence_days.tolist() == [40.0, 0.0, 10.0]
 
 
 def test_recent_split_hand_example():
