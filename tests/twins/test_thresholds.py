@@ -453,6 +453,21 @@ def test_technical_edges_exactly_at_p90_and_at_a_trend_of_exactly_the_lengthenin
     assert detect.technical_signals(*technical_inputs([row])).pause.tolist() == [True]
 
 
+def test_technical_edges_of_the_z_test_and_of_full_churn():
+    """A trend of exactly z x its standard error (1.2816 x 0.25) is significant: a pause. Full
+    churn after a year of silence takes a survival of exactly 1% (inclusive) and a P(active)
+    below TECH_FULL_P_ACTIVE (exactly it is not below)."""
+    row = {"p75": 30.0, "p90": 36.0, "silence_days": 33.0}
+    row |= {"trend": rules.LENGTHENING_Z * 0.25, "trend_se": 0.25}
+    assert detect.technical_signals(*technical_inputs([row])).pause.tolist() == [True]
+    year = {"p75": 30.0, "p90": 36.0, "silence_days": 52 * 7.0}
+    rows = [
+        year | {"survival": 0.01, "p_active": 1e-6},
+        year | {"survival": 1e-6, "p_active": rules.TECH_FULL_P_ACTIVE},
+    ]
+    assert detect.technical_signals(*technical_inputs(rows)).full.tolist() == [True, False]
+
+
 def test_technical_rows_read_their_own_fit_through_tech_pos():
     """A chunk of three rows, the middle one a commodity pair; the technical fit lists the
     third row's pair first and the first row's second. Only the first row's silence (40 days)
