@@ -202,7 +202,11 @@ def test_bgbb_needs_thirty_pairs_with_a_history_and_a_repeat_order():
     n0 = n.copy()
     n0[0], tx[0], x[0] = 0.0, 0.0, 0.0
     assert np.isnan(dropout.fit_bgbb(x, tx, n0)).all()
-    assert np.isnan(dropout.fit_bgbb(np.zeros(30), tx, n)).all()
+    single_repeats = np.minimum(x, 1.0)  # one repeat order is a repeat order
+    assert single_repeats.max() == 1.0
+    assert np.isfinite(dropout.fit_bgbb(single_repeats, tx, n)).all()
+    too_few = dropout.fit_bgbb(np.zeros(30), tx, n)
+    assert len(too_few) == 4 and np.isnan(too_few).all()
 
 
 def test_bgbb_fit_maximises_the_likelihood():
