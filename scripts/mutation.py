@@ -255,6 +255,7 @@ for i, name in enumerate(["", "fail", *names]):
         args += ["--nomigrations", *tests]  # tables straight from the models: much faster
         os._exit(int(pytest.main(args)))
     codes[name] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    print(f"screen {name or '(unmutated)'} -> {codes[name]}", file=sys.stderr, flush=True)
 with open(out_path, "w") as f:
     json.dump(codes, f)
 """

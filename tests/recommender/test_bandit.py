@@ -78,6 +78,28 @@ def test_explicit_prior_replaces_the_borrowed_one():
     assert alpha[0, 0] == pytest.approx(4.0)
 
 
+def test_a_context_holding_all_the_evidence_borrows_only_the_prior():
+    """Jeffreys prior Beta(0.5, 0.5); context 0 saw 3 / 1, context 1 nothing. Context 0's
+    pooled posterior without its own evidence is the prior, 1 pseudo-observation (under the
+    strength 4): Beta(0.5 + 3, 0.5 + 1). Context 1 borrows Beta(3.5, 1.5) shrunk to 4: (2.8,
+    1.2)."""
+    succ, fail = np.array([[3.0], [0.0]]), np.array([[1.0], [0.0]])
+    pooled = bandit.pooled_params(succ, fail, 0.5, 0.5)
+    alpha, beta = bandit.backoff_params(succ, fail, *pooled, strength=4.0)
+    np.testing.assert_allclose(alpha[:, 0], [3.5, 2.8])
+    np.testing.assert_allclose(beta[:, 0], [1.5, 1.2])
+
+
+def test_a_borrowed_mean_of_zero_or_one_is_kept_inside_the_unit_interval():
+    """A context without evidence borrowing a mean of exactly 1 (or 0) with strength 3 gets
+    Beta(3 (1 - 1e-6), 3e-6) (or its mirror): a proper Beta on both sides."""
+    zeros = np.zeros((2, 1))
+    mean = np.array([[1.0], [0.0]])
+    alpha, beta = bandit.backoff_params(zeros, zeros, 5.0, 5.0, np.array([3.0]), mean=mean)
+    assert alpha[:, 0] == pytest.approx([3 * (1 - 1e-6), 3e-6], rel=1e-9)
+    assert beta[:, 0] == pytest.approx([3e-6, 3 * (1 - 1e-6)], rel=1e-9)
+
+
 def test_cold_start_is_the_prior():
     zeros = np.zeros((3, 2))
     pooled = bandit.pooled_params(zeros, zeros, np.array([2.0, 1.0]), np.array([8.0, 1.0]))
@@ -182,3 +204,64 @@ def test_backoff_thompson_learns_in_a_simulated_world():
     uniform = simulation.simulate(world, simulation.UniformRandom(eligible), 6000, rng)
     assert ours.regret[-1] < 0.5 * uniform.regret[-1]
     np.testing.assert_array_less(0, ours.propensities)
+
+
+def test_groups_drawn_in_several_batches_keep_their_own_posteriors(monkeypatch):
+    """A draw budget of two groups per batch (k = 10 draws x 2 arms x 2 groups): groups 0, 2,
+    3, 4, 5 and 6 have decisions (group 1 none, group 3 nothing eligible), in shuffled order,
+    so the batches are (0, 2), (3, 4), (5, 6). Each group has one arm all but sure to win
+    (Beta(10^4, 1) against Beta(1, 10^4): it loses with probability about 10^-8000), not the
+    same arm in every batch: every decision takes its group's arm with propensity 1, whatever
+    batch its group falls in; group 3's decision gets -1 and zeros."""
+    monkeypatch.setattr(bandit, "_DRAW_BUDGET", 40)
+    g = 7
+    sure = np.array([1, 0, 0, 1, 1, 1, 0])
+    alpha = np.ones((g, 2))
+    beta = np.ones((g, 2))
+    alpha[np.arange(g), sure] = 1e4
+    beta[np.arange(g), 1 - sure] = 1e4
+    eligible = np.ones((g, 2), bool)
+    eligible[3] = False
+    rows = np.random.default_rng(5).permutation([0, 0, 0, 2, 3, 4, 4, 5, 6, 6, 6, 6])
+    rng = np.random.default_rng(0)
+    chosen, props = bandit.thompson_sample(alpha, beta, eligible, rng, 10, rows=rows)
+    ok = rows != 3
+    assert chosen[ok].tolist() == sure[rows[ok]].tolist()
+    assert props[ok].tolist() == np.eye(2)[sure[rows[ok]]].tolist()
+    assert chosen[~ok].tolist() == [-1] and props[~ok].tolist() == [[0.0, 0.0]]
+
+
+def test_a_group_with_more_decisions_than_samples_draws_one_per_decision():
+    """Twelve decisions of one group with n_samples = 5: k = 12 draws, one per decision, so the
+    propensities are multiples of 1/12 and match the chosen actions' shares exactly."""
+    ones = np.ones((1, 3))
+    chosen, props = bandit.thompson_sample(
+        ones, ones, ones.astype(bool), np.random.default_rng(7), 5, rows=np.zeros(12, int)
+    )
+    shares = np.bincount(chosen, minlength=3) / 12
+    assert props == pytest.approx(np.tile(shares, (12, 1)))
+
+
+def test_an_eligibility_mask_of_zeros_and_ones_is_a_boolean_mask():
+    """Eligibility given as 0/1 integers: each row's only eligible arm is taken (propensity
+    1), although the other arm's posterior is all but sure to beat it."""
+    alpha = np.array([[1.0, 1e4], [1e4, 1.0]])
+    beta = np.array([[1e4, 1.0], [1.0, 1e4]])
+    eligible = np.array([[1, 0], [0, 1]])
+    chosen, props = bandit.thompson_sample(alpha, beta, eligible, np.random.default_rng(0), 50)
+    assert chosen.tolist() == [0, 1]
+    assert props.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_no_decisions_give_empty_results():
+    ones = np.ones((2, 3))
+    chosen, props = bandit.thompson_sample(
+        ones, ones, ones.astype(bool), np.random.default_rng(0), 10, rows=np.array([], int)
+    )
+    assert chosen.shape == (0,) and props.shape == (0, 3)
+    # Nor does a request without any context.
+    none = np.ones((0, 3))
+    chosen, props = bandit.thompson_sample(
+        none, none, none.astype(bool), np.random.default_rng(0), 10
+    )
+    assert chosen.shape == (0,) and props.shape == (0, 3)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from twins.stats import detect, technical
+from twins.stats import detect, rules, technical
 from twins.stats import potential as pot
 from twins.stats.api import PairBatch, score_pairs
 
@@ -106,6 +106,14 @@ def test_partial_churn_needs_a_drop_of_at_least_twenty_percent():
     assert cs.partial.tolist() == [True, False, False]
 
 
+def test_partial_churn_at_exactly_one_percent_and_exactly_twenty_percent():
+    """Both thresholds are inclusive: p = 0.01 with a 50% drop, and a 20% drop at p = 1e-6."""
+    cs = detect.commodity_signals(
+        *commodity_inputs(2, p_partial=[0.01, 1e-6], magnitude=[0.5, 0.2])
+    )
+    assert cs.partial.tolist() == [True, True]
+
+
 # --- commodity: full churn (3 silent weeks, P(no order that long) <= 1%, P(active) < 0.5) ---
 
 
@@ -125,6 +133,17 @@ def test_full_churn_needs_three_silent_weeks_a_one_percent_tail_and_p_active_bel
         *commodity_inputs(1, silence=5, p_zero=0.001, p_active=0.1, p_partial=1e-6, magnitude=1)
     )
     assert cs.full.tolist() == [True] and cs.partial.tolist() == [False]
+
+
+def test_full_churn_needs_p_active_strictly_below_half():
+    """P(active) exactly 0.5 is not "below half": no full churn (0.4999 is)."""
+    cs = detect.commodity_signals(
+        *commodity_inputs(2, silence=5, p_zero=0.001, p_active=[0.5, 0.4999])
+    )
+    assert cs.full.tolist() == [False, True]
+    # A tail of exactly 1% is "at most 1%".
+    cs = detect.commodity_signals(*commodity_inputs(1, silence=5, p_zero=0.01, p_active=0.1))
+    assert cs.full.tolist() == [True]
 
 
 # --- commodity: campaign without response (family lift >= 1.2, odds >= 7, lift <= midpoint) -
@@ -188,6 +207,69 @@ def test_campaign_without_response_needs_a_family_lift_of_1_2():
     assert cs.no_response.tolist() == [False]
 
 
+def test_one_campaign_week_can_be_enough_evidence():
+    """A single campaign week of 5 units against a family lift of 3: log odds week_llr(5, 3)
+    = 5.35 >= log 7, client lift 5 / 9.9 = 0.51 <= 2: called."""
+    assert week_llr(5.0, 3.0) >= np.log(7.0)
+    inputs = campaign_inputs([5])
+    inputs[1].camp[:, -2] = False
+    cs = detect.commodity_signals(*inputs)
+    assert cs.client_lift == pytest.approx([5 / 9.9])
+    assert cs.no_response.tolist() == [True]
+
+
+def test_campaign_without_response_at_a_family_lift_of_exactly_1_2():
+    """Eight campaign weeks of 9 units: log odds 8 x week_llr(9, 1.2) = 2.18 >= log 7 (1.19:
+    2.05), client lift 72 / (0.9 x 88) = 0.91 below the midpoint 1.1. A family lift of exactly
+    1.2 is enough; 1.19 is not."""
+    assert 8 * week_llr(9.0, 1.19) >= np.log(7.0)
+    for lift, called in ((1.2, True), (1.19, False)):
+        inputs = campaign_inputs([9], fam_lift=lift)
+        inputs[1].camp[:, -8:] = True
+        inputs[1].units[:, -8:] = 9.0
+        cs = detect.commodity_signals(*inputs)
+        assert cs.campaign_llr == pytest.approx([8 * week_llr(9.0, lift)], rel=1e-6)
+        assert cs.no_response.tolist() == [called]
+
+
+def test_campaign_without_response_at_a_client_lift_of_exactly_the_midpoint():
+    """Usual week 0.5 x (1 + 3) = 2 units (rate 3: Gamma(30, 10)); three campaign weeks,
+    family lift 3, midpoint (1 + 3) / 2 = 2. Buying 4, 4, 4 is a client lift of 12 / 6 = 2.0
+    exactly (log odds 3 x week_llr(4) = 6.07): called. Buying 4, 4, 5 (13 / 6 = 2.17, log odds
+    5.35) is not: nearer the family's lift than the midpoint allows."""
+    k = {"rate": 3.0, "alpha": 30.0, "beta": 10.0}
+    for last, called in ((4.0, True), (5.0, False)):
+        inputs = campaign_inputs([4.0])
+        _, ch, _, wt, _, _ = inputs
+        ch.camp[:, -3:] = True
+        ch.units[:, -3:] = [4.0, 4.0, last]
+        wt.pi_b[:], wt.rate_b[:], wt.alpha_b[:], wt.beta_b[:] = 0.5, 3.0, 30.0, 10.0
+        cs = detect.commodity_signals(*inputs)
+        llr = 2 * week_llr(4.0, 3.0, **k) + week_llr(last, 3.0, **k)
+        assert cs.campaign_llr == pytest.approx([llr], rel=1e-6) and llr >= np.log(7.0)
+        assert cs.client_lift.tolist() == [(8.0 + last) / 6.0]
+        assert cs.no_response.tolist() == [called]
+
+
+def test_expected_units_of_one_campaign_divide_by_the_number_of_campaigns():
+    """Usual week 0.9 x (1 + 10) = 9.9 units. One 3-week campaign: 29.7 units per campaign;
+    two 2-week campaigns (39.6 units in all): 19.8 each; no campaign: 0."""
+    inputs = commodity_inputs(3)
+    ch = inputs[1]
+    ch.camp[0, -3:] = True
+    ch.camp[1, [-7, -6, -3, -2]] = True
+    cs = detect.commodity_signals(*inputs)
+    assert cs.camp_exp == pytest.approx([29.7, 19.8, 0.0])
+
+
+def test_a_family_without_a_measured_lift_gives_no_campaign_evidence():
+    """A family whose campaign lift is unknown (NaN) is taken to buy as usual in campaigns:
+    both hypotheses are the same, so the log odds of any campaign week are 0, and no alert."""
+    cs = detect.commodity_signals(*campaign_inputs([5, 30], fam_lift=np.nan))
+    assert cs.campaign_llr.tolist() == [0.0, 0.0]
+    assert not cs.no_response.any()
+
+
 def test_post_campaign_weeks_count_as_evidence():
     """Campaign weeks then four post-campaign weeks: a client whose post-campaign weeks are as
     usual (10 each) while the family's are at half is likelier not to have bought ahead."""
@@ -205,6 +287,36 @@ def test_post_campaign_weeks_count_as_evidence():
     assert post_llr > 0
 
 
+def test_post_campaign_weeks_weigh_nothing_without_a_family_post_campaign_lift():
+    """The same two pairs as above (post-campaign weeks at 10 or 5 units), but the family's
+    post-campaign lift unknown (NaN) or not computed at all (None): the post-campaign weeks
+    are taken as usual weeks for both hypotheses, so both pairs have the log odds of their two
+    campaign weeks only, 2 x week_llr(16, 3)."""
+    for post_lift in (np.array([np.nan]), None):
+        inputs = commodity_inputs(2)
+        ctx, ch, _, _, _, _ = inputs
+        ch.camp[:, -6:-4] = True
+        ch.units[:, -6:-4] = 16.0
+        ch.units[1, -4:] = 5.0
+        ctx.fam_lift = np.array([3.0])
+        ctx.fam_post_lift = post_lift
+        cs = detect.commodity_signals(*inputs)
+        assert cs.campaign_llr == pytest.approx([2 * week_llr(16.0, 3.0)] * 2, rel=1e-6)
+
+
+def test_client_lift_needs_an_expected_campaign_and_is_not_floored_at_one_unit():
+    """A pair without campaign weeks has no campaign lift (NaN); one that orders rarely (0.01
+    a week, 1 + 10 units an order) expects 0.01 x 2 x 11 = 0.22 units over two campaign weeks,
+    so 11 units in each week is a lift of 100."""
+    inputs = campaign_inputs([11, 11])
+    _, ch, _, wt, _, _ = inputs
+    ch.camp[0] = False
+    wt.pi_b[:] = 0.01
+    cs = detect.commodity_signals(*inputs)
+    assert np.isnan(cs.client_lift[0])
+    assert cs.client_lift[1] == pytest.approx(22 / 0.22)
+
+
 # --- commodity: uncaptured potential (share of wallet < 25%, gap >= 500 euros) -------------
 
 
@@ -220,6 +332,24 @@ def test_uncaptured_potential_needs_a_share_below_a_quarter_and_500_euros_missin
         *commodity_inputs(3, euros_per_week=1.0, potential=[260.0, 551.0, 553.0])
     )
     assert cs.uncaptured.tolist() == [False, False, True]  # gaps 208, 499, 501
+
+
+def test_share_of_a_stated_potential_needs_a_positive_potential():
+    """5,200 euros over the last 52 weeks: the share of a 26,000-euro potential is 0.2, of a
+    potential of half a euro 10,400; no potential, a zero or a negative one give NaN."""
+    cs = detect.commodity_signals(*commodity_inputs(5, potential=[np.nan, 0.0, -5.0, 0.5, 26000.0]))
+    assert cs.share.dtype == np.float64
+    assert np.isnan(cs.share[:3]).all()
+    assert cs.share[3:] == pytest.approx([10400.0, 0.2])
+
+
+def test_uncaptured_potential_at_exactly_a_quarter_and_exactly_500_euros():
+    """A share of exactly 25% (5,200 of 20,800) is not "below a quarter"; a gap of exactly
+    500 euros (52 bought of a 552 potential) is enough."""
+    cs = detect.commodity_signals(*commodity_inputs(1, potential=20800.0))
+    assert cs.level_share.tolist() == [0.25] and cs.uncaptured.tolist() == [False]
+    cs = detect.commodity_signals(*commodity_inputs(1, euros_per_week=1.0, potential=552.0))
+    assert cs.level.tolist() == [52.0] and cs.uncaptured.tolist() == [True]
 
 
 def test_uncaptured_potential_annualises_young_pairs_and_needs_a_quarter_of_history():
@@ -299,6 +429,66 @@ def test_suspicious_pause_compares_the_silence_with_the_usual_gaps_p75():
     rows = [base | {"silence_days": P75 + 0.1}, base | {"silence_days": P75 - 0.1}]
     ts = detect.technical_signals(*technical_inputs(rows))
     assert ts.pause.tolist() == [True, False]
+
+
+def test_a_silence_of_exactly_the_usual_p75_is_no_pause_yet():
+    """The pause needs a silence *past* the usual P75: 30 days against a P75 of exactly 30 is
+    not one, 30.01 is."""
+    base = {"p75": 30.0, "p90": 40.0, "p75_usual": 30.0, "trend": 0.5, "trend_se": 0.1}
+    rows = [base | {"silence_days": 30.0}, base | {"silence_days": 30.01}]
+    ts = detect.technical_signals(*technical_inputs(rows))
+    assert ts.pause.tolist() == [False, True]
+
+
+def test_technical_edges_exactly_at_p90_and_at_a_trend_of_exactly_the_lengthening():
+    """A silence of exactly P90 (36 days) is not past it; a trend of exactly LENGTHENING (with
+    a small standard error) is lengthening: a pause."""
+    base = {"p75": 30.0, "p90": 36.0, "survival": 0.1}
+    rows = [base | {"silence_days": 36.0}, base | {"silence_days": 36.01}]
+    assert detect.technical_signals(*technical_inputs(rows)).deteriorating.tolist() == [
+        False,
+        True,
+    ]
+    row = base | {"silence_days": 33.0, "trend": rules.LENGTHENING, "trend_se": 0.01}
+    assert detect.technical_signals(*technical_inputs([row])).pause.tolist() == [True]
+
+
+def test_technical_edges_of_the_z_test_and_of_full_churn():
+    """A trend of exactly z x its standard error (1.2816 x 0.25) is significant: a pause. Full
+    churn after a year of silence takes a survival of exactly 1% (inclusive) and a P(active)
+    below TECH_FULL_P_ACTIVE (exactly it is not below)."""
+    row = {"p75": 30.0, "p90": 36.0, "silence_days": 33.0}
+    row |= {"trend": rules.LENGTHENING_Z * 0.25, "trend_se": 0.25}
+    assert detect.technical_signals(*technical_inputs([row])).pause.tolist() == [True]
+    year = {"p75": 30.0, "p90": 36.0, "silence_days": 52 * 7.0}
+    rows = [
+        year | {"survival": 0.01, "p_active": 1e-6},
+        year | {"survival": 1e-6, "p_active": rules.TECH_FULL_P_ACTIVE},
+    ]
+    assert detect.technical_signals(*technical_inputs(rows)).full.tolist() == [True, False]
+
+
+def test_technical_rows_read_their_own_fit_through_tech_pos():
+    """A chunk of three rows, the middle one a commodity pair; the technical fit lists the
+    third row's pair first and the first row's second. Only the first row's silence (40 days)
+    is past its P90 (36)."""
+    tfit = {
+        "survival": np.array([0.5, 0.1]),
+        "silence_days": np.array([10.0, 40.0]),
+        "p75": np.array([30.0, 30.0]),
+        "p90": np.array([36.0, 36.0]),
+        "p75_usual": np.array([30.0, 30.0]),
+        "trend": np.zeros(2),
+        "median": np.array([28.0, 28.0]),
+        "trend_se": np.full(2, 0.1),
+        "p_active": np.array([0.99, 0.99]),
+        "size": np.array([4.0, 4.0]),
+        "mean_gap": np.array([28.0, 28.0]),
+    }
+    ch = SimpleNamespace(technical=np.array([True, False, True]), tech_pos=np.array([1, -1, 0]))
+    ts = detect.technical_signals(ch, tfit, np.ones(3, bool))
+    assert ts.deteriorating.tolist() == [True, False, False]
+    assert ts.silence_days.tolist() == [40.0, 0.0, 10.0]
 
 
 def test_recent_split_hand_example():
