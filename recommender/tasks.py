@@ -1,7 +1,5 @@
 """Celery tasks of the recommender: thin wrappers around :mod:`recommender.services`."""
 
-from datetime import date
-
 from celery import shared_task
 
 from . import services
@@ -11,7 +9,7 @@ from . import services
 def harvest_outcomes(as_of=None):
     """Judge the outcomes whose window closed by ``as_of`` (ISO date; default: today, or the latest
     order's week when the data ends earlier)."""
-    return services.harvest_outcomes(as_of=date.fromisoformat(as_of) if as_of else None)
+    return services.harvest_outcomes(as_of=as_of)
 
 
 @shared_task

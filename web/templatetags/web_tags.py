@@ -118,8 +118,7 @@ def alert_client_name(alert):
 @register.simple_tag
 def alert_recipient(alert):
     """Whom an alert about no client is addressed to ("" for client alerts)."""
-    user = alert.recipient if alert.recipient_id else None
-    return (user.get_full_name() or user.username) if user else ""
+    return person(alert.recipient) if alert.recipient_id else ""
 
 
 @register.simple_tag
